@@ -1,0 +1,148 @@
+<#
+.SYNOPSIS
+    Builds, packages, tests and demonstrates SmtpOps.
+.DESCRIPTION
+    Run through the repository's local PowerShell tool:
+        dotnet tool restore && dotnet pwsh ./build.ps1 <task>
+    Tasks:
+        build    compile the solution (Release).
+        package  lay out the ready-to-import module under artifacts/module/SmtpOps/<version>.
+        test     build, package, run the xunit and Pester suites, print "N passed, N failed".
+        demo     start a local SMTP server, send a realistic daily report with the module, show what arrived.
+.EXAMPLE
+    dotnet pwsh ./build.ps1 test
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('build', 'package', 'test', 'demo')]
+    [string] $Task = 'build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+
+$Root = $PSScriptRoot
+$Artifacts = Join-Path $Root 'artifacts'
+$PesterVersion = '6.2.0'
+
+function Invoke-Native {
+    # Runs a native command and fails the build when it fails.
+    param([string] $Command, [string[]] $Arguments)
+    & $Command @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "'$Command $($Arguments -join ' ')' failed with exit code $LASTEXITCODE." }
+}
+
+function Get-ProductVersion {
+    ([xml](Get-Content -Raw (Join-Path $Root 'Directory.Build.props'))).Project.PropertyGroup.VersionPrefix |
+        Where-Object { $_ } | Select-Object -First 1
+}
+
+function Invoke-BuildTask {
+    Invoke-Native dotnet @('build', (Join-Path $Root 'SmtpOps.sln'), '-c', $Configuration, '--nologo', '-v', 'minimal')
+}
+
+function Invoke-PackageTask {
+    # The module folder: manifest, formats, help, our assemblies and their dependencies, nothing else.
+    # System.Management.Automation.dll is never shipped: the host provides it.
+    $version = Get-ProductVersion
+    $moduleRoot = Join-Path $Artifacts "module/SmtpOps/$version"
+    if (Test-Path $moduleRoot) { Remove-Item -Recurse -Force $moduleRoot }
+    New-Item -ItemType Directory -Force -Path $moduleRoot | Out-Null
+
+    $bin = Join-Path $Root "module/SmtpOps.PowerShell/bin/$Configuration/netstandard2.0"
+    Get-ChildItem $bin -Filter *.dll |
+        Where-Object Name -ne 'System.Management.Automation.dll' |
+        Copy-Item -Destination $moduleRoot
+    Copy-Item (Join-Path $Root 'module/SmtpOps.format.ps1xml') $moduleRoot
+    Copy-Item -Recurse (Join-Path $Root 'module/en-US') $moduleRoot
+
+    $manifest = Get-Content -Raw (Join-Path $Root 'module/SmtpOps.psd1')
+    $manifest = $manifest -replace "ModuleVersion\s*=\s*'[^']*'", "ModuleVersion        = '$version'"
+    Set-Content -Path (Join-Path $moduleRoot 'SmtpOps.psd1') -Value $manifest -Encoding utf8NoBOM
+    Write-Host "Module laid out at $moduleRoot"
+    Join-Path $moduleRoot 'SmtpOps.psd1'
+}
+
+function Get-TestServerPath {
+    Join-Path $Root "tests/SmtpOps.TestServers/bin/$Configuration/net10.0/SmtpOps.TestServers.dll"
+}
+
+function Get-PesterManifest {
+    # Pester comes from NuGet into an ignored cache folder; nothing is installed by hand.
+    $cache = Join-Path $Root ".cache/pester"
+    $manifest = Join-Path $cache "pester/$PesterVersion/tools/Pester.psd1"
+    if (-not (Test-Path $manifest)) {
+        Invoke-Native dotnet @('package', 'download', "Pester@$PesterVersion", '-o', $cache)
+    }
+    $manifest
+}
+
+function Invoke-XunitSuite {
+    $results = Join-Path $Artifacts 'test-results'
+    $trx = Join-Path $results 'core.trx'
+    if (Test-Path $trx) { Remove-Item $trx }
+    & dotnet test (Join-Path $Root 'tests/SmtpOps.Core.Tests') -c $Configuration --no-build --nologo `
+        --logger 'trx;LogFileName=core.trx' --logger 'console;verbosity=normal' --results-directory $results
+    $exit = $LASTEXITCODE
+    if (-not (Test-Path $trx)) {
+        Write-Host "xunit: no results file (exit code $exit)" -ForegroundColor Red
+        return [pscustomobject]@{ Passed = 0; Failed = 1 }
+    }
+    $counters = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
+    $failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
+    if ($exit -ne 0 -and $failed -eq 0) { $failed = 1 }
+    [pscustomobject]@{ Passed = [int]$counters.passed; Failed = $failed }
+}
+
+function Invoke-PesterSuite([string] $ModuleManifest) {
+    # Pester runs in its own pwsh so that the module under test loads into a clean session.
+    $summary = Join-Path $Artifacts 'test-results/pester.json'
+    if (Test-Path $summary) { Remove-Item $summary }
+    $env:SMTPOPS_MODULE = $ModuleManifest
+    $env:SMTPOPS_TESTSERVER = Get-TestServerPath
+    $runner = Join-Path $Root 'tests/pester/Invoke-PesterSuite.ps1'
+    & dotnet pwsh -NoProfile -File $runner -PesterManifest (Get-PesterManifest) -TestPath (Join-Path $Root 'tests/pester') -SummaryPath $summary
+    $exit = $LASTEXITCODE
+    if (-not (Test-Path $summary)) {
+        Write-Host "Pester: no summary (exit code $exit)" -ForegroundColor Red
+        return [pscustomobject]@{ Passed = 0; Failed = 1 }
+    }
+    Get-Content -Raw $summary | ConvertFrom-Json
+}
+
+function Invoke-TestTask {
+    Invoke-BuildTask
+    $module = Invoke-PackageTask
+    $xunit = Invoke-XunitSuite
+    $pester = Invoke-PesterSuite $module
+    $passed = $xunit.Passed + $pester.Passed
+    $failed = $xunit.Failed + $pester.Failed
+    Write-Host ("xunit: {0} passed, {1} failed; Pester: {2} passed, {3} failed" -f $xunit.Passed, $xunit.Failed, $pester.Passed, $pester.Failed)
+    # CI reads this closing line.
+    Write-Host "$passed passed, $failed failed"
+    if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
+}
+
+function Invoke-DemoTask {
+    Invoke-BuildTask
+    $module = Invoke-PackageTask
+    & dotnet pwsh -NoProfile -File (Join-Path $Root 'tests/pester/Invoke-Demo.ps1') -ModuleManifest $module -TestServer (Get-TestServerPath) -WorkFolder (Join-Path $Artifacts 'demo')
+    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+}
+
+Push-Location $Root
+try {
+    switch ($Task) {
+        'build' { Invoke-BuildTask }
+        'package' { Invoke-PackageTask | Out-Null }
+        'test' { Invoke-TestTask }
+        'demo' { Invoke-DemoTask }
+    }
+}
+finally {
+    Pop-Location
+}

@@ -1,0 +1,275 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using MimeKit;
+using MimeKit.Text;
+using MimeKit.Utils;
+
+namespace SmtpOps.Messages;
+
+/// <summary>
+/// Validates a <see cref="MailMessageDefinition"/> and builds the MIME message from it.
+/// Validation happens before any file is opened, so bad input fails before anything is sent.
+/// </summary>
+public static class MessageComposer
+{
+    // Fields the composer writes itself; a custom header must not replace them.
+    private static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "From", "Sender", "To", "Cc", "Bcc", "Reply-To", "Subject", "Message-ID", "Date",
+        "MIME-Version", "Content-Type", "Content-Transfer-Encoding", "Content-Disposition",
+    };
+
+    private static readonly ParserOptions StrictAddressOptions = CreateStrictAddressOptions();
+
+    /// <summary>
+    /// Validates the definition and builds the message. The caller owns the returned message
+    /// and must dispose it: it holds the attachment files open until then.
+    /// </summary>
+    /// <param name="definition">The message to build.</param>
+    /// <returns>The MIME message, ready to send.</returns>
+    /// <exception cref="MessageValidationException">The definition is not a valid message.</exception>
+    public static MimeMessage Compose(MailMessageDefinition definition)
+    {
+        if (definition is null)
+        {
+            throw new ArgumentNullException(nameof(definition));
+        }
+
+        var from = ParseAddresses(new[] { definition.From }, "From");
+        if (from.Count == 0)
+        {
+            throw new MessageValidationException(MessageValidationError.MissingSender, null, "The message has no sender (From).");
+        }
+
+        if (from.Count > 1)
+        {
+            throw new MessageValidationException(MessageValidationError.InvalidAddress, definition.From, $"From must be a single address, not '{definition.From}'.");
+        }
+
+        var to = ParseAddresses(definition.To, "To");
+        var cc = ParseAddresses(definition.Cc, "Cc");
+        var bcc = ParseAddresses(definition.Bcc, "Bcc");
+        var replyTo = ParseAddresses(definition.ReplyTo, "ReplyTo");
+        if (to.Count + cc.Count + bcc.Count == 0)
+        {
+            throw new MessageValidationException(MessageValidationError.MissingRecipient, null, "The message has no recipient in To, Cc or Bcc.");
+        }
+
+        RefuseLineBreaks(definition.Subject, "Subject");
+        ValidateHeaders(definition.Headers);
+        ValidateAttachments(definition.Attachments);
+
+        var message = new MimeMessage();
+        try
+        {
+            message.From.Add(from[0]);
+            message.To.AddRange(to);
+            message.Cc.AddRange(cc);
+            message.Bcc.AddRange(bcc);
+            message.ReplyTo.AddRange(replyTo);
+            message.Subject = definition.Subject;
+            message.MessageId = MimeUtils.GenerateMessageId(from[0].Domain);
+            ApplyPriority(message, definition.Priority);
+            foreach (var header in definition.Headers)
+            {
+                message.Headers.Add(header.Key, header.Value);
+            }
+
+            message.Body = BuildBody(definition);
+            return message;
+        }
+        catch
+        {
+            message.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Parses addresses the way <see cref="Compose"/> does: each entry may hold several
+    /// comma-separated mailboxes; every mailbox must have a domain.
+    /// </summary>
+    /// <param name="entries">The entries to parse.</param>
+    /// <param name="field">The field name, for error messages.</param>
+    /// <returns>The mailboxes.</returns>
+    /// <exception cref="MessageValidationException">An entry is not a valid address list.</exception>
+    public static IReadOnlyList<MailboxAddress> ParseAddresses(IEnumerable<string> entries, string field)
+    {
+        var result = new List<MailboxAddress>();
+        foreach (var entry in entries)
+        {
+            if (string.IsNullOrWhiteSpace(entry))
+            {
+                continue;
+            }
+
+            RefuseLineBreaks(entry, field);
+            if (!InternetAddressList.TryParse(StrictAddressOptions, entry, out var list) || list.Count == 0)
+            {
+                throw new MessageValidationException(MessageValidationError.InvalidAddress, entry, $"'{entry}' in {field} is not a valid e-mail address.");
+            }
+
+            foreach (var address in list)
+            {
+                if (address is not MailboxAddress mailbox || string.IsNullOrEmpty(mailbox.Domain) || mailbox.LocalPart.Length == 0)
+                {
+                    throw new MessageValidationException(MessageValidationError.InvalidAddress, entry, $"'{entry}' in {field} is not a valid e-mail address (a mailbox with a domain is required).");
+                }
+
+                result.Add(mailbox);
+            }
+        }
+
+        return result;
+    }
+
+    private static ParserOptions CreateStrictAddressOptions()
+    {
+        var options = ParserOptions.Default.Clone();
+        options.AllowAddressesWithoutDomain = false;
+        options.AddressParserComplianceMode = RfcComplianceMode.Strict;
+        return options;
+    }
+
+    private static void RefuseLineBreaks(string? value, string field)
+    {
+        if (value is not null && value.IndexOfAny(new[] { '\r', '\n', '\0' }) >= 0)
+        {
+            throw new MessageValidationException(MessageValidationError.HeaderInjection, value, $"{field} contains a line break or NUL character; header injection is refused.");
+        }
+    }
+
+    private static void ValidateHeaders(IReadOnlyDictionary<string, string> headers)
+    {
+        foreach (var header in headers)
+        {
+            if (header.Key.Length == 0 || header.Key.Any(c => c <= ' ' || c > '~' || c == ':'))
+            {
+                RefuseLineBreaks(header.Key, "A header name");
+                throw new MessageValidationException(MessageValidationError.InvalidHeader, header.Key, $"'{header.Key}' is not a valid header field name.");
+            }
+
+            if (ReservedHeaders.Contains(header.Key))
+            {
+                throw new MessageValidationException(MessageValidationError.InvalidHeader, header.Key, $"The header '{header.Key}' is set from its own parameter and cannot be given as a custom header.");
+            }
+
+            RefuseLineBreaks(header.Value, $"Header '{header.Key}'");
+        }
+    }
+
+    private static void ValidateAttachments(IReadOnlyList<MailAttachment> attachments)
+    {
+        var contentIds = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var attachment in attachments)
+        {
+            if (!File.Exists(attachment.Path))
+            {
+                throw new MessageValidationException(MessageValidationError.AttachmentNotFound, attachment.Path, $"The file '{attachment.Path}' does not exist.");
+            }
+
+            if (attachment.ContentId is { } cid
+                && (cid.Length == 0 || cid.Any(c => c <= ' ' || c > '~' || c == '<' || c == '>') || !contentIds.Add(cid)))
+            {
+                throw new MessageValidationException(MessageValidationError.InvalidContentId, cid, $"The inline content id '{cid}' is empty, malformed or used twice.");
+            }
+        }
+    }
+
+    private static void ApplyPriority(MimeMessage message, MessagePriority priority)
+    {
+        // The same trio of headers Outlook and System.Net.Mail write.
+        switch (priority)
+        {
+            case MessagePriority.High:
+                message.Priority = MimeKit.MessagePriority.Urgent;
+                message.Importance = MessageImportance.High;
+                message.XPriority = XMessagePriority.High;
+                break;
+            case MessagePriority.Low:
+                message.Priority = MimeKit.MessagePriority.NonUrgent;
+                message.Importance = MessageImportance.Low;
+                message.XPriority = XMessagePriority.Low;
+                break;
+        }
+    }
+
+    private static MimeEntity BuildBody(MailMessageDefinition definition)
+    {
+        var inline = definition.HtmlBody is null ? new List<MailAttachment>() : definition.Attachments.Where(a => a.IsInline).ToList();
+        var attached = definition.Attachments.Except(inline).ToList();
+
+        MimeEntity? html = null;
+        if (definition.HtmlBody is not null)
+        {
+            var htmlPart = CreateText(TextFormat.Html, definition.HtmlBody, definition);
+            if (inline.Count == 0)
+            {
+                html = htmlPart;
+            }
+            else
+            {
+                var related = new MultipartRelated { htmlPart };
+                related.Root = htmlPart;
+                foreach (var part in inline)
+                {
+                    related.Add(CreateFilePart(part));
+                }
+
+                html = related;
+            }
+        }
+
+        var text = definition.TextBody is null && html is not null ? null : CreateText(TextFormat.Plain, definition.TextBody ?? string.Empty, definition);
+        MimeEntity body = (text, html) switch
+        {
+            ({ } t, { } h) => new MultipartAlternative { t, h },
+            (null, { } h) => h,
+            _ => text!,
+        };
+
+        if (attached.Count == 0)
+        {
+            return body;
+        }
+
+        var mixed = new Multipart("mixed") { body };
+        foreach (var attachment in attached)
+        {
+            mixed.Add(CreateFilePart(attachment));
+        }
+
+        return mixed;
+    }
+
+    private static TextPart CreateText(TextFormat format, string content, MailMessageDefinition definition)
+    {
+        var part = new TextPart(format);
+        part.SetText(definition.BodyEncoding, content);
+        return part;
+    }
+
+    private static MimePart CreateFilePart(MailAttachment attachment)
+    {
+        Stream stream;
+        try
+        {
+            stream = attachment.Open();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new MessageValidationException(MessageValidationError.AttachmentUnreadable, attachment.Path, $"The file '{attachment.Path}' cannot be read: {ex.Message}");
+        }
+
+        return new MimePart(MimeTypes.GetMimeType(attachment.FileName))
+        {
+            Content = new MimeContent(stream),
+            ContentDisposition = new ContentDisposition(attachment.IsInline ? ContentDisposition.Inline : ContentDisposition.Attachment),
+            ContentTransferEncoding = ContentEncoding.Base64,
+            FileName = attachment.FileName,
+            ContentId = attachment.ContentId,
+        };
+    }
+}

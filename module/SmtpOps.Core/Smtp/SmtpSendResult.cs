@@ -1,0 +1,75 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace SmtpOps.Smtp;
+
+/// <summary>What happened to one message that the server accepted.</summary>
+public sealed class SmtpSendResult
+{
+    /// <summary>Creates the result.</summary>
+    /// <param name="messageId">The Message-ID of the message.</param>
+    /// <param name="subject">The subject.</param>
+    /// <param name="server">The server host.</param>
+    /// <param name="port">The server port.</param>
+    /// <param name="tlsProtocol">The TLS protocol, or "None".</param>
+    /// <param name="tlsCipher">The cipher, or <c>null</c> without TLS.</param>
+    /// <param name="recipients">Every recipient with the server's answer.</param>
+    /// <param name="response">The server's final response to the message data.</param>
+    /// <param name="elapsed">The time from the first attempt to the server's final answer.</param>
+    /// <param name="attempts">How many attempts it took.</param>
+    public SmtpSendResult(string messageId, string subject, string server, int port, string tlsProtocol, string? tlsCipher, IReadOnlyList<SmtpRecipientResult> recipients, string response, TimeSpan elapsed, int attempts)
+    {
+        MessageId = messageId;
+        Subject = subject;
+        Server = server;
+        Port = port;
+        TlsProtocol = tlsProtocol;
+        TlsCipher = tlsCipher;
+        Recipients = recipients;
+        Accepted = recipients.Where(r => r.Accepted).ToArray();
+        Rejected = recipients.Where(r => !r.Accepted).ToArray();
+        Response = response;
+        Elapsed = elapsed;
+        Attempts = attempts;
+    }
+
+    /// <summary>Gets the Message-ID (without angle brackets).</summary>
+    public string MessageId { get; }
+
+    /// <summary>Gets the subject.</summary>
+    public string Subject { get; }
+
+    /// <summary>Gets the server host.</summary>
+    public string Server { get; }
+
+    /// <summary>Gets the server port.</summary>
+    public int Port { get; }
+
+    /// <summary>Gets the negotiated TLS protocol (e.g. "Tls13"), or "None".</summary>
+    public string TlsProtocol { get; }
+
+    /// <summary>Gets the negotiated cipher, or <c>null</c> without TLS.</summary>
+    public string? TlsCipher { get; }
+
+    /// <summary>Gets every recipient with the server's answer.</summary>
+    public IReadOnlyList<SmtpRecipientResult> Recipients { get; }
+
+    /// <summary>Gets the recipients the server accepted.</summary>
+    public IReadOnlyList<SmtpRecipientResult> Accepted { get; }
+
+    /// <summary>Gets the recipients the server refused (they did not get the message).</summary>
+    public IReadOnlyList<SmtpRecipientResult> Rejected { get; }
+
+    /// <summary>Gets the SMTP status code of the final response (250 when accepted).</summary>
+    public int StatusCode => 250;
+
+    /// <summary>Gets the server's final response text, often with its queue id.</summary>
+    public string Response { get; }
+
+    /// <summary>Gets the time from the first attempt to the server's final answer.</summary>
+    public TimeSpan Elapsed { get; }
+
+    /// <summary>Gets how many attempts it took (1 without retries).</summary>
+    public int Attempts { get; }
+}

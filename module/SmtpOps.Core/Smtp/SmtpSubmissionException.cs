@@ -1,0 +1,37 @@
+using System;
+using System.Collections.Generic;
+
+namespace SmtpOps.Smtp;
+
+/// <summary>
+/// A submission failed. Carries the SMTP status code when the server answered, the kind of
+/// failure, and whether a retry could succeed.
+/// </summary>
+public sealed class SmtpSubmissionException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="kind">The kind of failure.</param>
+    /// <param name="message">A message for the user.</param>
+    /// <param name="statusCode">The SMTP reply code, when the server answered.</param>
+    /// <param name="innerException">The underlying exception.</param>
+    /// <param name="recipients">The recipients' answers, when the failure is that none was accepted.</param>
+    public SmtpSubmissionException(SmtpFailureKind kind, string message, int? statusCode = null, Exception? innerException = null, IReadOnlyList<SmtpRecipientResult>? recipients = null)
+        : base(message, innerException)
+    {
+        Kind = kind;
+        StatusCode = statusCode;
+        Recipients = recipients ?? Array.Empty<SmtpRecipientResult>();
+    }
+
+    /// <summary>Gets the kind of failure.</summary>
+    public SmtpFailureKind Kind { get; }
+
+    /// <summary>Gets the SMTP reply code, when the server answered.</summary>
+    public int? StatusCode { get; }
+
+    /// <summary>Gets the recipients' answers, when no recipient was accepted.</summary>
+    public IReadOnlyList<SmtpRecipientResult> Recipients { get; }
+
+    /// <summary>Gets whether the same submission may succeed later.</summary>
+    public bool IsTransient => Kind is SmtpFailureKind.Transient or SmtpFailureKind.Connection or SmtpFailureKind.Timeout;
+}

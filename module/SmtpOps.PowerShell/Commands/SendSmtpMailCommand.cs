@@ -1,0 +1,384 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Management.Automation;
+using System.Net;
+using System.Security;
+using System.Text;
+using System.Threading;
+using SmtpOps.Messages;
+using SmtpOps.PowerShell.Completion;
+using SmtpOps.PowerShell.Transformation;
+using SmtpOps.Smtp;
+
+namespace SmtpOps.PowerShell.Commands;
+
+/// <summary>
+/// <para type="synopsis">Sends e-mail through an SMTP server, securely, over one connection for the whole pipeline.</para>
+/// <para type="description">A drop-in successor of Send-MailMessage on MailKit.</para>
+/// </summary>
+[Cmdlet(VerbsCommunications.Send, "SmtpMail", SupportsShouldProcess = true, DefaultParameterSetName = CredentialSet)]
+[OutputType(typeof(SmtpSendResult))]
+public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
+{
+    private const string CredentialSet = "Credential";
+    private const string AccessTokenSet = "AccessToken";
+
+    private readonly CancellationTokenSource stopping = new();
+    private readonly Stopwatch progressClock = new();
+    private SmtpSubmitter? submitter;
+    private SmtpConnectionOptions? connection;
+    private int sent;
+    private int failed;
+
+    /// <summary>Gets or sets the To recipients.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string[]? To { get; set; }
+
+    /// <summary>Gets or sets the subject.</summary>
+    [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
+    [Alias("sub")]
+    [AllowEmptyString]
+    public string Subject { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the body (plain text, or HTML with -BodyAsHtml).</summary>
+    [Parameter(Position = 2, ValueFromPipelineByPropertyName = true)]
+    [AllowEmptyString]
+    public string? Body { get; set; }
+
+    /// <summary>Gets or sets the SMTP server; defaults to $PSEmailServer.</summary>
+    [Parameter(Position = 3)]
+    [Alias("ComputerName")]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SmtpServerCompleter))]
+    public string? SmtpServer { get; set; }
+
+    /// <summary>Gets or sets the sender.</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string From { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the Cc recipients.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string[]? Cc { get; set; }
+
+    /// <summary>Gets or sets the Bcc recipients.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string[]? Bcc { get; set; }
+
+    /// <summary>Gets or sets the Reply-To addresses.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string[]? ReplyTo { get; set; }
+
+    /// <summary>Gets or sets whether -Body is HTML.</summary>
+    [Parameter]
+    [Alias("BAH")]
+    public SwitchParameter BodyAsHtml { get; set; }
+
+    /// <summary>Gets or sets an HTML body; with a plain -Body too the message carries both (multipart/alternative).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? HtmlBody { get; set; }
+
+    /// <summary>Gets or sets the files to attach (streamed, never loaded into memory).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("PsPath", "Attachment")]
+    [ValidateNotNullOrEmpty]
+    public string[]? Attachments { get; set; }
+
+    /// <summary>Gets or sets inline images: content id to file, referenced in HTML as cid:id.</summary>
+    [Parameter]
+    [Alias("InlineImage")]
+    public IDictionary? InlineAttachments { get; set; }
+
+    /// <summary>Gets or sets additional header fields.</summary>
+    [Parameter]
+    [Alias("Header")]
+    public IDictionary? Headers { get; set; }
+
+    /// <summary>Gets or sets the priority.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public MessagePriority Priority { get; set; } = MessagePriority.Normal;
+
+    /// <summary>Gets or sets the delivery status notifications to request (best effort).</summary>
+    [Parameter]
+    [Alias("DNO")]
+    public DeliveryNotification DeliveryNotificationOption { get; set; } = DeliveryNotification.None;
+
+    /// <summary>Gets or sets the body encoding (UTF-8 by default).</summary>
+    [Parameter]
+    [Alias("BE")]
+    [EncodingTransformation]
+    [ArgumentCompleter(typeof(EncodingCompleter))]
+    public Encoding Encoding { get; set; } = new UTF8Encoding(false);
+
+    /// <summary>Gets or sets the port; default 465 with -Security SslOnConnect, otherwise 25.</summary>
+    [Parameter]
+    [ValidateRange(0, 65535)]
+    public int Port { get; set; }
+
+    /// <summary>Gets or sets Send-MailMessage's -UseSsl: STARTTLS required (implicit TLS on port 465).</summary>
+    [Parameter]
+    public SwitchParameter UseSsl { get; set; }
+
+    /// <summary>Gets or sets how the connection is secured.</summary>
+    [Parameter]
+    [Alias("SecureSocketOptions")]
+    public SmtpSecurity Security { get; set; } = SmtpSecurity.Auto;
+
+    /// <summary>Gets or sets the credential for AUTH.</summary>
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Credential]
+    [ValidateNotNull]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>Gets or sets an OAuth2 access token, sent with XOAUTH2.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = AccessTokenSet)]
+    [Alias("Token")]
+    [SecureStringTransformation]
+    [ValidateNotNull]
+    public SecureString? AccessToken { get; set; }
+
+    /// <summary>Gets or sets the mailbox the access token belongs to; defaults to the -From address.</summary>
+    [Parameter(ParameterSetName = AccessTokenSet)]
+    [ValidateNotNullOrEmpty]
+    public string? UserName { get; set; }
+
+    /// <summary>Gets or sets whether credentials may be sent over a connection without TLS.</summary>
+    [Parameter]
+    public SwitchParameter AllowUnencryptedAuthentication { get; set; }
+
+    /// <summary>Gets or sets whether the server certificate is accepted without validation.</summary>
+    [Parameter]
+    public SwitchParameter SkipCertificateCheck { get; set; }
+
+    /// <summary>Gets or sets pinned certificate thumbprints (SHA-1 or SHA-256).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? CertificateThumbprint { get; set; }
+
+    /// <summary>Gets or sets the network timeout in seconds.</summary>
+    [Parameter]
+    [Alias("TimeoutSec")]
+    [ValidateRange(1, 3600)]
+    public int Timeout { get; set; } = 100;
+
+    /// <summary>Gets or sets the name sent in EHLO.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? HeloName { get; set; }
+
+    /// <summary>Gets or sets how often a transient failure is retried.</summary>
+    [Parameter]
+    [ValidateRange(0, 10)]
+    public int MaximumRetryCount { get; set; } = 2;
+
+    /// <summary>Gets or sets the wait before the first retry in seconds; it doubles for each further retry.</summary>
+    [Parameter]
+    [ValidateRange(0, 600)]
+    public int RetryIntervalSec { get; set; } = 1;
+
+    /// <summary>Gets or sets a file that receives the SMTP dialogue, AUTH redacted.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TranscriptPath { get; set; }
+
+    /// <summary>Gets or sets whether a result object is written for every message sent.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <summary>Builds the connection settings; nothing connects until the first message.</summary>
+    protected override void BeginProcessing()
+    {
+        var server = SmtpServer ?? SessionState.PSVariable.GetValue("PSEmailServer") as string;
+        if (string.IsNullOrWhiteSpace(server))
+        {
+            ThrowTerminatingError(SmtpErrorRecords.Terminating("NoSmtpServer", ErrorCategory.InvalidArgument, "No SMTP server is given: use -SmtpServer or set $PSEmailServer.", null));
+        }
+
+        if (SkipCertificateCheck && CertificateThumbprint is not null)
+        {
+            ThrowTerminatingError(SmtpErrorRecords.Terminating("ConflictingCertificateOptions", ErrorCategory.InvalidArgument, "-SkipCertificateCheck accepts any certificate, so -CertificateThumbprint would pin nothing: use one or the other.", CertificateThumbprint));
+        }
+
+        connection = new SmtpConnectionOptions
+        {
+            Host = server!,
+            Port = Port,
+            Security = ResolveSecurity(),
+            AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
+            SkipCertificateCheck = SkipCertificateCheck,
+            CertificateThumbprints = CertificateThumbprint ?? Array.Empty<string>(),
+            Timeout = TimeSpan.FromSeconds(Timeout),
+            HeloName = HeloName,
+            Retry = new RetryPolicy { MaxRetries = MaximumRetryCount, InitialDelay = TimeSpan.FromSeconds(RetryIntervalSec) },
+            TranscriptPath = TranscriptPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(TranscriptPath),
+        };
+        progressClock.Start();
+    }
+
+    /// <summary>Validates and sends one message per pipeline object (or one for a plain call).</summary>
+    protected override void ProcessRecord()
+    {
+        var definition = BuildDefinition();
+        MimeKit.MimeMessage message;
+        try
+        {
+            message = MessageComposer.Compose(definition);
+        }
+        catch (MessageValidationException ex)
+        {
+            failed++;
+            WriteError(SmtpErrorRecords.FromValidation(ex));
+            return;
+        }
+
+        using (message)
+        {
+            var recipients = string.Join(", ", definition.To.Concat(definition.Cc).Concat(definition.Bcc));
+            if (!ShouldProcess($"'{definition.Subject}' to {recipients}", $"Send mail via {connection!.Host}:{connection.EffectivePort}"))
+            {
+                return;
+            }
+
+            SmtpSendResult result;
+            try
+            {
+                submitter ??= new SmtpSubmitter(WithCredential(connection, definition.From));
+                result = submitter.SendAsync(message, definition.DeliveryNotification, stopping.Token).GetAwaiter().GetResult();
+            }
+            catch (SmtpSubmissionException ex)
+            {
+                failed++;
+                var record = SmtpErrorRecords.FromSubmission(ex, definition);
+                if (SmtpErrorRecords.EndsPipeline(ex))
+                {
+                    ThrowTerminatingError(record);
+                }
+
+                WriteError(record);
+                return;
+            }
+
+            sent++;
+            foreach (var rejected in result.Rejected)
+            {
+                WriteError(SmtpErrorRecords.RecipientRejected(rejected));
+            }
+
+            if (PassThru)
+            {
+                WriteObject(result);
+            }
+
+            WriteSendProgress(result.Subject);
+        }
+    }
+
+    /// <summary>Says QUIT and closes the connection.</summary>
+    protected override void EndProcessing()
+    {
+        submitter?.DisconnectAsync(stopping.Token).GetAwaiter().GetResult();
+        if (sent + failed > 1)
+        {
+            WriteProgress(new ProgressRecord(1, "Send-SmtpMail", $"{sent} sent, {failed} failed") { RecordType = ProgressRecordType.Completed });
+        }
+    }
+
+    /// <summary>Ctrl+C: cancels the message in flight.</summary>
+    protected override void StopProcessing() => stopping.Cancel();
+
+    /// <summary>Closes the connection if it is still open and releases the cancellation source.</summary>
+    public void Dispose()
+    {
+        submitter?.Dispose();
+        stopping.Dispose();
+    }
+
+    private SmtpSecurity ResolveSecurity()
+    {
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(Security)) || !UseSsl)
+        {
+            return Security;
+        }
+
+        // Send-MailMessage's -UseSsl is System.Net.Mail's EnableSsl: STARTTLS. On 465 only implicit TLS works.
+        return Port == 465 ? SmtpSecurity.SslOnConnect : SmtpSecurity.StartTls;
+    }
+
+    private SmtpConnectionOptions WithCredential(SmtpConnectionOptions options, string from)
+    {
+        SmtpCredential? credential = null;
+        if (Credential is not null)
+        {
+            var network = Credential.GetNetworkCredential();
+            credential = SmtpCredential.FromPassword(Credential.UserName, network.Password);
+        }
+        else if (AccessToken is not null)
+        {
+            var mailbox = UserName ?? MessageComposer.ParseAddresses(new[] { from }, "From")[0].Address;
+            credential = SmtpCredential.FromAccessToken(mailbox, new NetworkCredential(string.Empty, AccessToken).Password);
+        }
+
+        return options with { Credential = credential };
+    }
+
+    private MailMessageDefinition BuildDefinition()
+    {
+        var attachments = new List<MailAttachment>();
+        foreach (var path in Attachments ?? Array.Empty<string>())
+        {
+            attachments.Add(new MailAttachment(ResolvePath(path)));
+        }
+
+        if (InlineAttachments is not null)
+        {
+            foreach (DictionaryEntry entry in InlineAttachments)
+            {
+                attachments.Add(new MailAttachment(ResolvePath(LanguagePrimitives.ConvertTo<string>(entry.Value)), LanguagePrimitives.ConvertTo<string>(entry.Key)));
+            }
+        }
+
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (Headers is not null)
+        {
+            foreach (DictionaryEntry entry in Headers)
+            {
+                headers[LanguagePrimitives.ConvertTo<string>(entry.Key)] = LanguagePrimitives.ConvertTo<string>(entry.Value);
+            }
+        }
+
+        return new MailMessageDefinition
+        {
+            From = From,
+            To = To ?? Array.Empty<string>(),
+            Cc = Cc ?? Array.Empty<string>(),
+            Bcc = Bcc ?? Array.Empty<string>(),
+            ReplyTo = ReplyTo ?? Array.Empty<string>(),
+            Subject = Subject,
+            TextBody = BodyAsHtml ? null : Body,
+            HtmlBody = BodyAsHtml ? Body : HtmlBody,
+            Attachments = attachments,
+            Headers = headers,
+            Priority = Priority,
+            BodyEncoding = Encoding,
+            DeliveryNotification = DeliveryNotificationOption,
+        };
+    }
+
+    private string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+
+    private void WriteSendProgress(string subject)
+    {
+        // Pipelines of many messages get a progress line; refresh it at most every 200 ms.
+        if (sent + failed < 2 || progressClock.ElapsedMilliseconds < 200)
+        {
+            return;
+        }
+
+        progressClock.Restart();
+        WriteProgress(new ProgressRecord(1, "Send-SmtpMail", $"{sent} sent, {failed} failed") { CurrentOperation = subject });
+    }
+}

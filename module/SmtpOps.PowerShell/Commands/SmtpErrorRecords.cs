@@ -1,0 +1,64 @@
+using System;
+using System.Management.Automation;
+using SmtpOps.Messages;
+using SmtpOps.Smtp;
+
+namespace SmtpOps.PowerShell.Commands;
+
+/// <summary>
+/// Turns Core's exceptions into ErrorRecords with stable FullyQualifiedErrorIds, the right
+/// category and the target. The ids are documented in the help; never rename one.
+/// </summary>
+internal static class SmtpErrorRecords
+{
+    public static ErrorRecord FromValidation(MessageValidationException exception)
+    {
+        var (id, category) = exception.Error switch
+        {
+            MessageValidationError.InvalidAddress => ("InvalidMailAddress", ErrorCategory.InvalidArgument),
+            MessageValidationError.MissingSender => ("MissingSender", ErrorCategory.InvalidArgument),
+            MessageValidationError.MissingRecipient => ("MissingRecipient", ErrorCategory.InvalidArgument),
+            MessageValidationError.HeaderInjection => ("HeaderInjectionRefused", ErrorCategory.InvalidArgument),
+            MessageValidationError.InvalidHeader => ("InvalidHeader", ErrorCategory.InvalidArgument),
+            MessageValidationError.AttachmentNotFound => ("AttachmentNotFound", ErrorCategory.ObjectNotFound),
+            MessageValidationError.AttachmentUnreadable => ("AttachmentUnreadable", ErrorCategory.ReadError),
+            MessageValidationError.InvalidContentId => ("InvalidContentId", ErrorCategory.InvalidArgument),
+            _ => ("InvalidMessage", ErrorCategory.InvalidArgument),
+        };
+        return new ErrorRecord(exception, id, category, exception.Target);
+    }
+
+    public static ErrorRecord FromSubmission(SmtpSubmissionException exception, object target)
+    {
+        var (id, category, advice) = exception.Kind switch
+        {
+            SmtpFailureKind.Transient => ("SmtpTransientFailure", ErrorCategory.ResourceUnavailable, "The server asked to try again later; retries were exhausted. Run the command again later or raise -MaximumRetryCount."),
+            SmtpFailureKind.Permanent => ("SmtpMessageRejected", ErrorCategory.InvalidOperation, "The server refused the message permanently; check the sender, recipients and size against its policy."),
+            SmtpFailureKind.Connection => ("SmtpConnectionFailed", ErrorCategory.ConnectionError, "Check -SmtpServer, -Port and that the server is reachable."),
+            SmtpFailureKind.Timeout => ("SmtpTimeout", ErrorCategory.OperationTimeout, "The server did not answer in time; raise -Timeout or check the server."),
+            SmtpFailureKind.Authentication => ("SmtpAuthenticationFailed", ErrorCategory.AuthenticationError, "Check the user name and password or token; authentication failures are not retried."),
+            SmtpFailureKind.Certificate => ("CertificateValidationFailed", ErrorCategory.SecurityError, "Fix the server certificate, or pin it with -CertificateThumbprint, or (not recommended) use -SkipCertificateCheck."),
+            _ => ("SmtpSecurityFailure", ErrorCategory.SecurityError, "Use -Security StartTls (587) or SslOnConnect (465); -AllowUnencryptedAuthentication sends credentials in clear."),
+        };
+        return new ErrorRecord(exception, id, category, target)
+        {
+            ErrorDetails = new ErrorDetails(exception.Message) { RecommendedAction = advice },
+        };
+    }
+
+    public static ErrorRecord RecipientRejected(SmtpRecipientResult recipient)
+    {
+        var category = recipient.StatusCode is >= 400 and < 500 ? ErrorCategory.ResourceUnavailable : ErrorCategory.InvalidArgument;
+        var exception = new SmtpSubmissionException(
+            recipient.StatusCode is >= 400 and < 500 ? SmtpFailureKind.Transient : SmtpFailureKind.Permanent,
+            $"The server refused the recipient '{recipient.Address}': {recipient.StatusCode} {recipient.Response}. The other recipients got the message.",
+            recipient.StatusCode);
+        return new ErrorRecord(exception, "RecipientRejected", category, recipient.Address);
+    }
+
+    public static ErrorRecord Terminating(string id, ErrorCategory category, string message, object? target)
+        => new(new ArgumentException(message), id, category, target);
+
+    public static bool EndsPipeline(SmtpSubmissionException exception)
+        => exception.Kind is not (SmtpFailureKind.Transient or SmtpFailureKind.Permanent);
+}

@@ -1,0 +1,162 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace SmtpOps.TestServers;
+
+/// <summary>Out-of-process use (Pester tests, the demo): <c>dotnet SmtpOps.TestServers.dll smtp-sink ...</c>.</summary>
+internal static class Program
+{
+    const string Usage =
+        """
+        usage: SmtpOps.TestServers smtp-sink --dir PATH [--port N] [--starttls | --implicit-tls]
+                                             [--user NAME:PASSWORD]... [--allow-unsecure-auth]
+                                             [--reject ADDRESS]... [--fail-data N] [--ready-file PATH]
+          Runs a test SMTP server on 127.0.0.1 until SIGTERM or Ctrl+C. Accepted messages are written to
+          PATH as 000001.eml (+ 000001.envelope.json) as they arrive; each connection appends to sessions.log.
+          --ready-file receives {"port","pid","certificateThumbprint","certificateSha256"} once listening.
+        """;
+
+    static async Task<int> Main(string[] args)
+    {
+        TestSmtpServerOptions options;
+        string? readyFile;
+        try
+        {
+            (options, readyFile) = Parse(args);
+        }
+        catch (ArgumentException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message + Environment.NewLine + Usage).ConfigureAwait(false);
+            return 2;
+        }
+
+        using var stop = new CancellationTokenSource();
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true; // we stop ourselves, cleanly
+            stop.Cancel();
+        }
+
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+
+        await using var server = await TestSmtpServer.StartAsync(options, stop.Token).ConfigureAwait(false);
+        if (readyFile is not null)
+        {
+            WriteReadyFile(readyFile, server);
+        }
+
+        Console.WriteLine($"smtp-sink listening on 127.0.0.1:{server.Port.ToString(CultureInfo.InvariantCulture)}");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // SIGTERM or Ctrl+C
+        }
+
+        Console.WriteLine("smtp-sink stopping");
+        return 0;
+    }
+
+    static (TestSmtpServerOptions Options, string? ReadyFile) Parse(string[] args)
+    {
+        if (args.Length == 0 || args[0] != "smtp-sink")
+        {
+            throw new ArgumentException("The first argument must be the command: smtp-sink.");
+        }
+
+        string? directory = null;
+        string? readyFile = null;
+        var port = 0;
+        var tls = TestSmtpTls.None;
+        var allowUnsecureAuthentication = false;
+        var failDataTimes = 0;
+        var users = new Dictionary<string, string>(StringComparer.Ordinal);
+        var rejects = new List<string>();
+        for (var i = 1; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            switch (args[i])
+            {
+                case "--dir":
+                    directory = Value();
+                    break;
+                case "--port":
+                    port = ParseNumber(args[i], Value());
+                    break;
+                case "--starttls":
+                    tls = TestSmtpTls.StartTls;
+                    break;
+                case "--implicit-tls":
+                    tls = TestSmtpTls.Implicit;
+                    break;
+                case "--user":
+                    var user = Value();
+                    var colon = user.IndexOf(':', StringComparison.Ordinal);
+                    if (colon <= 0)
+                    {
+                        throw new ArgumentException("--user takes NAME:PASSWORD.");
+                    }
+
+                    users[user[..colon]] = user[(colon + 1)..];
+                    break;
+                case "--allow-unsecure-auth":
+                    allowUnsecureAuthentication = true;
+                    break;
+                case "--reject":
+                    rejects.Add(Value());
+                    break;
+                case "--fail-data":
+                    failDataTimes = ParseNumber(args[i], Value());
+                    break;
+                case "--ready-file":
+                    readyFile = Value();
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown argument: {args[i]}");
+            }
+        }
+
+        var options = new TestSmtpServerOptions
+        {
+            MessageDirectory = directory ?? throw new ArgumentException("--dir is required."),
+            Port = port,
+            Tls = tls,
+            Users = users.Count > 0 ? users : null,
+            AllowUnsecureAuthentication = allowUnsecureAuthentication,
+            RejectRecipients = rejects,
+            FailDataTimes = failDataTimes,
+        };
+        return (options, readyFile);
+    }
+
+    static int ParseNumber(string name, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+            ? number
+            : throw new ArgumentException($"{name} takes a non-negative number, not '{value}'.");
+
+    static void WriteReadyFile(string path, TestSmtpServer server)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            port = server.Port,
+            pid = Environment.ProcessId,
+            certificateThumbprint = server.Certificate?.Thumbprint,
+            certificateSha256 = server.Certificate?.GetCertHashString(HashAlgorithmName.SHA256),
+        });
+        var fullPath = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+        var temporary = fullPath + ".tmp";
+        File.WriteAllBytes(temporary, json);
+        File.Move(temporary, fullPath, overwrite: true);
+    }
+}
