@@ -127,11 +127,61 @@ function Invoke-TestTask {
     if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
 }
 
+function Show-MimeTree($Entity, [int] $Depth = 0) {
+    $pad = '  ' * $Depth
+    if ($Entity -is [MimeKit.Multipart]) {
+        Write-Host "$pad$($Entity.ContentType.MimeType)"
+        foreach ($child in $Entity) { Show-MimeTree $child ($Depth + 1) }
+        return
+    }
+    $size = [IO.MemoryStream]::new()
+    $Entity.Content.DecodeTo($size)
+    $label = if ($Entity.FileName) { " $($Entity.FileName)" } elseif ($Entity.ContentId) { " cid:$($Entity.ContentId)" } else { '' }
+    Write-Host ("{0}{1}{2} ({3:n0} bytes{4})" -f $pad, $Entity.ContentType.MimeType, $label, $size.Length, $(if ($Entity.ContentId) { ", inline cid:$($Entity.ContentId)" }))
+}
+
 function Invoke-DemoTask {
+    # The main job on embedded defaults: a local SMTP server with STARTTLS and AUTH, the packaged
+    # module, a realistic daily report (module/examples/Send-DailyReport.ps1), and what arrived.
     Invoke-BuildTask
     $module = Invoke-PackageTask
-    & dotnet pwsh -NoProfile -File (Join-Path $Root 'tests/pester/Invoke-Demo.ps1') -ModuleManifest $module -TestServer (Get-TestServerPath) -WorkFolder (Join-Path $Artifacts 'demo')
-    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    Import-Module (Join-Path $Root 'tests/rig/SmtpSink.psm1') -Force
+    $work = Join-Path $Artifacts 'demo'
+    if (Test-Path $work) { Remove-Item -Recurse -Force $work }
+    $user = 'reports'
+    $password = [guid]::NewGuid().ToString('N')
+    $sink = Start-SmtpSink -Directory (Join-Path $work 'mailbox') -StartTls -User "${user}:$password" -ServerPath (Get-TestServerPath)
+    try {
+        Import-Module $module -Force
+        Add-Type -Path (Join-Path (Split-Path $module) 'MimeKit.dll')
+        Write-Host "`nLocal SMTP server on 127.0.0.1:$($sink.Port): STARTTLS (self-signed certificate $($sink.Thumbprint)), AUTH required.`n"
+        $transcript = Join-Path $work 'smtp-transcript.log'
+        $send = @{
+            SmtpServer            = '127.0.0.1'
+            Port                  = $sink.Port
+            Security              = 'StartTls'
+            CertificateThumbprint = $sink.Thumbprint
+            Credential            = [pscredential]::new($user, (ConvertTo-SecureString $password -AsPlainText -Force))
+            TranscriptPath        = $transcript
+        }
+        $result = & (Join-Path $Root 'module/examples/Send-DailyReport.ps1') -From 'Reports <reports@contoso.example>' `
+            -To 'Operations <ops@contoso.example>' -WorkFolder (Join-Path $work 'report') -SendParameters $send
+        Write-Host 'Send-SmtpMail returned:'
+        $result | Format-List | Out-Host
+
+        $file = @(Get-SinkMessageFile $sink)[0]
+        $message = [MimeKit.MimeMessage]::Load($file.FullName)
+        Write-Host "What the server received ($($file.Length.ToString('n0')) bytes), subject '$($message.Subject)':"
+        Show-MimeTree $message.Body 1
+        $envelope = @(Get-SinkEnvelope $sink)[0]
+        Write-Host "`nEnvelope: MAIL FROM $($envelope.from), RCPT TO $($envelope.recipients -join ', '), authenticated as '$($envelope.authenticatedUser)', TLS: $($envelope.secure)"
+        Write-Host "The message: $($file.FullName) (open it in any mail client)"
+        Write-Host "The SMTP dialogue, AUTH redacted: $transcript"
+        Get-Content $transcript | Select-String -Pattern '^C: AUTH' | ForEach-Object { Write-Host "  $($_.Line)" }
+    }
+    finally {
+        Stop-SmtpSink $sink
+    }
 }
 
 Push-Location $Root

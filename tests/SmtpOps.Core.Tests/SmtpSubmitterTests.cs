@@ -60,6 +60,19 @@ public sealed class SmtpSubmitterTests
     }
 
     [Fact]
+    public async Task BccIsInTheEnvelopeButNotInTheHeaders()
+    {
+        await using var server = await TestSmtpServer.StartAsync(new());
+        using var submitter = new SmtpSubmitter(Options(server, SmtpSecurity.None));
+
+        await submitter.SendAsync(new MailMessageDefinition { From = "a@contoso.test", To = new[] { "b@contoso.test" }, Bcc = new[] { "secret@contoso.test" }, TextBody = "x" });
+
+        var received = Assert.Single(await server.WaitForMessagesAsync(1, TimeSpan.FromSeconds(10)));
+        Assert.Contains("secret@contoso.test", received.Recipients);
+        Assert.DoesNotContain("secret@contoso.test", Encoding.UTF8.GetString(received.Data));
+    }
+
+    [Fact]
     public async Task ImplicitTlsDelivers()
     {
         await using var server = await TestSmtpServer.StartAsync(new() { Tls = TestSmtpTls.Implicit, Users = Users });
@@ -284,6 +297,8 @@ public sealed class SmtpSubmitterTests
             var text = await File.ReadAllTextAsync(transcript);
             Assert.Contains("AUTH", text);
             Assert.Contains("STARTTLS", text);
+            Assert.Contains("[message content: ", text);
+            Assert.DoesNotContain("All systems nominal.", text);
             Assert.DoesNotContain(Password, text);
             foreach (var encoded in SecretEncodings("alice", Password))
             {

@@ -211,8 +211,8 @@ public static class MessageComposer
             }
             else
             {
+                // The first part of multipart/related is its root: the HTML that references the images.
                 var related = new MultipartRelated { htmlPart };
-                related.Root = htmlPart;
                 foreach (var part in inline)
                 {
                     related.Add(CreateFilePart(part));

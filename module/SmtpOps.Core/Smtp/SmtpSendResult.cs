@@ -26,9 +26,11 @@ public sealed class SmtpSendResult
         Port = port;
         TlsProtocol = tlsProtocol;
         TlsCipher = tlsCipher;
-        Recipients = recipients;
-        Accepted = recipients.Where(r => r.Accepted).ToArray();
-        Rejected = recipients.Where(r => !r.Accepted).ToArray();
+        // Read-only collections rather than arrays: in PowerShell, $result.Accepted.Address on an
+        // array would find Array.Address instead of enumerating the recipients' addresses.
+        Recipients = recipients.ToList().AsReadOnly();
+        Accepted = recipients.Where(r => r.Accepted).ToList().AsReadOnly();
+        Rejected = recipients.Where(r => !r.Accepted).ToList().AsReadOnly();
         Response = response;
         Elapsed = elapsed;
         Attempts = attempts;

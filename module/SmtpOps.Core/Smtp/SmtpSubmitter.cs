@@ -166,7 +166,7 @@ public sealed class SmtpSubmitter : IDisposable
 
         IProtocolLogger logger = options.TranscriptPath is null
             ? new NullProtocolLogger()
-            : new ProtocolLogger(options.TranscriptPath, append: true) { RedactSecrets = true, LogTimestamps = true };
+            : new TranscriptLogger(options.TranscriptPath);
         var fresh = new RecordingSmtpClient(logger)
         {
             Timeout = (int)Math.Min(int.MaxValue, options.Timeout.TotalMilliseconds),
