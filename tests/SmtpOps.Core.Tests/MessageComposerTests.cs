@@ -117,7 +117,9 @@ public sealed class MessageComposerTests : IDisposable
     {
         var error = Assert.Throws<MessageValidationException>(() => MessageComposer.Compose(new MailMessageDefinition
         {
-            From = Basic.From, To = Basic.To, Subject = subject,
+            From = Basic.From,
+            To = Basic.To,
+            Subject = subject,
         }));
 
         Assert.Equal(MessageValidationError.HeaderInjection, error.Error);
@@ -129,11 +131,14 @@ public sealed class MessageComposerTests : IDisposable
     {
         var header = Assert.Throws<MessageValidationException>(() => MessageComposer.Compose(new MailMessageDefinition
         {
-            From = Basic.From, To = Basic.To, Headers = new Dictionary<string, string> { ["X-Tag"] = "a\r\nBcc: x@evil.test" },
+            From = Basic.From,
+            To = Basic.To,
+            Headers = new Dictionary<string, string> { ["X-Tag"] = "a\r\nBcc: x@evil.test" },
         }));
         var address = Assert.Throws<MessageValidationException>(() => MessageComposer.Compose(new MailMessageDefinition
         {
-            From = Basic.From, To = new[] { "ops@contoso.test\r\nBcc: x@evil.test" },
+            From = Basic.From,
+            To = new[] { "ops@contoso.test\r\nBcc: x@evil.test" },
         }));
 
         Assert.Equal(MessageValidationError.HeaderInjection, header.Error);
@@ -174,7 +179,9 @@ public sealed class MessageComposerTests : IDisposable
     {
         var error = Assert.Throws<MessageValidationException>(() => MessageComposer.Compose(new MailMessageDefinition
         {
-            From = Basic.From, To = Basic.To, Headers = new Dictionary<string, string> { [name] = "v" },
+            From = Basic.From,
+            To = Basic.To,
+            Headers = new Dictionary<string, string> { [name] = "v" },
         }));
 
         Assert.Equal(MessageValidationError.InvalidHeader, error.Error);
@@ -186,7 +193,9 @@ public sealed class MessageComposerTests : IDisposable
         var png = File("a.png", new byte[] { 1 });
         var error = Assert.Throws<MessageValidationException>(() => MessageComposer.Compose(new MailMessageDefinition
         {
-            From = Basic.From, To = Basic.To, HtmlBody = "<img src=cid:x>",
+            From = Basic.From,
+            To = Basic.To,
+            HtmlBody = "<img src=cid:x>",
             Attachments = new[] { new MailAttachment(png, "x"), new MailAttachment(png, "X") },
         }));
 
