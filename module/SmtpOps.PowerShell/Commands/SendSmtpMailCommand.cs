@@ -213,7 +213,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
             CertificateThumbprints = CertificateThumbprint ?? Array.Empty<string>(),
             Timeout = TimeSpan.FromSeconds(Timeout),
             HeloName = HeloName,
-            Retry = new RetryPolicy { MaxRetries = MaximumRetryCount, InitialDelay = TimeSpan.FromSeconds(RetryIntervalSec) },
+            Retry = new RetryPolicy { MaxRetries = MaximumRetryCount, InitialDelay = TimeSpan.FromSeconds(RetryIntervalSec), MaxDelay = TimeSpan.FromSeconds(600) },
             TranscriptPath = TranscriptPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(TranscriptPath),
         };
         progressClock.Start();
