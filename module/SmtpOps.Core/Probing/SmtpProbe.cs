@@ -1,0 +1,267 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading;
+using System.Threading.Tasks;
+using MailKit.Security;
+using SmtpOps.Smtp;
+using TlsAuthenticationException = System.Security.Authentication.AuthenticationException;
+
+namespace SmtpOps.Probing;
+
+/// <summary>
+/// Probes one SMTP endpoint the way swaks, testssl.sh and MXToolbox would, and judges what it
+/// finds: banner, EHLO before and after TLS, TLS and certificate, AUTH offered and (optionally)
+/// tried, a recipient test and an open-relay test that end with RSET. It never sends a message
+/// and never waits longer than the timeout for any answer.
+/// </summary>
+public sealed class SmtpProbe
+{
+    // RFC 2606 names: a relay test must use domains the probed server has no business accepting.
+    private const string RelayTestSender = "relay-test@smtpops-probe.example";
+    private const string RelayTestRecipient = "relay-test@smtpops-probe.example.net";
+
+    private static readonly string[] PasswordMechanisms = { "SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN", "LOGIN", "CRAM-MD5" };
+
+    /// <summary>Probes the endpoint. Failures of the server are reported in the result's checks, not thrown.</summary>
+    /// <param name="options">What to probe.</param>
+    /// <param name="cancellationToken">Cancels the probe.</param>
+    /// <returns>The findings with a verdict per check.</returns>
+    public async Task<SmtpProbeResult> ProbeAsync(SmtpProbeOptions options, CancellationToken cancellationToken = default)
+    {
+        if (options is null)
+        {
+            throw new ArgumentNullException(nameof(options));
+        }
+
+        var total = Stopwatch.StartNew();
+        var seen = new ProbeObservation(options);
+        using var transcript = options.TranscriptPath is null ? null : new StreamWriter(options.TranscriptPath, append: true) { AutoFlush = true };
+        var stage = "connect";
+        try
+        {
+            var address = await ResolveAsync(options, cancellationToken).ConfigureAwait(false);
+            seen.Address = address.ToString();
+            var clock = Stopwatch.StartNew();
+            using var dialogue = await SmtpDialogue.ConnectAsync(address, options.Port, options.Timeout, transcript, cancellationToken).ConfigureAwait(false);
+            seen.Connected = true;
+            seen.Connect = clock.Elapsed;
+
+            seen.ImplicitTls = options.Security == SmtpSecurity.SslOnConnect || (options.Security == SmtpSecurity.Auto && options.Port == 465);
+            if (seen.ImplicitTls)
+            {
+                stage = "TLS";
+                await StartTlsAsync(dialogue, seen, cancellationToken).ConfigureAwait(false);
+            }
+
+            stage = "banner";
+            clock.Restart();
+            seen.Banner = await dialogue.ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+            seen.BannerTime = clock.Elapsed;
+            if (seen.Banner.Code != 220)
+            {
+                await QuitAsync(dialogue, cancellationToken).ConfigureAwait(false);
+                return seen.ToResult(total.Elapsed);
+            }
+
+            stage = "EHLO";
+            clock.Restart();
+            seen.Ehlo = await dialogue.CommandAsync($"EHLO {HeloName(options)}", cancellationToken).ConfigureAwait(false);
+            seen.EhloTime = clock.Elapsed;
+            if (!seen.Ehlo.IsPositive)
+            {
+                await QuitAsync(dialogue, cancellationToken).ConfigureAwait(false);
+                return seen.ToResult(total.Elapsed);
+            }
+
+            seen.ExtensionsBeforeTls = seen.Ehlo.Lines.Skip(1).ToList();
+            seen.StartTlsOffered = seen.ExtensionsBeforeTls.Any(e => e.Equals("STARTTLS", StringComparison.OrdinalIgnoreCase));
+            if (!seen.ImplicitTls && seen.StartTlsOffered && options.Security == SmtpSecurity.None)
+            {
+                seen.StartTlsSkipped = true;
+            }
+            else if (!seen.ImplicitTls && seen.StartTlsOffered)
+            {
+                stage = "STARTTLS";
+                var ready = await dialogue.CommandAsync("STARTTLS", cancellationToken).ConfigureAwait(false);
+                if (ready.Code != 220)
+                {
+                    seen.Error = $"STARTTLS refused: {ready}";
+                    await QuitAsync(dialogue, cancellationToken).ConfigureAwait(false);
+                    return seen.ToResult(total.Elapsed);
+                }
+
+                stage = "TLS";
+                await StartTlsAsync(dialogue, seen, cancellationToken).ConfigureAwait(false);
+                stage = "EHLO after TLS";
+                var again = await dialogue.CommandAsync($"EHLO {HeloName(options)}", cancellationToken).ConfigureAwait(false);
+                seen.ExtensionsAfterTls = again.Lines.Skip(1).ToList();
+            }
+            else if (options.Security == SmtpSecurity.None)
+            {
+                seen.StartTlsSkipped = true;
+            }
+
+            if (options.TestOpenRelay)
+            {
+                stage = "open relay test";
+                seen.RelayReply = await TryRecipientAsync(dialogue, RelayTestSender, RelayTestRecipient, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (options.Credential is { } credential)
+            {
+                stage = "AUTH";
+                clock.Restart();
+                await AuthenticateAsync(dialogue, seen, credential, cancellationToken).ConfigureAwait(false);
+                seen.AuthTime = seen.AuthReply is null ? null : clock.Elapsed;
+            }
+
+            if (options.To is { } to)
+            {
+                stage = "recipient test";
+                clock.Restart();
+                seen.RecipientReply = await TryRecipientAsync(dialogue, options.From ?? string.Empty, to, cancellationToken).ConfigureAwait(false);
+                seen.RecipientTime = clock.Elapsed;
+            }
+
+            stage = "QUIT";
+            await QuitAsync(dialogue, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsServerFailure(ex))
+        {
+            seen.FailedStage = stage;
+            seen.Error = Describe(ex);
+        }
+
+        return seen.ToResult(total.Elapsed);
+    }
+
+    private static async Task<IPAddress> ResolveAsync(SmtpProbeOptions options, CancellationToken cancellationToken)
+    {
+        if (IPAddress.TryParse(options.Address ?? options.Host, out var literal))
+        {
+            return literal;
+        }
+
+        var lookup = Dns.GetHostAddressesAsync(options.Host);
+        var finished = await Task.WhenAny(lookup, Task.Delay(options.Timeout, cancellationToken)).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (finished != lookup)
+        {
+            throw new TimeoutException($"{options.Host} did not resolve within {options.Timeout.TotalSeconds:0.#} s.");
+        }
+
+        var addresses = await lookup.ConfigureAwait(false);
+        return addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.First();
+    }
+
+    private static async Task StartTlsAsync(SmtpDialogue dialogue, ProbeObservation seen, CancellationToken cancellationToken)
+    {
+        var options = seen.Options;
+        bool Inspect(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+        {
+            if (certificate is not null)
+            {
+                seen.Certificate = CertificateEvaluation.Evaluate(certificate, chain, errors, options.TrustedRoots, DateTimeOffset.UtcNow);
+            }
+
+            // A probe looks at a bad certificate instead of refusing it; AUTH decides on its own.
+            return true;
+        }
+
+        var clock = Stopwatch.StartNew();
+        await dialogue.StartTlsAsync(options.Host, Inspect, cancellationToken).ConfigureAwait(false);
+        seen.TlsTime = clock.Elapsed;
+        seen.TlsEstablished = true;
+        seen.StartTlsInjection = dialogue.PlaintextAfterStartTls;
+        var tls = dialogue.Tls!;
+        seen.TlsProtocol = tls.SslProtocol.ToString();
+
+        // The IANA suite name exists on .NET Core 3+ only; Windows PowerShell reports the parts.
+        seen.CipherSuite = typeof(SslStream).GetProperty("NegotiatedCipherSuite")?.GetValue(tls)?.ToString()
+            ?? $"{tls.CipherAlgorithm} {tls.CipherStrength}-bit, {tls.HashAlgorithm}, {tls.KeyExchangeAlgorithm}";
+    }
+
+    private static async Task AuthenticateAsync(SmtpDialogue dialogue, ProbeObservation seen, SmtpCredential credential, CancellationToken cancellationToken)
+    {
+        var options = seen.Options;
+        var offered = ProbeObservation.AuthMechanismsOf(seen.FinalExtensions);
+        if (offered.Count == 0)
+        {
+            seen.AuthNotAttempted = "the server offers no AUTH";
+            return;
+        }
+
+        if (!seen.TlsEstablished)
+        {
+            seen.AuthNotAttempted = "no TLS: credentials are never sent in clear";
+            return;
+        }
+
+        if (seen.Certificate is { } certificate && !options.SkipCertificateCheck && (!certificate.ChainValid || !certificate.NameMatches))
+        {
+            seen.AuthNotAttempted = "the certificate is not trusted, so the server may not be who it claims (use -SkipCertificateCheck to try anyway)";
+            return;
+        }
+
+        SaslMechanism? mechanism = credential.IsAccessToken
+            ? offered.Contains("XOAUTH2") ? new SaslMechanismOAuth2(credential.UserName, credential.Secret) : null
+            : PasswordMechanisms.Where(offered.Contains).Select(name => SaslMechanism.Create(name, new NetworkCredential(credential.UserName, credential.Secret))).FirstOrDefault();
+        if (mechanism is null)
+        {
+            seen.AuthNotAttempted = $"no mechanism in common (offered: {string.Join(" ", offered)})";
+            return;
+        }
+
+        seen.AuthMechanism = mechanism.MechanismName;
+        var initial = mechanism.SupportsInitialResponse ? await mechanism.ChallengeAsync(null, cancellationToken).ConfigureAwait(false) : null;
+        var reply = await dialogue.CommandAsync($"AUTH {mechanism.MechanismName}{(initial is null ? string.Empty : " " + initial)}", cancellationToken, redact: true).ConfigureAwait(false);
+        for (var round = 0; reply.Code == 334 && round < 10; round++)
+        {
+            // After the final response (XOAUTH2 errors come as a 334 challenge) the client sends an empty line.
+            var response = mechanism.IsAuthenticated ? string.Empty : await mechanism.ChallengeAsync(reply.Text, cancellationToken).ConfigureAwait(false);
+            reply = await dialogue.CommandAsync(response, cancellationToken, redact: true).ConfigureAwait(false);
+        }
+
+        seen.AuthReply = reply;
+    }
+
+    private static async Task<SmtpReply> TryRecipientAsync(SmtpDialogue dialogue, string from, string to, CancellationToken cancellationToken)
+    {
+        var mail = await dialogue.CommandAsync($"MAIL FROM:<{from}>", cancellationToken).ConfigureAwait(false);
+        var reply = mail.IsPositive ? await dialogue.CommandAsync($"RCPT TO:<{to}>", cancellationToken).ConfigureAwait(false) : mail;
+        await dialogue.CommandAsync("RSET", cancellationToken).ConfigureAwait(false);
+        return reply;
+    }
+
+    private static async Task QuitAsync(SmtpDialogue dialogue, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dialogue.CommandAsync("QUIT", cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsServerFailure(ex))
+        {
+            // Saying goodbye is a courtesy; a server that hangs up first has told us nothing new.
+        }
+    }
+
+    private static string HeloName(SmtpProbeOptions options)
+        => string.IsNullOrEmpty(options.HeloName) ? Environment.MachineName.ToLowerInvariant() : options.HeloName!;
+
+    private static bool IsServerFailure(Exception exception)
+        => exception is IOException or SocketException or TimeoutException or InvalidDataException or TlsAuthenticationException or ObjectDisposedException or OperationCanceledException;
+
+    private static string Describe(Exception exception) => exception switch
+    {
+        TimeoutException timeout => timeout.Message,
+        InvalidDataException garbage => $"not an SMTP server: {garbage.Message}",
+        TlsAuthenticationException tls => $"TLS handshake failed: {tls.InnerException?.Message ?? tls.Message}",
+        _ => exception.Message,
+    };
+}

@@ -1,0 +1,55 @@
+using System;
+using System.Collections.Generic;
+using System.Security.Cryptography.X509Certificates;
+using SmtpOps.Smtp;
+
+namespace SmtpOps.Probing;
+
+/// <summary>What to probe and which optional tests to run. Nothing the probe does sends a message.</summary>
+public sealed record SmtpProbeOptions
+{
+    /// <summary>Gets the host name (used for the certificate name check and SNI).</summary>
+    public string Host { get; init; } = string.Empty;
+
+    /// <summary>Gets the address to connect to; <c>null</c> resolves <see cref="Host"/>.</summary>
+    public string? Address { get; init; }
+
+    /// <summary>Gets the port (25 by default).</summary>
+    public int Port { get; init; } = 25;
+
+    /// <summary>
+    /// Gets the security to test: Auto is implicit TLS on 465 and STARTTLS when offered elsewhere;
+    /// StartTls fails the probe's STARTTLS check when it is not offered; None never starts TLS.
+    /// </summary>
+    public SmtpSecurity Security { get; init; } = SmtpSecurity.Auto;
+
+    /// <summary>Gets the name sent in EHLO; <c>null</c> for the machine's name.</summary>
+    public string? HeloName { get; init; }
+
+    /// <summary>Gets the timeout of each network step; the probe never waits longer for one answer.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets a credential to test AUTH with (no message is sent), or <c>null</c>.</summary>
+    public SmtpCredential? Credential { get; init; }
+
+    /// <summary>Gets whether AUTH may be tried although the certificate is not trusted.</summary>
+    public bool SkipCertificateCheck { get; init; }
+
+    /// <summary>Gets extra root certificates to trust (an internal or test CA).</summary>
+    public IReadOnlyList<X509Certificate2> TrustedRoots { get; init; } = Array.Empty<X509Certificate2>();
+
+    /// <summary>Gets the sender for the recipient test; <c>null</c> uses the null sender &lt;&gt;.</summary>
+    public string? From { get; init; }
+
+    /// <summary>Gets a recipient to test with MAIL/RCPT then RSET (nothing is sent), or <c>null</c>.</summary>
+    public string? To { get; init; }
+
+    /// <summary>Gets whether to test for an open relay: a foreign sender and recipient, unauthenticated, then RSET.</summary>
+    public bool TestOpenRelay { get; init; }
+
+    /// <summary>Gets a file that receives the dialogue (appended; AUTH redacted), or <c>null</c>.</summary>
+    public string? TranscriptPath { get; init; }
+
+    /// <summary>Gets the days before expiry from which the certificate check warns.</summary>
+    public int CertificateWarningDays { get; init; } = 30;
+}
