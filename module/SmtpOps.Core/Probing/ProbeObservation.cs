@@ -53,6 +53,8 @@ internal sealed class ProbeObservation
 
     public string? FailedStage { get; set; }
 
+    public ProbeFailure Failure { get; set; }
+
     public string? Error { get; set; }
 
     public TimeSpan? Connect { get; set; }
@@ -107,7 +109,10 @@ internal sealed class ProbeObservation
             Total = total,
         },
         Checks = Judge().ToList(),
-        Error = Error,
+        Failure = Failure != ProbeFailure.None ? Failure
+            : Banner is { Code: not 220 } || Ehlo is { IsPositive: false } ? ProbeFailure.ServiceRefused
+            : ProbeFailure.None,
+        Error = Error ?? (Banner is { Code: not 220 } ? $"the server refuses service: {Banner}" : Ehlo is { IsPositive: false } ? $"EHLO refused: {Ehlo}" : null),
     };
 
     private string? BannerHostName()

@@ -91,6 +91,7 @@ public sealed class SmtpProbe
                 var ready = await dialogue.CommandAsync("STARTTLS", cancellationToken).ConfigureAwait(false);
                 if (ready.Code != 220)
                 {
+                    seen.Failure = ProbeFailure.ServiceRefused;
                     seen.Error = $"STARTTLS refused: {ready}";
                     await QuitAsync(dialogue, cancellationToken).ConfigureAwait(false);
                     return seen.ToResult(total.Elapsed);
@@ -136,6 +137,14 @@ public sealed class SmtpProbe
         {
             seen.FailedStage = stage;
             seen.Error = Describe(ex);
+            seen.Failure = ex switch
+            {
+                TimeoutException => ProbeFailure.Timeout,
+                TlsAuthenticationException => ProbeFailure.TlsFailure,
+                _ when !seen.Connected => ProbeFailure.Unreachable,
+                _ when stage == "TLS" => ProbeFailure.TlsFailure,
+                _ => ProbeFailure.ProtocolViolation,
+            };
         }
 
         return seen.ToResult(total.Elapsed);

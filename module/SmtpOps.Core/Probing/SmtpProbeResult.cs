@@ -67,6 +67,9 @@ public sealed class SmtpProbeResult
     /// <summary>Gets the worst verdict of all checks.</summary>
     public ProbeVerdict Verdict => Checks.Count == 0 ? ProbeVerdict.Fail : Checks.Max(c => c.Verdict);
 
-    /// <summary>Gets why the probe stopped early, or <c>null</c> when it ran to the end.</summary>
+    /// <summary>Gets why the dialogue could not finish, or <see cref="ProbeFailure.None"/>.</summary>
+    public ProbeFailure Failure { get; init; }
+
+    /// <summary>Gets what stopped the probe early, or <c>null</c> when it ran to the end.</summary>
     public string? Error { get; init; }
 }

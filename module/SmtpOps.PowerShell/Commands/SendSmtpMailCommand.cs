@@ -4,7 +4,6 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Management.Automation;
-using System.Net;
 using System.Security;
 using System.Text;
 using System.Threading;
@@ -246,7 +245,11 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
             SmtpSendResult result;
             try
             {
-                submitter ??= new SmtpSubmitter(WithCredential(connection, definition.From));
+                // The OAuth2 mailbox defaults to the sender of the first message.
+                submitter ??= new SmtpSubmitter(connection! with
+                {
+                    Credential = CredentialParameters.ToSmtpCredential(Credential, AccessToken, UserName ?? MessageComposer.ParseAddresses(new[] { definition.From }, "From")[0].Address),
+                });
                 result = submitter.SendAsync(message, definition.DeliveryNotification, stopping.Token).GetAwaiter().GetResult();
             }
             catch (SmtpSubmissionException ex)
@@ -306,23 +309,6 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
 
         // Send-MailMessage's -UseSsl is System.Net.Mail's EnableSsl: STARTTLS. On 465 only implicit TLS works.
         return Port == 465 ? SmtpSecurity.SslOnConnect : SmtpSecurity.StartTls;
-    }
-
-    private SmtpConnectionOptions WithCredential(SmtpConnectionOptions options, string from)
-    {
-        SmtpCredential? credential = null;
-        if (Credential is not null)
-        {
-            var network = Credential.GetNetworkCredential();
-            credential = SmtpCredential.FromPassword(Credential.UserName, network.Password);
-        }
-        else if (AccessToken is not null)
-        {
-            var mailbox = UserName ?? MessageComposer.ParseAddresses(new[] { from }, "From")[0].Address;
-            credential = SmtpCredential.FromAccessToken(mailbox, new NetworkCredential(string.Empty, AccessToken).Password);
-        }
-
-        return options with { Credential = credential };
     }
 
     private MailMessageDefinition BuildDefinition()

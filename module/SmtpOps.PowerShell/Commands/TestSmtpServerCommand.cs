@@ -1,0 +1,249 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Net;
+using System.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading;
+using System.Threading.Tasks;
+using SmtpOps.PowerShell.Completion;
+using SmtpOps.PowerShell.Transformation;
+using SmtpOps.Probing;
+using SmtpOps.Smtp;
+
+namespace SmtpOps.PowerShell.Commands;
+
+/// <summary>
+/// <para type="synopsis">Probes SMTP servers and reports banner, TLS, certificate, AUTH, recipient and open-relay checks.</para>
+/// <para type="description">Sends no message: the recipient and relay tests end with RSET.</para>
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "SmtpServer", DefaultParameterSetName = CredentialSet)]
+[OutputType(typeof(SmtpProbeResult))]
+public sealed class TestSmtpServerCommand : PSCmdlet, IDisposable
+{
+    private const string CredentialSet = "Credential";
+    private const string AccessTokenSet = "AccessToken";
+
+    private readonly CancellationTokenSource stopping = new();
+    private ConcurrentPipeline<SmtpProbeResult>? pipeline;
+    private int finished;
+
+    /// <summary>Gets or sets the server to probe; binds the Exchange property of Resolve-MailExchanger output.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Exchange", "HostName", "Host", "Server")]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SmtpServerCompleter))]
+    public string ComputerName { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the addresses to connect to instead of resolving the name (binds Resolve-MailExchanger's Addresses).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Addresses")]
+    public string[]? IPAddress { get; set; }
+
+    /// <summary>Gets or sets whether every address of the host is probed, not only the first.</summary>
+    [Parameter]
+    public SwitchParameter AllAddresses { get; set; }
+
+    /// <summary>Gets or sets the port; 465 implies implicit TLS, 587 STARTTLS.</summary>
+    [Parameter]
+    [ValidateRange(1, 65535)]
+    public int Port { get; set; } = 25;
+
+    /// <summary>Gets or sets the security to test.</summary>
+    [Parameter]
+    [Alias("SecureSocketOptions")]
+    public SmtpSecurity Security { get; set; } = SmtpSecurity.Auto;
+
+    /// <summary>Gets or sets the name sent in EHLO.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? HeloName { get; set; }
+
+    /// <summary>Gets or sets the timeout of each network step, in seconds.</summary>
+    [Parameter]
+    [Alias("TimeoutSec")]
+    [ValidateRange(1, 600)]
+    public int Timeout { get; set; } = 30;
+
+    /// <summary>Gets or sets a credential to test AUTH with (nothing is sent).</summary>
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Credential]
+    [ValidateNotNull]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>Gets or sets an OAuth2 access token to test XOAUTH2 with.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = AccessTokenSet)]
+    [Alias("Token")]
+    [SecureStringTransformation]
+    [ValidateNotNull]
+    public SecureString? AccessToken { get; set; }
+
+    /// <summary>Gets or sets the mailbox the access token belongs to.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = AccessTokenSet)]
+    [ValidateNotNullOrEmpty]
+    public string? UserName { get; set; }
+
+    /// <summary>Gets or sets whether AUTH is tried even over an untrusted certificate.</summary>
+    [Parameter]
+    public SwitchParameter SkipCertificateCheck { get; set; }
+
+    /// <summary>Gets or sets extra root certificates to trust (an internal CA), as objects or file paths.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public X509Certificate2[]? TrustedRootCertificate { get; set; }
+
+    /// <summary>Gets or sets the sender for the recipient test (default: the null sender).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? From { get; set; }
+
+    /// <summary>Gets or sets a recipient to test with MAIL/RCPT then RSET.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? To { get; set; }
+
+    /// <summary>Gets or sets whether to test for an open relay (a foreign sender and recipient, then RSET).</summary>
+    [Parameter]
+    public SwitchParameter TestOpenRelay { get; set; }
+
+    /// <summary>Gets or sets a file that receives the dialogues, AUTH redacted.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TranscriptPath { get; set; }
+
+    /// <summary>Gets or sets the days before certificate expiry from which the probe warns.</summary>
+    [Parameter]
+    [ValidateRange(0, 3650)]
+    public int CertificateWarningDays { get; set; } = 30;
+
+    /// <summary>Gets or sets how many endpoints are probed at once.</summary>
+    [Parameter]
+    [ValidateRange(1, 256)]
+    public int ThrottleLimit { get; set; } = 16;
+
+    /// <summary>Prepares the concurrent runner.</summary>
+    protected override void BeginProcessing() => pipeline = new ConcurrentPipeline<SmtpProbeResult>(ThrottleLimit);
+
+    /// <summary>Starts the probes of one input; writes those that finished meanwhile.</summary>
+    protected override void ProcessRecord()
+    {
+        if (ComputerName == ".")
+        {
+            WriteWarning("The domain has a null MX (it accepts no mail): there is no server to probe.");
+            return;
+        }
+
+        var template = new SmtpProbeOptions
+        {
+            Host = ComputerName,
+            Port = Port,
+            Security = Security,
+            HeloName = HeloName,
+            Timeout = TimeSpan.FromSeconds(Timeout),
+            Credential = CredentialParameters.ToSmtpCredential(Credential, AccessToken, UserName),
+            SkipCertificateCheck = SkipCertificateCheck,
+            TrustedRoots = TrustedRootCertificate ?? Array.Empty<X509Certificate2>(),
+            From = From,
+            To = To,
+            TestOpenRelay = TestOpenRelay,
+            TranscriptPath = TranscriptPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(TranscriptPath),
+            CertificateWarningDays = CertificateWarningDays,
+        };
+
+        foreach (var address in Targets())
+        {
+            var options = template with { Address = address };
+            foreach (var done in pipeline!.Start(() => new SmtpProbe().ProbeAsync(options, stopping.Token), stopping.Token))
+            {
+                Write(done, options);
+            }
+        }
+    }
+
+    /// <summary>Waits for the probes still running and writes them as they finish.</summary>
+    protected override void EndProcessing()
+    {
+        foreach (var done in pipeline!.Drain(stopping.Token))
+        {
+            Write(done, null);
+        }
+
+        if (pipeline.Started > 1)
+        {
+            WriteProgress(new ProgressRecord(1, "Test-SmtpServer", $"{finished} probed") { RecordType = ProgressRecordType.Completed });
+        }
+    }
+
+    /// <summary>Ctrl+C: cancels every probe.</summary>
+    protected override void StopProcessing() => stopping.Cancel();
+
+    /// <summary>Releases the cancellation source.</summary>
+    public void Dispose() => stopping.Dispose();
+
+    private IEnumerable<string?> Targets()
+    {
+        var given = (IPAddress ?? Array.Empty<string>()).Where(a => !string.IsNullOrWhiteSpace(a)).ToList();
+        if (!AllAddresses)
+        {
+            return new[] { given.FirstOrDefault() };
+        }
+
+        if (given.Count > 0)
+        {
+            return given;
+        }
+
+        try
+        {
+            return Dns.GetHostAddresses(ComputerName).Select(a => (string?)a.ToString()).ToList();
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            WriteError(new ErrorRecord(ex, "HostNotResolved", ErrorCategory.ObjectNotFound, ComputerName));
+            return Array.Empty<string?>();
+        }
+    }
+
+    private void Write(Task<SmtpProbeResult> done, SmtpProbeOptions? options)
+    {
+        finished++;
+        if (done.IsCanceled)
+        {
+            return;
+        }
+
+        if (done.IsFaulted)
+        {
+            var error = done.Exception!.GetBaseException();
+            WriteError(new ErrorRecord(error, "SmtpProbeFailed", ErrorCategory.NotSpecified, options?.Host ?? ComputerName));
+            return;
+        }
+
+        var result = done.Result;
+        WriteObject(result);
+        if (result.Failure != ProbeFailure.None)
+        {
+            WriteError(FailureRecord(result));
+        }
+
+        if (pipeline!.Started > 1)
+        {
+            WriteProgress(new ProgressRecord(1, "Test-SmtpServer", $"{finished} of {pipeline.Started} probed") { CurrentOperation = $"{result.ComputerName}:{result.Port} {result.Verdict}" });
+        }
+    }
+
+    private static ErrorRecord FailureRecord(SmtpProbeResult result)
+    {
+        var (id, category) = result.Failure switch
+        {
+            ProbeFailure.Unreachable => ("SmtpServerUnreachable", ErrorCategory.ConnectionError),
+            ProbeFailure.Timeout => ("SmtpProbeTimeout", ErrorCategory.OperationTimeout),
+            ProbeFailure.ServiceRefused => ("SmtpServiceRefused", ErrorCategory.ResourceUnavailable),
+            ProbeFailure.TlsFailure => ("SmtpTlsFailure", ErrorCategory.SecurityError),
+            _ => ("SmtpProtocolViolation", ErrorCategory.ProtocolError),
+        };
+        var target = $"{result.ComputerName}:{result.Port}";
+        return new ErrorRecord(new InvalidOperationException($"{target}: {result.Error}"), id, category, target);
+    }
+}
