@@ -46,6 +46,9 @@ public sealed class MailMessageDefinition
     /// <summary>Gets the character encoding of the bodies (UTF-8 unless set).</summary>
     public Encoding BodyEncoding { get; init; } = new UTF8Encoding(false);
 
+    /// <summary>Gets the Message-ID (without angle brackets), or <c>null</c> to generate one from the sender's domain.</summary>
+    public string? MessageId { get; init; }
+
     /// <summary>Gets the delivery status notifications requested for every recipient.</summary>
     public DeliveryNotification DeliveryNotification { get; init; } = DeliveryNotification.None;
 }

@@ -58,6 +58,7 @@ public static class MessageComposer
         }
 
         RefuseLineBreaks(definition.Subject, "Subject");
+        ValidateMessageId(definition.MessageId);
         ValidateHeaders(definition.Headers);
         ValidateAttachments(definition.Attachments);
 
@@ -70,7 +71,7 @@ public static class MessageComposer
             message.Bcc.AddRange(bcc);
             message.ReplyTo.AddRange(replyTo);
             message.Subject = definition.Subject;
-            message.MessageId = MimeUtils.GenerateMessageId(from[0].Domain);
+            message.MessageId = definition.MessageId ?? MimeUtils.GenerateMessageId(from[0].Domain);
             ApplyPriority(message, definition.Priority);
             foreach (var header in definition.Headers)
             {
@@ -141,6 +142,14 @@ public static class MessageComposer
         }
     }
 
+    private static void ValidateMessageId(string? messageId)
+    {
+        if (messageId is not null && (messageId.Length == 0 || messageId.Any(c => c <= ' ' || c > '~' || c == '<' || c == '>') || messageId.IndexOf('@') <= 0))
+        {
+            throw new MessageValidationException(MessageValidationError.InvalidHeader, messageId, $"'{messageId}' is not a valid Message-ID (id-left@id-right, without angle brackets).");
+        }
+    }
+
     private static void ValidateHeaders(IReadOnlyDictionary<string, string> headers)
     {
         foreach (var header in headers)
@@ -165,7 +174,7 @@ public static class MessageComposer
         var contentIds = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var attachment in attachments)
         {
-            if (!File.Exists(attachment.Path))
+            if (attachment.Path is not null && !File.Exists(attachment.Path))
             {
                 throw new MessageValidationException(MessageValidationError.AttachmentNotFound, attachment.Path, $"The file '{attachment.Path}' does not exist.");
             }
@@ -260,10 +269,10 @@ public static class MessageComposer
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new MessageValidationException(MessageValidationError.AttachmentUnreadable, attachment.Path, $"The file '{attachment.Path}' cannot be read: {ex.Message}");
+            throw new MessageValidationException(MessageValidationError.AttachmentUnreadable, attachment.Path ?? attachment.FileName, $"The attachment '{attachment.Path ?? attachment.FileName}' cannot be read: {ex.Message}");
         }
 
-        return new MimePart(MimeTypes.GetMimeType(attachment.FileName))
+        return new MimePart(attachment.ContentType ?? MimeTypes.GetMimeType(attachment.FileName))
         {
             Content = new MimeContent(stream),
             ContentDisposition = new ContentDisposition(attachment.IsInline ? ContentDisposition.Inline : ContentDisposition.Attachment),

@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
 
 namespace SmtpOps.Smtp;
 
@@ -17,6 +19,15 @@ public sealed record SmtpConnectionOptions
 
     /// <summary>Gets the credential to authenticate with, or <c>null</c> to send without AUTH.</summary>
     public SmtpCredential? Credential { get; init; }
+
+    /// <summary>
+    /// Gets a source of credentials asked at every new connection (e.g. an OAuth2 token that
+    /// expires and is refreshed); used when <see cref="Credential"/> is <c>null</c>.
+    /// </summary>
+    public Func<CancellationToken, Task<SmtpCredential>>? CredentialProvider { get; init; }
+
+    /// <summary>Gets a sink for the SMTP dialogue, line by line (AUTH secrets redacted, message content omitted), or <c>null</c>.</summary>
+    public Action<string>? TranscriptSink { get; init; }
 
     /// <summary>Gets whether authenticating over a connection without TLS is allowed (it is refused by default).</summary>
     public bool AllowUnencryptedAuthentication { get; init; }

@@ -24,6 +24,7 @@ public sealed class SmtpSubmitter : IDisposable
     private readonly SmtpConnectionOptions options;
     private readonly ServerCertificateCheck certificateCheck;
     private RecordingSmtpClient? client;
+    private string? lastUser;
     private bool disposed;
 
     /// <summary>Creates a submitter; nothing is connected until the first message.</summary>
@@ -164,9 +165,9 @@ public sealed class SmtpSubmitter : IDisposable
         client?.Dispose();
         client = null;
 
-        IProtocolLogger logger = options.TranscriptPath is null
-            ? new NullProtocolLogger()
-            : new TranscriptLogger(options.TranscriptPath);
+        IProtocolLogger logger = options.TranscriptPath is not null ? new TranscriptLogger(options.TranscriptPath)
+            : options.TranscriptSink is not null ? new TranscriptLogger(options.TranscriptSink)
+            : new NullProtocolLogger();
         var fresh = new RecordingSmtpClient(logger)
         {
             Timeout = (int)Math.Min(int.MaxValue, options.Timeout.TotalMilliseconds),
@@ -181,8 +182,11 @@ public sealed class SmtpSubmitter : IDisposable
         {
             await fresh.ConnectAsync(options.Host, options.EffectivePort, ToSecureSocketOptions(options.Security), cancellationToken).ConfigureAwait(false);
             ConnectionCount++;
-            if (options.Credential is { } credential)
+            var credential = options.Credential
+                ?? (options.CredentialProvider is { } provider ? await provider(cancellationToken).ConfigureAwait(false) : null);
+            if (credential is not null)
             {
+                lastUser = credential.UserName;
                 await AuthenticateAsync(fresh, credential, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -255,7 +259,7 @@ public sealed class SmtpSubmitter : IDisposable
                 command.ErrorCode == SmtpErrorCode.RecipientNotAccepted ? client?.Recipients : null),
             AuthenticationException auth => new SmtpSubmissionException(
                 SmtpFailureKind.Authentication,
-                $"Authentication to {server} as '{options.Credential?.UserName}' failed: {auth.Message}",
+                $"Authentication to {server} as '{lastUser}' failed: {auth.Message}",
                 innerException: auth),
             SslHandshakeException tls when certificateCheck.LastRefusal is { } refusal => new SmtpSubmissionException(
                 SmtpFailureKind.Certificate,

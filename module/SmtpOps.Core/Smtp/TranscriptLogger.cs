@@ -20,6 +20,11 @@ internal sealed class TranscriptLogger : IProtocolLogger
         inner = new ProtocolLogger(path, append: true) { RedactSecrets = true, LogTimestamps = true };
     }
 
+    public TranscriptLogger(Action<string> sink)
+    {
+        inner = new ProtocolLogger(new LineSinkStream(sink), leaveOpen: false) { RedactSecrets = true };
+    }
+
     public IAuthenticationSecretDetector? AuthenticationSecretDetector
     {
         get => inner.AuthenticationSecretDetector;

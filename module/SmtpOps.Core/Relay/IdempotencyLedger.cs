@@ -1,0 +1,133 @@
+using System;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Azure;
+using Azure.Data.Tables;
+
+namespace SmtpOps.Relay;
+
+/// <summary>
+/// Remembers which idempotency keys were sent, in an Azure Storage table, so that an
+/// at-least-once queue does not make an at-least-twice mail. A key is claimed before sending
+/// (an insert that fails if the key exists) and marked sent after the smarthost's 250.
+/// A claim whose holder died is taken over once its lease expires. One window cannot be closed:
+/// a crash after the smarthost accepted the message and before the key is marked sent.
+/// </summary>
+public sealed class IdempotencyLedger
+{
+    private const string Sending = "Sending";
+    private const string Sent = "Sent";
+
+    private readonly TableClient table;
+    private readonly TimeSpan lease;
+    private bool created;
+
+    /// <summary>Creates the ledger.</summary>
+    /// <param name="table">The table (created on first use).</param>
+    /// <param name="lease">How long a claim protects a send in progress; longer than one send with all its retries.</param>
+    public IdempotencyLedger(TableClient table, TimeSpan lease)
+    {
+        this.table = table ?? throw new ArgumentNullException(nameof(table));
+        this.lease = lease;
+    }
+
+    /// <summary>Claims a key before sending.</summary>
+    /// <param name="key">The idempotency key.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>Whether to send.</returns>
+    public async Task<LedgerClaim> ClaimAsync(string key, CancellationToken cancellationToken)
+    {
+        await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var (partition, row) = Locate(key);
+        try
+        {
+            await table.AddEntityAsync(new TableEntity(partition, row) { ["State"] = Sending, ["Key"] = key, ["ClaimedAt"] = DateTimeOffset.UtcNow }, cancellationToken).ConfigureAwait(false);
+            return LedgerClaim.Claimed;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            // Someone claimed it before: sent, in flight, or abandoned by a crashed instance.
+        }
+
+        var existing = await table.GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!existing.HasValue)
+        {
+            return await ClaimAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+
+        var entity = existing.Value!;
+        if (entity.GetString("State") == Sent)
+        {
+            return LedgerClaim.AlreadySent;
+        }
+
+        if (entity.GetDateTimeOffset("ClaimedAt") is { } claimedAt && DateTimeOffset.UtcNow - claimedAt < lease)
+        {
+            return LedgerClaim.InFlight;
+        }
+
+        entity["ClaimedAt"] = DateTimeOffset.UtcNow;
+        try
+        {
+            await table.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            return LedgerClaim.Claimed;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 412)
+        {
+            return LedgerClaim.InFlight;
+        }
+    }
+
+    /// <summary>Records that the smarthost accepted the message.</summary>
+    /// <param name="key">The idempotency key.</param>
+    /// <param name="response">The smarthost's response, for the operator.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when recorded.</returns>
+    public async Task MarkSentAsync(string key, string response, CancellationToken cancellationToken)
+    {
+        var (partition, row) = Locate(key);
+        var entity = new TableEntity(partition, row) { ["State"] = Sent, ["Key"] = key, ["SentAt"] = DateTimeOffset.UtcNow, ["Response"] = response };
+        await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Gives a claim up after a failure that certainly sent nothing, so the next delivery may send.</summary>
+    /// <param name="key">The idempotency key.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when released.</returns>
+    public async Task ReleaseAsync(string key, CancellationToken cancellationToken)
+    {
+        var (partition, row) = Locate(key);
+        await table.DeleteEntityAsync(partition, row, ETag.All, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Gets whether a key is recorded as sent.</summary>
+    /// <param name="key">The idempotency key.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns><c>true</c> when sent.</returns>
+    public async Task<bool> WasSentAsync(string key, CancellationToken cancellationToken)
+    {
+        await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var (partition, row) = Locate(key);
+        var existing = await table.GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return existing.HasValue && existing.Value!.GetString("State") == Sent;
+    }
+
+    // Keys are arbitrary text; table keys may not contain / \ # ?. Hash them, and spread them over partitions.
+    private static (string Partition, string Row) Locate(string key)
+    {
+        using var sha = SHA256.Create();
+        var hash = BitConverter.ToString(sha.ComputeHash(Encoding.UTF8.GetBytes(key))).Replace("-", string.Empty);
+        return (hash.Substring(0, 2), hash);
+    }
+
+    private async Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        if (!created)
+        {
+            await table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+            created = true;
+        }
+    }
+}

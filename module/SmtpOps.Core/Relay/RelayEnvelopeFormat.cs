@@ -1,0 +1,107 @@
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SmtpOps.Relay;
+
+/// <summary>Reads and writes <see cref="RelayEnvelope"/> JSON; the only place that knows the wire format.</summary>
+public static class RelayEnvelopeFormat
+{
+    /// <summary>
+    /// The largest envelope that travels in the queue message itself: 48 KiB of JSON becomes
+    /// 64 KiB once the queue message is Base64-encoded, the Storage queue's limit.
+    /// </summary>
+    public const int MaxQueuePayloadBytes = 48 * 1024;
+
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>Writes the envelope as JSON.</summary>
+    /// <param name="envelope">The envelope.</param>
+    /// <returns>The JSON text.</returns>
+    public static string Serialize(RelayEnvelope envelope) => JsonSerializer.Serialize(envelope, Options);
+
+    /// <summary>Writes a dead-letter record as JSON, in the same conventions as envelopes.</summary>
+    /// <param name="record">The record.</param>
+    /// <returns>The JSON text.</returns>
+    public static string SerializeRecord(DeadLetterRecord record) => JsonSerializer.Serialize(record, Options);
+
+    /// <summary>Reads a dead-letter record.</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <returns>The record.</returns>
+    public static DeadLetterRecord DeserializeRecord(string json) => JsonSerializer.Deserialize<DeadLetterRecord>(json, Options)!;
+
+    /// <summary>Gets the UTF-8 size of the JSON text.</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <returns>The size in bytes.</returns>
+    public static int SizeOf(string json) => Encoding.UTF8.GetByteCount(json);
+
+    /// <summary>Reads an envelope, refusing anything but a complete schema-version-1 envelope.</summary>
+    /// <param name="json">The queue message text.</param>
+    /// <returns>The envelope.</returns>
+    /// <exception cref="RelayEnvelopeException">The text is not a usable envelope.</exception>
+    public static RelayEnvelope Deserialize(string json)
+    {
+        int version;
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            if (document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("schemaVersion", out var versionElement)
+                || !versionElement.TryGetInt32(out version))
+            {
+                throw new RelayEnvelopeException(RelayEnvelopeError.Malformed, "The message is not a relay envelope (no schemaVersion).");
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new RelayEnvelopeException(RelayEnvelopeError.Malformed, $"The message is not JSON: {ex.Message}", ex);
+        }
+
+        if (version != RelayEnvelope.CurrentSchemaVersion)
+        {
+            throw new RelayEnvelopeException(RelayEnvelopeError.UnknownVersion, $"Envelope schema version {version} is not supported (this relay reads version {RelayEnvelope.CurrentSchemaVersion}).");
+        }
+
+        RelayEnvelope? envelope;
+        try
+        {
+            envelope = JsonSerializer.Deserialize<RelayEnvelope>(json, Options);
+        }
+        catch (JsonException ex)
+        {
+            throw new RelayEnvelopeException(RelayEnvelopeError.Malformed, $"The envelope does not match schema version 1: {ex.Message}", ex);
+        }
+
+        Validate(envelope!);
+        return envelope!;
+    }
+
+    private static void Validate(RelayEnvelope envelope)
+    {
+        if (string.IsNullOrWhiteSpace(envelope.Id) || string.IsNullOrWhiteSpace(envelope.IdempotencyKey))
+        {
+            throw new RelayEnvelopeException(RelayEnvelopeError.Invalid, "The envelope has no id or idempotency key.");
+        }
+
+        if (envelope.EnvelopeBlob is not null)
+        {
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(envelope.From) || envelope.To.Count + envelope.Cc.Count + envelope.Bcc.Count == 0)
+        {
+            throw new RelayEnvelopeException(RelayEnvelopeError.Invalid, "The envelope has no sender or no recipient.");
+        }
+
+        if (envelope.Attachments.Any(a => string.IsNullOrEmpty(a.FileName) || (a.Content is null) == (a.Blob is null)))
+        {
+            throw new RelayEnvelopeException(RelayEnvelopeError.Invalid, "Every attachment needs a file name and exactly one of content or blob.");
+        }
+    }
+}

@@ -1,0 +1,358 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SmtpOps.Messages;
+using SmtpOps.Smtp;
+
+namespace SmtpOps.Relay;
+
+/// <summary>
+/// The relay's work for one queue message: read the envelope, apply the policy, make sure it is
+/// not sent twice, submit it through the smarthost, and say what the queue must do next. It never
+/// drops a message silently: the outcome is Sent, Duplicate, Retry (transient) or DeadLettered
+/// (permanent, with a record in <c>&lt;queue&gt;-failed</c>). Thread-safe.
+/// </summary>
+public sealed class RelayProcessor : IDisposable
+{
+    private const int MaxInlineOriginalBytes = 40 * 1024;
+
+    private readonly RelayProcessorOptions options;
+    private readonly BlobContainerClient attachments;
+    private readonly QueueClient failed;
+    private readonly IdempotencyLedger ledger;
+    private readonly SmtpSubmitterPool submitters;
+    private readonly MessageRateLimiter rateLimiter;
+    private readonly ILogger logger;
+    private bool failedQueueCreated;
+
+    /// <summary>Creates the processor over Storage clients.</summary>
+    /// <param name="options">How to send.</param>
+    /// <param name="attachments">The claim-check container.</param>
+    /// <param name="failed">The dead-letter queue (Base64 encoding).</param>
+    /// <param name="ledger">The idempotency ledger.</param>
+    /// <param name="logger">Where structured logs go (never secrets; the SMTP transcript only at Debug).</param>
+    public RelayProcessor(RelayProcessorOptions options, BlobContainerClient attachments, QueueClient failed, IdempotencyLedger ledger, ILogger? logger = null)
+    {
+        this.options = options ?? throw new ArgumentNullException(nameof(options));
+        this.attachments = attachments ?? throw new ArgumentNullException(nameof(attachments));
+        this.failed = failed ?? throw new ArgumentNullException(nameof(failed));
+        this.ledger = ledger ?? throw new ArgumentNullException(nameof(ledger));
+        this.logger = logger ?? NullLogger.Instance;
+        var smarthost = options.Smarthost;
+        if (this.logger.IsEnabled(LogLevel.Debug) && smarthost.TranscriptSink is null)
+        {
+            smarthost = smarthost with { TranscriptSink = line => this.logger.LogDebug("SMTP {Line}", line) };
+        }
+
+        submitters = new SmtpSubmitterPool(smarthost);
+        rateLimiter = new MessageRateLimiter(options.MessagesPerMinute);
+    }
+
+    /// <summary>Creates the processor for a Storage account given by connection string (Azurite's works too).</summary>
+    /// <param name="connectionString">The Storage connection string.</param>
+    /// <param name="options">How to send.</param>
+    /// <param name="logger">Where structured logs go.</param>
+    /// <returns>The processor.</returns>
+    public static RelayProcessor Create(string connectionString, RelayProcessorOptions options, ILogger? logger = null)
+        => new(
+            options,
+            new BlobContainerClient(connectionString, RelayStorage.AttachmentContainerName(options.QueueName)),
+            new QueueClient(connectionString, RelayStorage.FailedQueueName(options.QueueName), RelayStorage.QueueOptions()),
+            new IdempotencyLedger(new TableClient(connectionString, RelayStorage.LedgerTableName(options.QueueName)), options.ClaimLease),
+            logger);
+
+    /// <summary>Processes one delivery of a queue message.</summary>
+    /// <param name="delivery">The message and its dequeue count.</param>
+    /// <param name="cancellationToken">Cancels the work (the host is stopping): the message is then left to the queue.</param>
+    /// <returns>What the queue must do next.</returns>
+    public async Task<RelayOutcome> ProcessAsync(RelayDelivery delivery, CancellationToken cancellationToken = default)
+    {
+        if (delivery is null)
+        {
+            throw new ArgumentNullException(nameof(delivery));
+        }
+
+        var clock = Stopwatch.StartNew();
+        var outcome = await ProcessCoreAsync(delivery, cancellationToken).ConfigureAwait(false);
+        outcome = new RelayOutcome
+        {
+            Kind = outcome.Kind,
+            EnvelopeId = outcome.EnvelopeId,
+            MessageId = outcome.MessageId,
+            Detail = outcome.Detail,
+            StatusCode = outcome.StatusCode,
+            RetryAfter = outcome.RetryAfter,
+            Elapsed = clock.Elapsed,
+        };
+        logger.Log(
+            outcome.Kind is RelayOutcomeKind.DeadLettered ? LogLevel.Error : outcome.Kind is RelayOutcomeKind.Retry ? LogLevel.Warning : LogLevel.Information,
+            "Relay {Outcome} queue message {QueueMessageId} (Message-ID {MessageId}, attempt {Attempt}) in {ElapsedMs} ms: {Detail}",
+            outcome.Kind,
+            delivery.QueueMessageId,
+            outcome.MessageId,
+            delivery.DequeueCount,
+            (long)outcome.Elapsed.TotalMilliseconds,
+            outcome.Detail);
+        return outcome;
+    }
+
+    /// <summary>Closes the pooled smarthost connections.</summary>
+    public void Dispose() => submitters.Dispose();
+
+    private async Task<RelayOutcome> ProcessCoreAsync(RelayDelivery delivery, CancellationToken cancellationToken)
+    {
+        RelayEnvelope envelope;
+        try
+        {
+            envelope = await ReadEnvelopeAsync(delivery.Text, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RelayEnvelopeException ex)
+        {
+            return await DeadLetterAsync(delivery, null, "Envelope", ex.Message, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (options.Policy.Check(envelope) is { } violation)
+        {
+            return await DeadLetterAsync(delivery, envelope, "Policy", $"policy: {violation}", null, cancellationToken).ConfigureAwait(false);
+        }
+
+        switch (await ledger.ClaimAsync(envelope.IdempotencyKey, cancellationToken).ConfigureAwait(false))
+        {
+            case LedgerClaim.AlreadySent:
+                await DeleteBlobsAsync(envelope).ConfigureAwait(false);
+                return new RelayOutcome { Kind = RelayOutcomeKind.Duplicate, EnvelopeId = envelope.Id, MessageId = envelope.MessageId, Detail = $"idempotency key {envelope.IdempotencyKey} was sent already; not sent again" };
+            case LedgerClaim.InFlight:
+                return new RelayOutcome { Kind = RelayOutcomeKind.Retry, EnvelopeId = envelope.Id, MessageId = envelope.MessageId, Detail = "another delivery is sending this message", RetryAfter = options.RetryDelayAfter(delivery.DequeueCount) };
+        }
+
+        var temporaryFiles = new List<string>();
+        try
+        {
+            MailMessageDefinition definition;
+            try
+            {
+                definition = await ToDefinitionAsync(envelope, temporaryFiles, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RelayEnvelopeException ex)
+            {
+                await ledger.ReleaseAsync(envelope.IdempotencyKey, CancellationToken.None).ConfigureAwait(false);
+                return await DeadLetterAsync(delivery, envelope, "Envelope", ex.Message, null, cancellationToken).ConfigureAwait(false);
+            }
+
+            return await SendAsync(delivery, envelope, definition, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var file in temporaryFiles)
+            {
+                File.Delete(file);
+            }
+        }
+    }
+
+    private async Task<RelayOutcome> SendAsync(RelayDelivery delivery, RelayEnvelope envelope, MailMessageDefinition definition, CancellationToken cancellationToken)
+    {
+        MimeKit.MimeMessage message;
+        try
+        {
+            message = MessageComposer.Compose(definition);
+        }
+        catch (MessageValidationException ex)
+        {
+            await ledger.ReleaseAsync(envelope.IdempotencyKey, CancellationToken.None).ConfigureAwait(false);
+            return await DeadLetterAsync(delivery, envelope, "Message", $"{ex.Error}: {ex.Message}", null, cancellationToken).ConfigureAwait(false);
+        }
+
+        using (message)
+        {
+            await rateLimiter.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var submitter = submitters.Rent();
+            var healthy = false;
+            try
+            {
+                var result = await submitter.SendAsync(message, DeliveryNotification.None, cancellationToken).ConfigureAwait(false);
+                healthy = true;
+                await ledger.MarkSentAsync(envelope.IdempotencyKey, result.Response, CancellationToken.None).ConfigureAwait(false);
+                await DeleteBlobsAsync(envelope).ConfigureAwait(false);
+                var rejected = result.Rejected.Count == 0 ? string.Empty : $"; refused recipients: {string.Join(", ", result.Rejected)}";
+                return new RelayOutcome { Kind = RelayOutcomeKind.Sent, EnvelopeId = envelope.Id, MessageId = result.MessageId, Detail = $"{result.StatusCode} {result.Response}{rejected}" };
+            }
+            catch (SmtpSubmissionException ex)
+            {
+                healthy = ex.Kind is SmtpFailureKind.Transient or SmtpFailureKind.Permanent;
+                await ledger.ReleaseAsync(envelope.IdempotencyKey, CancellationToken.None).ConfigureAwait(false);
+                if (ex.Kind == SmtpFailureKind.Permanent)
+                {
+                    return await DeadLetterAsync(delivery, envelope, "Smtp", ex.Message, ex.StatusCode, cancellationToken).ConfigureAwait(false);
+                }
+
+                // Transient failures, and configuration problems (authentication, TLS) that an operator
+                // can fix while the queue still holds the message, are retried with a growing delay.
+                if (delivery.DequeueCount >= options.MaxAttempts)
+                {
+                    return await DeadLetterAsync(delivery, envelope, "GaveUp", $"gave up after {delivery.DequeueCount} attempts: {ex.Message}", ex.StatusCode, cancellationToken).ConfigureAwait(false);
+                }
+
+                return new RelayOutcome { Kind = RelayOutcomeKind.Retry, EnvelopeId = envelope.Id, MessageId = envelope.MessageId, Detail = $"{ex.Kind}: {ex.Message}", StatusCode = ex.StatusCode, RetryAfter = options.RetryDelayAfter(delivery.DequeueCount) };
+            }
+            catch (OperationCanceledException)
+            {
+                await ledger.ReleaseAsync(envelope.IdempotencyKey, CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+            finally
+            {
+                submitters.Return(submitter, healthy);
+            }
+        }
+    }
+
+    private async Task<RelayEnvelope> ReadEnvelopeAsync(string text, CancellationToken cancellationToken)
+    {
+        var envelope = RelayEnvelopeFormat.Deserialize(text);
+        if (envelope.EnvelopeBlob is not { } blobName)
+        {
+            return envelope;
+        }
+
+        try
+        {
+            var content = await attachments.GetBlobClient(blobName).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            var full = RelayEnvelopeFormat.Deserialize(content.Value.Content.ToString());
+            if (full.Id != envelope.Id || full.EnvelopeBlob is not null)
+            {
+                throw new RelayEnvelopeException(RelayEnvelopeError.Invalid, $"The envelope blob {blobName} does not hold envelope {envelope.Id}.");
+            }
+
+            return full;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            throw new RelayEnvelopeException(RelayEnvelopeError.Invalid, $"The envelope blob {blobName} does not exist.", ex);
+        }
+    }
+
+    private async Task<MailMessageDefinition> ToDefinitionAsync(RelayEnvelope envelope, List<string> temporaryFiles, CancellationToken cancellationToken)
+    {
+        var parts = new List<MailAttachment>();
+        foreach (var attachment in envelope.Attachments)
+        {
+            if (attachment.Content is { } base64)
+            {
+                byte[] bytes;
+                try
+                {
+                    bytes = Convert.FromBase64String(base64);
+                }
+                catch (FormatException ex)
+                {
+                    throw new RelayEnvelopeException(RelayEnvelopeError.Invalid, $"The content of attachment '{attachment.FileName}' is not Base64.", ex);
+                }
+
+                parts.Add(MailAttachment.FromStream(attachment.FileName, () => new MemoryStream(bytes, writable: false), attachment.ContentType, attachment.ContentId));
+                continue;
+            }
+
+            // Claim-checked content goes to a temporary file: streamed, and seekable for a retry.
+            var path = Path.Combine(Path.GetTempPath(), $"smtpops-relay-{Guid.NewGuid():N}");
+            temporaryFiles.Add(path);
+            try
+            {
+                await attachments.GetBlobClient(attachment.Blob).DownloadToAsync(path, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                throw new RelayEnvelopeException(RelayEnvelopeError.Invalid, $"The attachment blob {attachment.Blob} does not exist.", ex);
+            }
+
+            parts.Add(MailAttachment.FromStream(attachment.FileName, () => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.SequentialScan), attachment.ContentType, attachment.ContentId));
+        }
+
+        return new MailMessageDefinition
+        {
+            From = envelope.From,
+            To = envelope.To,
+            Cc = envelope.Cc,
+            Bcc = envelope.Bcc,
+            ReplyTo = envelope.ReplyTo,
+            Subject = envelope.Subject,
+            TextBody = envelope.TextBody,
+            HtmlBody = envelope.HtmlBody,
+            Headers = envelope.Headers,
+            Priority = envelope.Priority,
+            Attachments = parts,
+            MessageId = envelope.MessageId,
+        };
+    }
+
+    private async Task<RelayOutcome> DeadLetterAsync(RelayDelivery delivery, RelayEnvelope? envelope, string kind, string reason, int? statusCode, CancellationToken cancellationToken)
+    {
+        if (!failedQueueCreated)
+        {
+            await failed.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            failedQueueCreated = true;
+        }
+
+        string? original = delivery.Text;
+        string? originalBlob = null;
+        if (RelayEnvelopeFormat.SizeOf(delivery.Text) > MaxInlineOriginalBytes)
+        {
+            originalBlob = $"failed/{envelope?.Id ?? delivery.QueueMessageId}.txt";
+            await attachments.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            await attachments.GetBlobClient(originalBlob).UploadAsync(BinaryData.FromString(delivery.Text), overwrite: true, cancellationToken).ConfigureAwait(false);
+            original = null;
+        }
+
+        var record = new DeadLetterRecord
+        {
+            Reason = reason,
+            Kind = kind,
+            StatusCode = statusCode,
+            Attempts = delivery.DequeueCount,
+            FailedAt = DateTimeOffset.UtcNow,
+            QueueMessageId = delivery.QueueMessageId,
+            EnvelopeId = envelope?.Id,
+            IdempotencyKey = envelope?.IdempotencyKey,
+            MessageId = envelope?.MessageId,
+            Enqueuer = envelope?.Enqueuer,
+            From = envelope?.From,
+            Subject = envelope?.Subject,
+            OriginalMessage = original,
+            OriginalMessageBlob = originalBlob,
+        };
+        await failed.SendMessageAsync(RelayEnvelopeFormat.SerializeRecord(record), cancellationToken).ConfigureAwait(false);
+        if (envelope is not null)
+        {
+            await DeleteBlobsAsync(envelope).ConfigureAwait(false);
+        }
+
+        return new RelayOutcome { Kind = RelayOutcomeKind.DeadLettered, EnvelopeId = envelope?.Id, MessageId = envelope?.MessageId, Detail = reason, StatusCode = statusCode };
+    }
+
+    private async Task DeleteBlobsAsync(RelayEnvelope envelope)
+    {
+        var names = envelope.Attachments.Select(a => a.Blob).Where(b => b is not null).ToList();
+        names.Add(envelope.Id + "/envelope.json");
+        foreach (var name in names)
+        {
+            try
+            {
+                await attachments.GetBlobClient(name).DeleteIfExistsAsync().ConfigureAwait(false);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                // The container itself is gone: nothing left to clean.
+            }
+        }
+    }
+}

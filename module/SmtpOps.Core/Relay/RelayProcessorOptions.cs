@@ -1,0 +1,45 @@
+using System;
+using SmtpOps.Smtp;
+
+namespace SmtpOps.Relay;
+
+/// <summary>How the relay sends: the smarthost, the policy, retries and limits.</summary>
+public sealed class RelayProcessorOptions
+{
+    /// <summary>Gets the relay queue's name (the failed queue and the tables derive from it).</summary>
+    public string QueueName { get; init; } = "smtpops-relay";
+
+    /// <summary>Gets the smarthost and how to authenticate to it.</summary>
+    public SmtpConnectionOptions Smarthost { get; init; } = new();
+
+    /// <summary>Gets what the relay agrees to send.</summary>
+    public RelayPolicy Policy { get; init; } = new();
+
+    /// <summary>
+    /// Gets after how many deliveries a transient failure is dead-lettered by the relay itself;
+    /// equal to the host's maxDequeueCount, so the operator gets our record with the reason
+    /// rather than a bare poison message.
+    /// </summary>
+    public int MaxAttempts { get; init; } = 5;
+
+    /// <summary>Gets the wait before the first redelivery after a transient failure; it doubles with each delivery.</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets the longest wait between deliveries.</summary>
+    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Gets the smarthost's per-minute message limit for this process (0: none).</summary>
+    public int MessagesPerMinute { get; init; }
+
+    /// <summary>Gets how long a claimed idempotency key protects a send in progress.</summary>
+    public TimeSpan ClaimLease { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Gets the wait before the next delivery after <paramref name="dequeueCount"/> deliveries.</summary>
+    /// <param name="dequeueCount">How many times the message was delivered.</param>
+    /// <returns>The delay.</returns>
+    public TimeSpan RetryDelayAfter(long dequeueCount)
+    {
+        var factor = Math.Pow(2, Math.Max(0, dequeueCount - 1));
+        return TimeSpan.FromTicks((long)Math.Min(RetryDelay.Ticks * factor, MaxRetryDelay.Ticks));
+    }
+}

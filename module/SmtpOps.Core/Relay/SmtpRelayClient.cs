@@ -1,0 +1,209 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Azure;
+using Azure.Core;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using MimeKit;
+using SmtpOps.Messages;
+
+namespace SmtpOps.Relay;
+
+/// <summary>
+/// Enqueues mail for the relay Function: validates the message exactly as a direct send would,
+/// writes a <see cref="RelayEnvelope"/> to the queue (Base64-encoded, as the Functions queue
+/// trigger expects) and moves content that does not fit in a queue message to blobs.
+/// </summary>
+public sealed class SmtpRelayClient
+{
+    private readonly QueueClient queue;
+    private readonly BlobContainerClient blobs;
+    private bool created;
+
+    /// <summary>Creates a client over existing Storage clients.</summary>
+    /// <param name="queue">The relay queue; it must use <see cref="QueueMessageEncoding.Base64"/>.</param>
+    /// <param name="blobs">The container for content too large for a queue message.</param>
+    public SmtpRelayClient(QueueClient queue, BlobContainerClient blobs)
+    {
+        this.queue = queue ?? throw new ArgumentNullException(nameof(queue));
+        this.blobs = blobs ?? throw new ArgumentNullException(nameof(blobs));
+    }
+
+    /// <summary>Gets or sets the name recorded as the enqueuer (an application name or identity).</summary>
+    public string? Enqueuer { get; set; }
+
+    /// <summary>Creates a client from a Storage connection string (Azurite's works too).</summary>
+    /// <param name="connectionString">The Storage connection string.</param>
+    /// <param name="queueName">The relay queue.</param>
+    /// <param name="containerName">The attachment container; defaults to <c>&lt;queue&gt;-attachments</c>.</param>
+    /// <returns>The client.</returns>
+    public static SmtpRelayClient Create(string connectionString, string queueName, string? containerName = null)
+        => new(
+            new QueueClient(connectionString, queueName, RelayStorage.QueueOptions()),
+            new BlobContainerClient(connectionString, containerName ?? RelayStorage.AttachmentContainerName(queueName)));
+
+    /// <summary>Creates a client for a managed identity or any other Entra ID credential.</summary>
+    /// <param name="queueUri">The queue URI, e.g. https://account.queue.core.windows.net/mail.</param>
+    /// <param name="containerUri">The attachment container URI.</param>
+    /// <param name="credential">The credential (e.g. DefaultAzureCredential).</param>
+    /// <returns>The client.</returns>
+    public static SmtpRelayClient Create(Uri queueUri, Uri containerUri, TokenCredential credential)
+        => new(new QueueClient(queueUri, credential, RelayStorage.QueueOptions()), new BlobContainerClient(containerUri, credential));
+
+    /// <summary>Validates the message and puts it on the relay queue.</summary>
+    /// <param name="message">The message, as for a direct send.</param>
+    /// <param name="idempotencyKey">The key that makes the enqueue safe to repeat; defaults to the Message-ID.</param>
+    /// <param name="cancellationToken">Cancels the enqueue.</param>
+    /// <returns>What was queued.</returns>
+    /// <exception cref="MessageValidationException">The message is invalid; nothing was queued.</exception>
+    public async Task<RelayEnqueueResult> EnqueueAsync(MailMessageDefinition message, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        if (message is null)
+        {
+            throw new ArgumentNullException(nameof(message));
+        }
+
+        string messageId;
+        using (var composed = MessageComposer.Compose(message))
+        {
+            messageId = composed.MessageId ?? throw new InvalidOperationException("The composer gave the message no Message-ID.");
+        }
+
+        var envelopeId = Guid.NewGuid().ToString("N");
+        var attachments = await InlineAttachmentsAsync(message, cancellationToken).ConfigureAwait(false);
+        var envelope = BuildEnvelope(message, envelopeId, messageId, idempotencyKey ?? messageId, attachments ?? Array.Empty<RelayAttachment>());
+        var json = RelayEnvelopeFormat.Serialize(envelope);
+        var blobCount = 0;
+        if (attachments is null || RelayEnvelopeFormat.SizeOf(json) > RelayEnvelopeFormat.MaxQueuePayloadBytes)
+        {
+            // Claim check: the attachments go to blobs; if the bodies alone are still too large,
+            // the whole envelope does, and the queue carries a pointer to it.
+            await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+            attachments = await UploadAttachmentsAsync(message, envelopeId, cancellationToken).ConfigureAwait(false);
+            blobCount = attachments.Count;
+            envelope = BuildEnvelope(message, envelopeId, messageId, envelope.IdempotencyKey, attachments);
+            json = RelayEnvelopeFormat.Serialize(envelope);
+            if (RelayEnvelopeFormat.SizeOf(json) > RelayEnvelopeFormat.MaxQueuePayloadBytes)
+            {
+                var blobName = $"{envelopeId}/envelope.json";
+                await blobs.GetBlobClient(blobName).UploadAsync(BinaryData.FromString(json), cancellationToken).ConfigureAwait(false);
+                blobCount++;
+                json = RelayEnvelopeFormat.Serialize(new RelayEnvelope { Id = envelopeId, IdempotencyKey = envelope.IdempotencyKey, MessageId = messageId, CreatedAt = envelope.CreatedAt, Enqueuer = Enqueuer, EnvelopeBlob = blobName });
+            }
+        }
+        else
+        {
+            await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var receipt = await queue.SendMessageAsync(json, cancellationToken).ConfigureAwait(false);
+        return new RelayEnqueueResult
+        {
+            QueueMessageId = receipt.Value.MessageId,
+            Queue = queue.Name,
+            EnvelopeId = envelopeId,
+            MessageId = messageId,
+            IdempotencyKey = envelope.IdempotencyKey,
+            Subject = message.Subject,
+            BlobCount = blobCount,
+            QueueMessageBytes = RelayEnvelopeFormat.SizeOf(json),
+        };
+    }
+
+    private RelayEnvelope BuildEnvelope(MailMessageDefinition message, string envelopeId, string messageId, string idempotencyKey, IReadOnlyList<RelayAttachment> attachments) => new()
+    {
+        Id = envelopeId,
+        IdempotencyKey = idempotencyKey,
+        MessageId = messageId,
+        CreatedAt = DateTimeOffset.UtcNow,
+        Enqueuer = Enqueuer,
+        From = message.From,
+        To = message.To,
+        Cc = message.Cc,
+        Bcc = message.Bcc,
+        ReplyTo = message.ReplyTo,
+        Subject = message.Subject,
+        TextBody = message.TextBody,
+        HtmlBody = message.HtmlBody,
+        Headers = message.Headers,
+        Priority = message.Priority,
+        Attachments = attachments,
+    };
+
+    // The attachments as Base64, or null as soon as they cannot fit in a queue message.
+    private static async Task<IReadOnlyList<RelayAttachment>?> InlineAttachmentsAsync(MailMessageDefinition message, CancellationToken cancellationToken)
+    {
+        var packed = new List<RelayAttachment>();
+        long total = 0;
+        foreach (var attachment in message.Attachments)
+        {
+            if (attachment.Path is not null && (total += new FileInfo(attachment.Path).Length) > RelayEnvelopeFormat.MaxQueuePayloadBytes)
+            {
+                return null;
+            }
+
+            using var content = attachment.Open();
+            using var buffer = new MemoryStream();
+            await content.CopyToAsync(buffer, 81920, cancellationToken).ConfigureAwait(false);
+            if (attachment.Path is null && (total += buffer.Length) > RelayEnvelopeFormat.MaxQueuePayloadBytes)
+            {
+                return null;
+            }
+
+            packed.Add(Describe(attachment, buffer.Length) with { Content = Convert.ToBase64String(buffer.GetBuffer(), 0, (int)buffer.Length) });
+        }
+
+        return packed;
+    }
+
+    // The claim check: each attachment streamed to its own blob under the envelope's folder.
+    private async Task<IReadOnlyList<RelayAttachment>> UploadAttachmentsAsync(MailMessageDefinition message, string envelopeId, CancellationToken cancellationToken)
+    {
+        var packed = new List<RelayAttachment>();
+        foreach (var (attachment, index) in message.Attachments.Select((a, i) => (a, i)))
+        {
+            var blob = blobs.GetBlobClient($"{envelopeId}/{index}/{attachment.FileName}");
+            using (var content = attachment.Open())
+            {
+                await blob.UploadAsync(content, cancellationToken).ConfigureAwait(false);
+            }
+
+            var length = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.ContentLength;
+            packed.Add(Describe(attachment, length) with { Blob = blob.Name });
+        }
+
+        return packed;
+    }
+
+    private static RelayAttachment Describe(MailAttachment attachment, long length) => new()
+    {
+        FileName = attachment.FileName,
+        ContentType = attachment.ContentType ?? MimeTypes.GetMimeType(attachment.FileName),
+        ContentId = attachment.ContentId,
+        Length = length,
+    };
+
+    private async Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        if (created)
+        {
+            return;
+        }
+
+        try
+        {
+            await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            await blobs.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 403)
+        {
+            // An enqueuer may have the right to send but not to create: the relay creates them.
+        }
+
+        created = true;
+    }
+}
