@@ -56,7 +56,10 @@ public sealed class SmtpSubmitterCancellationTests : IAsyncLifetime
     {
         using var submitter = new SmtpSubmitter(new SmtpConnectionOptions
         {
-            Host = "127.0.0.1", Port = Port, Timeout = TimeSpan.FromMilliseconds(500), Retry = RetryPolicy.None,
+            Host = "127.0.0.1",
+            Port = Port,
+            Timeout = TimeSpan.FromMilliseconds(500),
+            Retry = RetryPolicy.None,
         });
 
         var failure = await Assert.ThrowsAsync<SmtpSubmissionException>(() => submitter.SendAsync(Message));

@@ -8,7 +8,7 @@ namespace SmtpOps.Messages;
 /// Everything that makes up one message, as plain values: addresses as strings, files as
 /// paths. <see cref="MessageComposer"/> validates it and turns it into a MIME message.
 /// </summary>
-public sealed class MailMessageDefinition
+public sealed record MailMessageDefinition
 {
     /// <summary>Gets the sender, e.g. <c>"Reports &lt;reports@contoso.com&gt;"</c>.</summary>
     public string From { get; init; } = string.Empty;

@@ -1,0 +1,258 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading.Tasks;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using MimeKit;
+using SmtpOps.Messages;
+using SmtpOps.Relay;
+using SmtpOps.Smtp;
+using SmtpOps.TestServers;
+using Xunit;
+
+namespace SmtpOps.Tests.Relay;
+
+/// <summary>RelayProcessor on real queue messages from Azurite, submitting to real SMTP servers on 127.0.0.1.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class RelayProcessorTests : IDisposable
+{
+    private const string Password = "Smarthost-S3cret!";
+    private readonly AzuriteFixture azurite;
+    private readonly string queueName = $"relay{Guid.NewGuid():N}".Substring(0, 20);
+    private readonly string folder = Directory.CreateTempSubdirectory("smtpops-relay-").FullName;
+
+    public RelayProcessorTests(AzuriteFixture azurite) => this.azurite = azurite;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    private QueueClient Queue => new(azurite.ConnectionString, queueName, RelayStorage.QueueOptions());
+
+    private QueueClient FailedQueue => new(azurite.ConnectionString, RelayStorage.FailedQueueName(queueName), RelayStorage.QueueOptions());
+
+    private BlobContainerClient Blobs => new(azurite.ConnectionString, RelayStorage.AttachmentContainerName(queueName));
+
+    private SmtpRelayClient Client => SmtpRelayClient.Create(azurite.ConnectionString, queueName);
+
+    private RelayProcessor Processor(TestSmtpServer server, ListLogger? logger = null, int maxAttempts = 5) => RelayProcessor.Create(
+        azurite.ConnectionString,
+        new RelayProcessorOptions
+        {
+            QueueName = queueName,
+            Smarthost = new SmtpConnectionOptions
+            {
+                Host = "127.0.0.1",
+                Port = server.Port,
+                Security = server.Certificate is null ? SmtpSecurity.None : SmtpSecurity.StartTls,
+                CertificateThumbprints = server.Certificate is null ? Array.Empty<string>() : new[] { server.Certificate.Thumbprint },
+                Credential = server.Certificate is null ? null : SmtpCredential.FromPassword("relay", Password),
+                Retry = RetryPolicy.None,
+                Timeout = TimeSpan.FromSeconds(10),
+            },
+            Policy = new RelayPolicy { AllowedSenders = new[] { "contoso.test" } },
+            RetryDelay = TimeSpan.FromSeconds(2),
+            MaxAttempts = maxAttempts,
+            ClaimLease = TimeSpan.FromSeconds(30),
+        },
+        logger);
+
+    private static MailMessageDefinition Mail(string subject = "Invoice", params MailAttachment[] attachments) => new()
+    {
+        From = "Billing <billing@contoso.test>",
+        To = new[] { "customer@fabrikam.test" },
+        Subject = subject,
+        TextBody = "Your invoice is attached.",
+        Attachments = attachments,
+    };
+
+    private async Task<RelayDelivery> ReceiveAsync()
+    {
+        var message = (await Queue.ReceiveMessageAsync()).Value ?? throw new InvalidOperationException("The queue is empty.");
+        return new RelayDelivery { QueueMessageId = message.MessageId, Text = message.Body.ToString(), DequeueCount = message.DequeueCount };
+    }
+
+    private async Task<DeadLetterRecord> FailedRecordAsync()
+    {
+        var message = (await FailedQueue.ReceiveMessageAsync()).Value ?? throw new InvalidOperationException("No dead-letter record.");
+        return RelayEnvelopeFormat.DeserializeRecord(message.Body.ToString());
+    }
+
+    private string File(string name, int size)
+    {
+        var bytes = new byte[size];
+        new Random(size).NextBytes(bytes);
+        var path = Path.Combine(folder, name);
+        System.IO.File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    [Fact]
+    public async Task QueueMessagesAreBase64EncodedJsonEnvelopes()
+    {
+        var queued = await Client.EnqueueAsync(Mail());
+
+        var raw = new QueueClient(azurite.ConnectionString, queueName);
+        var text = (await raw.PeekMessageAsync()).Value.Body.ToString();
+        var json = Encoding.UTF8.GetString(Convert.FromBase64String(text));
+
+        Assert.Contains("\"schemaVersion\":1", json);
+        Assert.Contains(queued.MessageId, json);
+        Assert.Equal(0, queued.BlobCount);
+        Assert.Equal("Queued", queued.Status);
+    }
+
+    [Fact]
+    public async Task MessageIsDeliveredOnceAndARedeliveryIsADuplicate()
+    {
+        await using var server = await TestSmtpServer.StartAsync(new());
+        using var processor = Processor(server);
+        var queued = await Client.EnqueueAsync(Mail());
+        var delivery = await ReceiveAsync();
+
+        var first = await processor.ProcessAsync(delivery);
+        var again = await processor.ProcessAsync(new RelayDelivery { QueueMessageId = delivery.QueueMessageId, Text = delivery.Text, DequeueCount = 2 });
+
+        Assert.Equal(RelayOutcomeKind.Sent, first.Kind);
+        Assert.Equal(RelayOutcomeKind.Duplicate, again.Kind);
+        var received = Assert.Single(await server.WaitForMessagesAsync(1, TimeSpan.FromSeconds(10)));
+        Assert.Contains($"<{queued.MessageId}>", Encoding.UTF8.GetString(received.Data));
+        Assert.Equal(queued.MessageId, first.MessageId);
+    }
+
+    [Fact]
+    public async Task LargeAttachmentTravelsAsAClaimCheckAndTheBlobIsDeletedAfterSending()
+    {
+        await using var server = await TestSmtpServer.StartAsync(new());
+        using var processor = Processor(server);
+        var path = File("report.bin", 300 * 1024);
+
+        var queued = await Client.EnqueueAsync(Mail("Report", new MailAttachment(path)));
+        Assert.Equal(1, queued.BlobCount);
+        Assert.True(queued.QueueMessageBytes < RelayEnvelopeFormat.MaxQueuePayloadBytes);
+        Assert.Single(Blobs.GetBlobs());
+
+        var outcome = await processor.ProcessAsync(await ReceiveAsync());
+
+        Assert.Equal(RelayOutcomeKind.Sent, outcome.Kind);
+        using var message = MimeMessage.Load(new MemoryStream(Assert.Single(await server.WaitForMessagesAsync(1, TimeSpan.FromSeconds(10))).Data));
+        var part = Assert.IsType<MimePart>(message.Attachments.Single());
+        using var decoded = new MemoryStream();
+        part.Content!.DecodeTo(decoded);
+        Assert.Equal(System.IO.File.ReadAllBytes(path), decoded.ToArray());
+        Assert.Empty(Blobs.GetBlobs());
+    }
+
+    [Fact]
+    public async Task BodyTooLargeForTheQueueMovesTheWholeEnvelopeToABlob()
+    {
+        await using var server = await TestSmtpServer.StartAsync(new());
+        using var processor = Processor(server);
+        var html = "<table>" + string.Concat(Enumerable.Range(0, 4000).Select(i => $"<tr><td>{i}</td><td>row {i}</td></tr>")) + "</table>";
+
+        var queued = await Client.EnqueueAsync(Mail() with { HtmlBody = html });
+        Assert.True(queued.BlobCount >= 1);
+
+        var outcome = await processor.ProcessAsync(await ReceiveAsync());
+
+        Assert.Equal(RelayOutcomeKind.Sent, outcome.Kind);
+        using var message = MimeMessage.Load(new MemoryStream((await server.WaitForMessagesAsync(1, TimeSpan.FromSeconds(10)))[0].Data));
+        Assert.Equal(html, message.HtmlBody);
+        Assert.Empty(Blobs.GetBlobs());
+    }
+
+    [Fact]
+    public async Task A451AsksForARetryAndTheNextDeliverySends()
+    {
+        await using var server = await TestSmtpServer.StartAsync(new() { FailDataTimes = 1 });
+        using var processor = Processor(server);
+        await Client.EnqueueAsync(Mail());
+        var delivery = await ReceiveAsync();
+
+        var first = await processor.ProcessAsync(delivery);
+        var second = await processor.ProcessAsync(new RelayDelivery { QueueMessageId = delivery.QueueMessageId, Text = delivery.Text, DequeueCount = 2 });
+
+        Assert.Equal(RelayOutcomeKind.Retry, first.Kind);
+        Assert.Equal(451, first.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(2), first.RetryAfter);
+        Assert.Equal(RelayOutcomeKind.Sent, second.Kind);
+        Assert.Single(await server.WaitForMessagesAsync(1, TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task A550IsDeadLetteredWithTheReasonAndNotRetried()
+    {
+        await using var server = await TestSmtpServer.StartAsync(new() { RejectRecipients = new[] { "customer@fabrikam.test" } });
+        using var processor = Processor(server);
+        var queued = await Client.EnqueueAsync(Mail());
+        var delivery = await ReceiveAsync();
+
+        var outcome = await processor.ProcessAsync(delivery);
+
+        Assert.Equal(RelayOutcomeKind.DeadLettered, outcome.Kind);
+        Assert.Equal(550, outcome.StatusCode);
+        var record = await FailedRecordAsync();
+        Assert.Equal("Smtp", record.Kind);
+        Assert.Equal(550, record.StatusCode);
+        Assert.Equal(queued.MessageId, record.MessageId);
+        Assert.Equal(delivery.Text, record.OriginalMessage);
+        Assert.Contains("customer@fabrikam.test", record.Reason);
+    }
+
+    [Fact]
+    public async Task TransientFailuresAreDeadLetteredAfterTheLastAttempt()
+    {
+        await using var server = await TestSmtpServer.StartAsync(new() { FailDataTimes = 100 });
+        using var processor = Processor(server, maxAttempts: 3);
+        await Client.EnqueueAsync(Mail());
+        var delivery = await ReceiveAsync();
+
+        var outcome = await processor.ProcessAsync(new RelayDelivery { QueueMessageId = delivery.QueueMessageId, Text = delivery.Text, DequeueCount = 3 });
+
+        Assert.Equal(RelayOutcomeKind.DeadLettered, outcome.Kind);
+        Assert.Equal("GaveUp", (await FailedRecordAsync()).Kind);
+    }
+
+    [Theory]
+    [InlineData("this is not json", "Envelope", "not JSON")]
+    [InlineData("{\"schemaVersion\":7,\"id\":\"x\",\"idempotencyKey\":\"k\"}", "Envelope", "version 7")]
+    [InlineData("{\"schemaVersion\":1,\"id\":\"x\",\"idempotencyKey\":\"k1\",\"from\":\"ceo@contoso-evil.test\",\"to\":[\"a@b.test\"],\"subject\":\"s\"}", "Policy", "allow-list")]
+    [InlineData("{\"schemaVersion\":1,\"id\":\"x\",\"idempotencyKey\":\"k2\",\"from\":\"billing@contoso.test\",\"to\":[\"a@b.test\"],\"subject\":\"s\\r\\nBcc: victim@evil.test\"}", "Message", "HeaderInjection")]
+    public async Task BadMessagesAreDeadLetteredAndTheRelayGoesOn(string text, string kind, string reason)
+    {
+        await using var server = await TestSmtpServer.StartAsync(new());
+        using var processor = Processor(server);
+        await Queue.CreateIfNotExistsAsync();
+        await Queue.SendMessageAsync(text);
+        await Client.EnqueueAsync(Mail("After the bad one"));
+
+        var bad = await processor.ProcessAsync(await ReceiveAsync());
+        var good = await processor.ProcessAsync(await ReceiveAsync());
+
+        Assert.Equal(RelayOutcomeKind.DeadLettered, bad.Kind);
+        var record = await FailedRecordAsync();
+        Assert.Equal(kind, record.Kind);
+        Assert.Contains(reason, record.Reason);
+        Assert.Equal(text, record.OriginalMessage);
+        Assert.Equal(RelayOutcomeKind.Sent, good.Kind);
+        Assert.Single(await server.WaitForMessagesAsync(1, TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task DebugLogsCarryTheTranscriptButNoSecret()
+    {
+        await using var server = await TestSmtpServer.StartAsync(new() { Tls = TestSmtpTls.StartTls, Users = new Dictionary<string, string> { ["relay"] = Password } });
+        var logger = new ListLogger();
+        using var processor = Processor(server, logger);
+        await Client.EnqueueAsync(Mail());
+
+        var outcome = await processor.ProcessAsync(await ReceiveAsync());
+
+        Assert.Equal(RelayOutcomeKind.Sent, outcome.Kind);
+        Assert.Contains(logger.Lines, l => l.Contains("AUTH", StringComparison.Ordinal) && l.StartsWith("Debug", StringComparison.Ordinal));
+        Assert.Contains(logger.Lines, l => l.StartsWith("Information", StringComparison.Ordinal) && l.Contains("Sent", StringComparison.Ordinal));
+        var secrets = new[] { Password, Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0relay\0{Password}")), Convert.ToBase64String(Encoding.UTF8.GetBytes(Password)) };
+        Assert.DoesNotContain(logger.Lines, l => secrets.Any(s => l.Contains(s, StringComparison.Ordinal)));
+    }
+}

@@ -1,0 +1,163 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace SmtpOps.TestServers;
+
+/// <summary>
+/// Azurite (the Azure Storage emulator, installed by build.ps1 from tests/azurite) as a child
+/// process with blob, queue and table services on free ports of 127.0.0.1, in memory.
+/// </summary>
+public sealed class AzuriteServer : IAsyncDisposable
+{
+    // Azurite's well-known development account.
+    private const string AccountName = "devstoreaccount1";
+    private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private readonly Process process;
+
+    private AzuriteServer(Process process, int blobPort, int queuePort, int tablePort)
+    {
+        this.process = process;
+        BlobPort = blobPort;
+        QueuePort = queuePort;
+        TablePort = tablePort;
+    }
+
+    /// <summary>Gets the blob service port.</summary>
+    public int BlobPort { get; }
+
+    /// <summary>Gets the queue service port.</summary>
+    public int QueuePort { get; }
+
+    /// <summary>Gets the table service port.</summary>
+    public int TablePort { get; }
+
+    /// <summary>Gets the connection string for all three services.</summary>
+    public string ConnectionString =>
+        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
+        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{AccountName};QueueEndpoint=http://127.0.0.1:{QueuePort}/{AccountName};TableEndpoint=http://127.0.0.1:{TablePort}/{AccountName};";
+
+    /// <summary>Starts Azurite and returns once all three services accept connections.</summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running emulator.</returns>
+    public static async Task<AzuriteServer> StartAsync(CancellationToken cancellationToken = default)
+    {
+        var script = FindScript();
+        var blob = FreePort();
+        var queue = FreePort();
+        var table = FreePort();
+        var start = new ProcessStartInfo("node")
+        {
+            ArgumentList =
+            {
+                script, "--blobHost", "127.0.0.1", "--blobPort", $"{blob}", "--queueHost", "127.0.0.1", "--queuePort", $"{queue}",
+                "--tableHost", "127.0.0.1", "--tablePort", $"{table}", "--inMemoryPersistence", "--skipApiVersionCheck",
+                "--disableTelemetry", "--silent",
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var process = Process.Start(start) ?? throw new InvalidOperationException("node could not be started.");
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                errors.Enqueue(e.Data);
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var server = new AzuriteServer(process, blob, queue, table);
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            foreach (var port in new[] { blob, queue, table })
+            {
+                while (!await AcceptsAsync(port, cancellationToken).ConfigureAwait(false))
+                {
+                    if (process.HasExited)
+                    {
+                        throw new InvalidOperationException($"Azurite exited with code {process.ExitCode}: {string.Join(Environment.NewLine, errors)}");
+                    }
+
+                    if (DateTime.UtcNow > deadline)
+                    {
+                        throw new TimeoutException("Azurite did not start within 60 s.");
+                    }
+
+                    await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Stops Azurite; everything it held was in memory.</summary>
+    /// <returns>A task that completes when it has exited.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync().ConfigureAwait(false);
+        }
+
+        process.Dispose();
+    }
+
+    private static string FindScript()
+    {
+        if (Environment.GetEnvironmentVariable("SMTPOPS_AZURITE") is { Length: > 0 } configured && File.Exists(configured))
+        {
+            return configured;
+        }
+
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            var candidate = Path.Combine(folder.FullName, "tests", "azurite", "node_modules", "azurite", "dist", "src", "azurite.js");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException("Azurite is not installed: run 'npm ci --prefix tests/azurite' (build.ps1 test does).");
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    private static async Task<bool> AcceptsAsync(int port, CancellationToken cancellationToken)
+    {
+        using var client = new TcpClient();
+        try
+        {
+            await client.ConnectAsync(IPAddress.Loopback, port, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}
