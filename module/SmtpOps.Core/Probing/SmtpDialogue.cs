@@ -24,14 +24,16 @@ internal sealed class SmtpDialogue : IDisposable
     private readonly TcpClient tcp;
     private readonly TimeSpan timeout;
     private readonly TextWriter? transcript;
+    private readonly string endpoint;
     private readonly byte[] buffer = new byte[MaxLineLength * 2];
     private Stream stream;
     private int start;
     private int end;
 
-    private SmtpDialogue(TcpClient tcp, TimeSpan timeout, TextWriter? transcript)
+    private SmtpDialogue(TcpClient tcp, TimeSpan timeout, TextWriter? transcript, string endpoint)
     {
         this.tcp = tcp;
+        this.endpoint = endpoint;
         this.timeout = timeout;
         this.transcript = transcript;
         stream = tcp.GetStream();
@@ -43,14 +45,14 @@ internal sealed class SmtpDialogue : IDisposable
     /// <summary>Gets whether bytes were already buffered when TLS started (a STARTTLS injection).</summary>
     public bool PlaintextAfterStartTls { get; private set; }
 
-    public static async Task<SmtpDialogue> ConnectAsync(IPAddress address, int port, TimeSpan timeout, TextWriter? transcript, CancellationToken cancellationToken)
+    public static async Task<SmtpDialogue> ConnectAsync(IPAddress address, int port, TimeSpan timeout, TextWriter? transcript, string endpoint, CancellationToken cancellationToken)
     {
         var tcp = new TcpClient(address.AddressFamily) { NoDelay = true };
         try
         {
             await Bounded(tcp, timeout, cancellationToken, _ => tcp.ConnectAsync(address, port)).ConfigureAwait(false);
-            transcript?.WriteLine($"{Now()} Connected to {address}:{port}");
-            return new SmtpDialogue(tcp, timeout, transcript);
+            transcript?.WriteLine($"{Now()} {endpoint} Connected to {address}:{port}");
+            return new SmtpDialogue(tcp, timeout, transcript, endpoint);
         }
         catch
         {
@@ -64,7 +66,7 @@ internal sealed class SmtpDialogue : IDisposable
 
     public async Task<SmtpReply> CommandAsync(string line, CancellationToken cancellationToken, bool redact = false)
     {
-        transcript?.WriteLine($"{Now()} C: {(redact ? Redact(line) : line)}");
+        Log($"C: {(redact ? Redact(line) : line)}");
         var bytes = Encoding.UTF8.GetBytes(line + "\r\n");
         await Bounded(tcp, timeout, cancellationToken, ct => stream.WriteAsync(bytes, 0, bytes.Length, ct)).ConfigureAwait(false);
         return await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
@@ -79,7 +81,7 @@ internal sealed class SmtpDialogue : IDisposable
         var tls = new SslStream(stream, leaveInnerStreamOpen: false, validate);
         await Bounded(tcp, timeout, cancellationToken, _ => tls.AuthenticateAsClientAsync(host, null, SslProtocols.None, checkCertificateRevocation: false)).ConfigureAwait(false);
         stream = tls;
-        transcript?.WriteLine($"{Now()} TLS: {tls.SslProtocol}");
+        Log($"TLS: {tls.SslProtocol}");
     }
 
     public void Dispose()
@@ -122,7 +124,7 @@ internal sealed class SmtpDialogue : IDisposable
         while (true)
         {
             var line = await ReadLineAsync(cancellationToken).ConfigureAwait(false);
-            transcript?.WriteLine($"{Now()} S: {line}");
+            Log($"S: {line}");
             if (line.Length < 3 || !int.TryParse(line.Substring(0, 3), out code) || code < 200 || code > 599 || (line.Length > 3 && line[3] != ' ' && line[3] != '-'))
             {
                 throw new InvalidDataException($"Not an SMTP reply: '{Printable(line)}'.");
@@ -174,6 +176,18 @@ internal sealed class SmtpDialogue : IDisposable
             }
 
             end += read;
+        }
+    }
+
+    private void Log(string line)
+    {
+        if (transcript is not null)
+        {
+            // One call per line: a shared file gets whole lines from each probe.
+            lock (transcript)
+            {
+                transcript.WriteLine($"{Now()} {endpoint} {line}");
+            }
         }
     }
 

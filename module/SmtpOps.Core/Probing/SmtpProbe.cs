@@ -41,14 +41,15 @@ public sealed class SmtpProbe
 
         var total = Stopwatch.StartNew();
         var seen = new ProbeObservation(options);
-        using var transcript = options.TranscriptPath is null ? null : new StreamWriter(options.TranscriptPath, append: true) { AutoFlush = true };
+        // Concurrent probes may share one transcript file: open it shared, and tag every line with the endpoint.
+        using var transcript = options.TranscriptPath is null ? null : new StreamWriter(new FileStream(options.TranscriptPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
         var stage = "connect";
         try
         {
             var address = await ResolveAsync(options, cancellationToken).ConfigureAwait(false);
             seen.Address = address.ToString();
             var clock = Stopwatch.StartNew();
-            using var dialogue = await SmtpDialogue.ConnectAsync(address, options.Port, options.Timeout, transcript, cancellationToken).ConfigureAwait(false);
+            using var dialogue = await SmtpDialogue.ConnectAsync(address, options.Port, options.Timeout, transcript, $"[{options.Host}:{options.Port}]", cancellationToken).ConfigureAwait(false);
             seen.Connected = true;
             seen.Connect = clock.Elapsed;
 

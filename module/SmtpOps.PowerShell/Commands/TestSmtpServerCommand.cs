@@ -91,6 +91,7 @@ public sealed class TestSmtpServerCommand : PSCmdlet, IDisposable
     /// <summary>Gets or sets extra root certificates to trust (an internal CA), as objects or file paths.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [CertificateFileTransformation]
     public X509Certificate2[]? TrustedRootCertificate { get; set; }
 
     /// <summary>Gets or sets the sender for the recipient test (default: the null sender).</summary>
