@@ -238,7 +238,7 @@ public sealed class SmtpSubmitterTests
     [Fact]
     public async Task ConnectionDroppedMidDataIsReconnectedAndDelivered()
     {
-        await using var server = await DroppingSmtpServer.StartAsync(dropDuringDataTimes: 1);
+        await using var server = await ScriptedSmtpServer.StartAsync(new() { DropDuringDataTimes = 1 });
         using var submitter = new SmtpSubmitter(new SmtpConnectionOptions { Host = "127.0.0.1", Port = server.Port, Security = SmtpSecurity.None, Retry = FastRetry });
 
         var result = await submitter.SendAsync(Message());
@@ -246,7 +246,7 @@ public sealed class SmtpSubmitterTests
         Assert.Equal(2, result.Attempts);
         Assert.Equal(2, submitter.ConnectionCount);
         Assert.Equal(2, server.SessionCount);
-        Assert.Contains("All systems nominal.", Encoding.UTF8.GetString(Assert.Single(server.Messages)));
+        Assert.Contains("All systems nominal.", Encoding.UTF8.GetString(Assert.Single(server.Messages).Data));
     }
 
     [Fact]
