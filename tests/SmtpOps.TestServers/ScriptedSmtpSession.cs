@@ -19,6 +19,7 @@ internal sealed class ScriptedSmtpSession
     const int MaxCommandLength = 16 * 1024; // XOAUTH2 responses carry access tokens of a few KiB
     const int MaxDataLineLength = 64 * 1024;
     const int MaxChunkSize = 64 * 1024 * 1024;
+    const string LineTooLong = "500 5.5.2 Line too long";
     const string Unrecognized = "500 5.5.2 Command not recognized";
     const string InvalidCredentials = "535 5.7.8 Authentication credentials invalid";
     const string Cancelled = "501 5.7.0 Authentication cancelled";
@@ -107,7 +108,8 @@ internal sealed class ScriptedSmtpSession
             }
             catch (InvalidDataException)
             {
-                await ReplyAsync("500 5.5.2 Line too long").ConfigureAwait(false);
+                // A message line over the limit (or a SASL response): the transaction cannot continue.
+                await ReplyAsync(LineTooLong).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is IOException or SocketException or AuthenticationException or OperationCanceledException or ObjectDisposedException)
@@ -209,17 +211,31 @@ internal sealed class ScriptedSmtpSession
         }
     }
 
+    /// <summary>The next command line (a too long one is answered with 500 and skipped); null at end of stream.</summary>
     async Task<string?> ReadCommandAsync()
     {
-        var line = await _reader.ReadLineAsync(MaxCommandLength, _ct).ConfigureAwait(false);
-        if (line is null)
+        while (true)
         {
-            return null;
-        }
+            byte[]? line;
+            try
+            {
+                line = await _reader.ReadLineAsync(MaxCommandLength, _ct).ConfigureAwait(false);
+            }
+            catch (InvalidDataException)
+            {
+                await ReplyAsync(LineTooLong).ConfigureAwait(false);
+                continue;
+            }
 
-        var text = Encoding.UTF8.GetString(line);
-        _server.RecordCommand(text);
-        return text;
+            if (line is null)
+            {
+                return null;
+            }
+
+            var text = Encoding.UTF8.GetString(line);
+            _server.RecordCommand(text);
+            return text;
+        }
     }
 
     Task<bool> HelloAsync(string argument, bool extended)

@@ -17,10 +17,13 @@ internal sealed class SmtpLineReader(Stream stream)
     int _count;
 
     /// <summary>The next line without its line end; null at end of stream.</summary>
-    /// <exception cref="InvalidDataException">The line is longer than <paramref name="maxLength"/> bytes.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The line is longer than <paramref name="maxLength"/> bytes; it has been read to its end, so the next read starts a fresh line.
+    /// </exception>
     public async Task<byte[]?> ReadLineAsync(int maxLength, CancellationToken ct)
     {
         _line.SetLength(0);
+        var tooLong = false;
         while (true)
         {
             if (_offset == _count && !await FillAsync(ct).ConfigureAwait(false))
@@ -30,15 +33,20 @@ internal sealed class SmtpLineReader(Stream stream)
 
             var newline = Array.IndexOf(_buffer, (byte)'\n', _offset, _count - _offset);
             var end = newline < 0 ? _count : newline + 1;
-            _line.Write(_buffer, _offset, end - _offset);
-            _offset = end;
-            if (_line.Length > maxLength + 2)
+            if (!tooLong)
             {
-                throw new InvalidDataException($"Line longer than {maxLength} bytes.");
+                _line.Write(_buffer, _offset, end - _offset);
+                tooLong = _line.Length > maxLength + 2;
             }
 
+            _offset = end;
             if (newline >= 0)
             {
+                if (tooLong)
+                {
+                    throw new InvalidDataException($"Line longer than {maxLength} bytes.");
+                }
+
                 var line = _line.ToArray();
                 var length = line.Length >= 2 && line[^2] == '\r' ? line.Length - 2 : line.Length - 1;
                 return line[..length];
