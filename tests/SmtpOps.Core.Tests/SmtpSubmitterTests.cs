@@ -238,7 +238,7 @@ public sealed class SmtpSubmitterTests
     [Fact]
     public async Task ConnectionDroppedMidDataIsReconnectedAndDelivered()
     {
-        await using var server = await DroppingSmtpServer.StartAsync(dropDuringDataTimes: 1);
+        await using var server = await ScriptedSmtpServer.StartAsync(new() { DropDuringDataTimes = 1 });
         using var submitter = new SmtpSubmitter(new SmtpConnectionOptions { Host = "127.0.0.1", Port = server.Port, Security = SmtpSecurity.None, Retry = FastRetry });
 
         var result = await submitter.SendAsync(Message());
@@ -246,7 +246,7 @@ public sealed class SmtpSubmitterTests
         Assert.Equal(2, result.Attempts);
         Assert.Equal(2, submitter.ConnectionCount);
         Assert.Equal(2, server.SessionCount);
-        Assert.Contains("All systems nominal.", Encoding.UTF8.GetString(Assert.Single(server.Messages)));
+        Assert.Contains("All systems nominal.", Encoding.UTF8.GetString(Assert.Single(server.Messages).Data));
     }
 
     [Fact]
@@ -312,20 +312,54 @@ public sealed class SmtpSubmitterTests
     }
 
     [Fact]
-    public async Task OAuthTokenIsSentWithXOAuth2()
+    public async Task OAuthTokenIsSentWithXOAuth2AndKeptOutOfTheTranscript()
     {
-        string? seenPassword = null;
-        await using var server = await TestSmtpServer.StartAsync(new() { Tls = TestSmtpTls.StartTls, Users = new Dictionary<string, string> { ["bob@contoso.test"] = "token-123" } });
-        using var submitter = new SmtpSubmitter(Options(server, SmtpSecurity.StartTls, SmtpCredential.FromAccessToken("bob@contoso.test", "token-123")));
+        const string User = "bob@contoso.test";
+        const string Token = "token-123";
+        var expected = Convert.ToBase64String(Encoding.UTF8.GetBytes($"user={User}\u0001auth=Bearer {Token}\u0001\u0001"));
+        var transcript = Path.Combine(Path.GetTempPath(), $"smtpops-{Guid.NewGuid():N}.log");
+        try
+        {
+            using var certificate = TestCertificates.CreateSelfSigned("localhost");
+            await using var server = await ScriptedSmtpServer.StartAsync(new()
+            {
+                StartTlsCertificate = certificate,
+                OAuthTokens = new Dictionary<string, string> { [User] = Token },
+                RequireAuthentication = true,
+            });
+            var options = new SmtpConnectionOptions
+            {
+                Host = "127.0.0.1",
+                Port = server.Port,
+                Security = SmtpSecurity.StartTls,
+                Credential = SmtpCredential.FromAccessToken(User, Token),
+                CertificateThumbprints = new[] { certificate.Thumbprint },
+                Retry = FastRetry,
+                Timeout = TimeSpan.FromSeconds(10),
+                TranscriptPath = transcript,
+            };
+            using (var submitter = new SmtpSubmitter(options))
+            {
+                await submitter.SendAsync(Message());
+                await submitter.DisconnectAsync();
+            }
 
-        var failure = await Record.ExceptionAsync(() => submitter.SendAsync(Message()));
+            var received = Assert.Single(await server.WaitForMessagesAsync(1, TimeSpan.FromSeconds(10)));
+            Assert.Equal(User, received.AuthenticatedUser);
+            Assert.True(received.Secure);
+            Assert.Equal(new[] { User }, server.AuthenticatedUsers);
+            Assert.Equal(new[] { expected }, server.AuthenticationResponses);
+            Assert.DoesNotContain(server.Commands, command => command.StartsWith("AUTH PLAIN", StringComparison.OrdinalIgnoreCase) || command.StartsWith("AUTH LOGIN", StringComparison.OrdinalIgnoreCase));
 
-        // The library's server does not implement XOAUTH2, so the mechanism must be refused, never
-        // replaced by PLAIN/LOGIN with the token as a password.
-        var submission = Assert.IsType<SmtpSubmissionException>(failure);
-        Assert.Equal(SmtpFailureKind.Authentication, submission.Kind);
-        Assert.Empty(server.AuthenticatedUsers);
-        Assert.Null(seenPassword);
+            var text = await File.ReadAllTextAsync(transcript);
+            Assert.Contains("AUTH XOAUTH2", text);
+            Assert.DoesNotContain(Token, text);
+            Assert.DoesNotContain(expected, text);
+        }
+        finally
+        {
+            File.Delete(transcript);
+        }
     }
 
     private static IEnumerable<string> SecretEncodings(string user, string password)

@@ -4,13 +4,14 @@ using System.Globalization;
 using System.IO;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 
 namespace SmtpOps.TestServers;
 
-/// <summary>Out-of-process use (Pester tests, the demo): <c>dotnet SmtpOps.TestServers.dll smtp-sink ...</c>.</summary>
+/// <summary>Out-of-process use (Pester tests, the demo): <c>dotnet SmtpOps.TestServers.dll smtp-sink|scripted-smtp ...</c>.</summary>
 internal static class Program
 {
     const string Usage =
@@ -21,19 +22,31 @@ internal static class Program
           Runs a test SMTP server on 127.0.0.1 until SIGTERM or Ctrl+C. Accepted messages are written to
           PATH as 000001.eml (+ 000001.envelope.json) as they arrive; each connection appends to sessions.log.
           --ready-file receives {"port","pid","certificateThumbprint","certificateSha256"} once listening.
+
         """;
 
     static async Task<int> Main(string[] args)
     {
-        TestSmtpServerOptions options;
-        string? readyFile;
+        TestSmtpServerOptions? sink = null;
+        string? sinkReadyFile = null;
+        ScriptedSmtpCommandLine? scripted = null;
         try
         {
-            (options, readyFile) = Parse(args);
+            switch (args.Length > 0 ? args[0] : string.Empty)
+            {
+                case "smtp-sink":
+                    (sink, sinkReadyFile) = Parse(args);
+                    break;
+                case "scripted-smtp":
+                    scripted = ScriptedSmtpCommandLine.Parse(args);
+                    break;
+                default:
+                    throw new ArgumentException("The first argument must be the command: smtp-sink or scripted-smtp.");
+            }
         }
         catch (ArgumentException ex)
         {
-            await Console.Error.WriteLineAsync(ex.Message + Environment.NewLine + Usage).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync(ex.Message + Environment.NewLine + Usage + ScriptedSmtpCommandLine.Usage).ConfigureAwait(false);
             return 2;
         }
 
@@ -47,24 +60,52 @@ internal static class Program
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 
-        await using var server = await TestSmtpServer.StartAsync(options, stop.Token).ConfigureAwait(false);
-        if (readyFile is not null)
+        if (scripted is not null)
         {
-            WriteReadyFile(readyFile, server);
+            await RunScriptedAsync(scripted, stop.Token).ConfigureAwait(false);
+            return 0;
         }
 
-        Console.WriteLine($"smtp-sink listening on 127.0.0.1:{server.Port.ToString(CultureInfo.InvariantCulture)}");
+        await using var server = await TestSmtpServer.StartAsync(sink!, stop.Token).ConfigureAwait(false);
+        if (sinkReadyFile is not null)
+        {
+            WriteReadyFile(sinkReadyFile, server.Port, server.Certificate, caCertificatePath: null);
+        }
+
+        await RunUntilStoppedAsync("smtp-sink", server.Port, stop.Token).ConfigureAwait(false);
+        return 0;
+    }
+
+    static async Task RunScriptedAsync(ScriptedSmtpCommandLine command, CancellationToken stop)
+    {
+        using var certificate = command.Certificate;
+        using var authority = command.Authority;
+        await using var server = await ScriptedSmtpServer.StartAsync(command.Options, stop).ConfigureAwait(false);
+        string? caCertificatePath = null;
+        if (authority is not null)
+        {
+            caCertificatePath = Path.ChangeExtension(Path.GetFullPath(command.ReadyFile), ".ca.pem");
+            Directory.CreateDirectory(Path.GetDirectoryName(caCertificatePath)!);
+            await File.WriteAllTextAsync(caCertificatePath, authority.ExportCertificatePem() + "\n", stop).ConfigureAwait(false);
+        }
+
+        WriteReadyFile(command.ReadyFile, server.Port, certificate, caCertificatePath);
+        await RunUntilStoppedAsync("scripted-smtp", server.Port, stop).ConfigureAwait(false);
+    }
+
+    static async Task RunUntilStoppedAsync(string name, int port, CancellationToken stop)
+    {
+        Console.WriteLine($"{name} listening on 127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
         try
         {
-            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+            await Task.Delay(Timeout.Infinite, stop).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             // SIGTERM or Ctrl+C
         }
 
-        Console.WriteLine("smtp-sink stopping");
-        return 0;
+        Console.WriteLine($"{name} stopping");
     }
 
     static (TestSmtpServerOptions Options, string? ReadyFile) Parse(string[] args)
@@ -144,14 +185,15 @@ internal static class Program
             ? number
             : throw new ArgumentException($"{name} takes a non-negative number, not '{value}'.");
 
-    static void WriteReadyFile(string path, TestSmtpServer server)
+    static void WriteReadyFile(string path, int port, X509Certificate2? certificate, string? caCertificatePath)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(new
         {
-            port = server.Port,
+            port,
             pid = Environment.ProcessId,
-            certificateThumbprint = server.Certificate?.Thumbprint,
-            certificateSha256 = server.Certificate?.GetCertHashString(HashAlgorithmName.SHA256),
+            certificateThumbprint = certificate?.Thumbprint,
+            certificateSha256 = certificate?.GetCertHashString(HashAlgorithmName.SHA256),
+            caCertificatePath,
         });
         var fullPath = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);

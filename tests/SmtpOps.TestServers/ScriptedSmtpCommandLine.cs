@@ -1,0 +1,152 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
+
+namespace SmtpOps.TestServers;
+
+/// <summary>The arguments of <c>scripted-smtp</c>: server options plus the certificates created for them.</summary>
+internal sealed class ScriptedSmtpCommandLine
+{
+    public const string Usage =
+        """
+        usage: SmtpOps.TestServers scripted-smtp --ready-file PATH [--port N]
+                 [--banner-code N] [--banner-text TEXT] [--banner-delay-ms N] [--tarpit | --garbage]
+                 [--starttls | --implicit-tls] [--cert-kind valid|expired|mismatch|self-signed]
+                 [--user NAME:PASSWORD]... [--oauth USER:TOKEN]... [--auth-mechanism NAME]... [--auth-before-tls] [--require-auth]
+                 [--accepted-domain DOMAIN]... [--reject ADDRESS]... [--fail-data N] [--drop-data N] [--extension LINE]...
+          Runs a scripted SMTP server (fault injection, probing) on 127.0.0.1 until SIGTERM or Ctrl+C.
+          --ready-file receives {"port","pid","certificateThumbprint","certificateSha256","caCertificatePath"} once listening.
+          --cert-kind (default self-signed): valid, expired and mismatch leaves are issued by a new test CA whose certificate
+          is written as PEM beside the ready file (NAME.ca.pem); valid names localhost and 127.0.0.1, expired ended yesterday,
+          mismatch names only wrong.example. --extension replaces the default EHLO extensions.
+        """;
+
+    public required ScriptedSmtpServerOptions Options { get; init; }
+
+    public required string ReadyFile { get; init; }
+
+    /// <summary>The server certificate (STARTTLS or implicit TLS), or null.</summary>
+    public X509Certificate2? Certificate { get; init; }
+
+    /// <summary>The test CA that issued <see cref="Certificate"/>, or null for a self-signed certificate or no TLS.</summary>
+    public X509Certificate2? Authority { get; init; }
+
+    /// <exception cref="ArgumentException">The arguments are invalid.</exception>
+    public static ScriptedSmtpCommandLine Parse(IReadOnlyList<string> args)
+    {
+        string? readyFile = null;
+        string? certificateKind = null;
+        bool startTls = false, implicitTls = false, tarpit = false, garbage = false, authBeforeTls = false, requireAuth = false;
+        int port = 0, bannerCode = 220, bannerDelay = 0, failData = 0, dropData = 0;
+        string? bannerText = null;
+        var users = new Dictionary<string, string>(StringComparer.Ordinal);
+        var tokens = new Dictionary<string, string>(StringComparer.Ordinal);
+        var mechanisms = new List<string>();
+        var domains = new List<string>();
+        var rejects = new List<string>();
+        var extensions = new List<string>();
+        for (var i = 1; i < args.Count; i++)
+        {
+            var name = args[i];
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{name} needs a value.");
+            int Number() => int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+                ? number
+                : throw new ArgumentException($"{name} takes a non-negative number, not '{args[i]}'.");
+            switch (name)
+            {
+                case "--ready-file": readyFile = Value(); break;
+                case "--port": port = Number(); break;
+                case "--banner-code": bannerCode = Number(); break;
+                case "--banner-text": bannerText = Value(); break;
+                case "--banner-delay-ms": bannerDelay = Number(); break;
+                case "--tarpit": tarpit = true; break;
+                case "--garbage": garbage = true; break;
+                case "--starttls": startTls = true; break;
+                case "--implicit-tls": implicitTls = true; break;
+                case "--cert-kind": certificateKind = Value(); break;
+                case "--user": AddPair(users, name, Value()); break;
+                case "--oauth": AddPair(tokens, name, Value()); break;
+                case "--auth-mechanism": mechanisms.Add(Value()); break;
+                case "--auth-before-tls": authBeforeTls = true; break;
+                case "--require-auth": requireAuth = true; break;
+                case "--accepted-domain": domains.Add(Value()); break;
+                case "--reject": rejects.Add(Value()); break;
+                case "--fail-data": failData = Number(); break;
+                case "--drop-data": dropData = Number(); break;
+                case "--extension": extensions.Add(Value()); break;
+                default: throw new ArgumentException($"Unknown argument: {name}");
+            }
+        }
+
+        if (startTls && implicitTls)
+        {
+            throw new ArgumentException("--starttls and --implicit-tls exclude each other.");
+        }
+
+        if (certificateKind is not null && !startTls && !implicitTls)
+        {
+            throw new ArgumentException("--cert-kind needs --starttls or --implicit-tls.");
+        }
+
+        var (certificate, authority) = startTls || implicitTls ? CreateCertificate(certificateKind ?? "self-signed") : (null, null);
+        var options = new ScriptedSmtpServerOptions
+        {
+            Port = port,
+            BannerCode = bannerCode,
+            BannerText = bannerText ?? new ScriptedSmtpServerOptions().BannerText,
+            BannerDelay = TimeSpan.FromMilliseconds(bannerDelay),
+            Tarpit = tarpit,
+            Garbage = garbage,
+            StartTlsCertificate = startTls ? certificate : null,
+            ImplicitTlsCertificate = implicitTls ? certificate : null,
+            AuthMechanisms = mechanisms.Count > 0 ? mechanisms : null,
+            AdvertiseAuthBeforeTls = authBeforeTls,
+            RequireAuthentication = requireAuth,
+            Users = users.Count > 0 ? users : null,
+            OAuthTokens = tokens.Count > 0 ? tokens : null,
+            AcceptedDomains = domains.Count > 0 ? domains : null,
+            RejectRecipients = rejects,
+            FailDataTimes = failData,
+            DropDuringDataTimes = dropData,
+            Extensions = extensions.Count > 0 ? extensions : ScriptedSmtpServerOptions.DefaultExtensions,
+        };
+        return new ScriptedSmtpCommandLine
+        {
+            Options = options,
+            ReadyFile = readyFile ?? throw new ArgumentException("--ready-file is required."),
+            Certificate = certificate,
+            Authority = authority,
+        };
+    }
+
+    static void AddPair(Dictionary<string, string> pairs, string name, string value)
+    {
+        var colon = value.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0)
+        {
+            throw new ArgumentException($"{name} takes NAME:SECRET.");
+        }
+
+        pairs[value[..colon]] = value[(colon + 1)..];
+    }
+
+    static (X509Certificate2 Certificate, X509Certificate2? Authority) CreateCertificate(string kind)
+    {
+        if (kind == "self-signed")
+        {
+            return (TestCertificates.CreateSelfSigned("localhost"), null);
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var (names, notBefore, notAfter) = kind switch
+        {
+            "valid" => (new[] { "localhost", "127.0.0.1" }, now.AddDays(-1), now.AddDays(30)),
+            "expired" => (new[] { "localhost", "127.0.0.1" }, now.AddDays(-30), now.AddDays(-1)),
+            "mismatch" => (new[] { "wrong.example" }, now.AddDays(-1), now.AddDays(30)),
+            _ => throw new ArgumentException($"--cert-kind is valid, expired, mismatch or self-signed, not '{kind}'."),
+        };
+        var authority = TestCertificates.CreateAuthority();
+        return (TestCertificates.IssueServerCertificate(authority, names, notBefore, notAfter), authority);
+    }
+}
