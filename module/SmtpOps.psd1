@@ -10,7 +10,7 @@
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
     FormatsToProcess     = @('SmtpOps.format.ps1xml')
-    CmdletsToExport      = @('Send-SmtpMail')
+    CmdletsToExport      = @('Send-SmtpMail', 'Resolve-MailExchanger')
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()
