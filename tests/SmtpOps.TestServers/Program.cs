@@ -21,10 +21,15 @@ internal static class Program
           Runs a test SMTP server on 127.0.0.1 until SIGTERM or Ctrl+C. Accepted messages are written to
           PATH as 000001.eml (+ 000001.envelope.json) as they arrive; each connection appends to sessions.log.
           --ready-file receives {"port","pid","certificateThumbprint","certificateSha256"} once listening.
-        """;
+        """ + "\n" + DnsServerCommand.Usage;
 
     static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "dns-server")
+        {
+            return await DnsServerCommand.RunAsync(args).ConfigureAwait(false);
+        }
+
         TestSmtpServerOptions options;
         string? readyFile;
         try
@@ -71,7 +76,7 @@ internal static class Program
     {
         if (args.Length == 0 || args[0] != "smtp-sink")
         {
-            throw new ArgumentException("The first argument must be the command: smtp-sink.");
+            throw new ArgumentException("The first argument must be the command: smtp-sink or dns-server.");
         }
 
         string? directory = null;
