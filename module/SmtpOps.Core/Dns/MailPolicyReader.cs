@@ -75,16 +75,16 @@ internal sealed class MailPolicyReader
             var code = response.Header.ResponseCode;
             if (code is not (DnsHeaderResponseCode.NoError or DnsHeaderResponseCode.NotExistentDomain))
             {
-                return new TxtAnswer(what, name, Array.Empty<string>(), $"The {what} lookup (TXT {name}) failed temporarily ({DnsLookup.ResponseCodeName(response)}): {what} status unknown.");
+                return new TxtAnswer(Array.Empty<string>(), $"The {what} lookup (TXT {name}) failed temporarily ({DnsLookup.ResponseCodeName(response)}): {what} status unknown.");
             }
 
             // A TXT record may be split into several strings: they are one text (RFC 7208 section 3.3).
             var texts = response.Answers.TxtRecords().Select(r => string.Concat(r.Text)).ToList();
-            return new TxtAnswer(what, name, texts, null);
+            return new TxtAnswer(texts, null);
         }
         catch (DnsResolutionException ex)
         {
-            return new TxtAnswer(what, name, Array.Empty<string>(), $"The {what} lookup (TXT {name}) failed temporarily ({(ex.Kind == DnsFailureKind.Timeout ? "timeout" : ex.ResponseCode ?? "error")}): {what} status unknown.");
+            return new TxtAnswer(Array.Empty<string>(), $"The {what} lookup (TXT {name}) failed temporarily ({(ex.Kind == DnsFailureKind.Timeout ? "timeout" : ex.ResponseCode ?? "error")}): {what} status unknown.");
         }
     }
 
@@ -324,17 +324,11 @@ internal sealed class MailPolicyReader
 
     private sealed class TxtAnswer
     {
-        public TxtAnswer(string what, string name, IReadOnlyList<string> texts, string? failure)
+        public TxtAnswer(IReadOnlyList<string> texts, string? failure)
         {
-            What = what;
-            Name = name;
             Texts = texts;
             Failure = failure;
         }
-
-        public string What { get; }
-
-        public string Name { get; }
 
         public IReadOnlyList<string> Texts { get; }
 
