@@ -76,17 +76,19 @@ function Get-PesterManifest {
     $cache = Join-Path $Root ".cache/pester"
     $manifest = Join-Path $cache "pester/$PesterVersion/tools/Pester.psd1"
     if (-not (Test-Path $manifest)) {
-        Invoke-Native dotnet @('package', 'download', "Pester@$PesterVersion", '-o', $cache)
+        # Out-Host: the download's output must not become part of the returned path.
+        Invoke-Native dotnet @('package', 'download', "Pester@$PesterVersion", '-o', $cache) | Out-Host
     }
     $manifest
 }
 
 function Invoke-XunitSuite {
+    # The runners' output goes to the host (Out-Host): only the counts object may be this function's output.
     $results = Join-Path $Artifacts 'test-results'
     $trx = Join-Path $results 'core.trx'
     if (Test-Path $trx) { Remove-Item $trx }
     & dotnet test (Join-Path $Root 'tests/SmtpOps.Core.Tests') -c $Configuration --no-build --nologo `
-        --logger 'trx;LogFileName=core.trx' --logger 'console;verbosity=normal' --results-directory $results
+        --logger 'trx;LogFileName=core.trx' --logger 'console;verbosity=normal' --results-directory $results | Out-Host
     $exit = $LASTEXITCODE
     if (-not (Test-Path $trx)) {
         Write-Host "xunit: no results file (exit code $exit)" -ForegroundColor Red
@@ -105,7 +107,7 @@ function Invoke-PesterSuite([string] $ModuleManifest) {
     $env:SMTPOPS_MODULE = $ModuleManifest
     $env:SMTPOPS_TESTSERVER = Get-TestServerPath
     $runner = Join-Path $Root 'tests/pester/Invoke-PesterSuite.ps1'
-    & dotnet pwsh -NoProfile -File $runner -PesterManifest (Get-PesterManifest) -TestPath (Join-Path $Root 'tests/pester') -SummaryPath $summary
+    & dotnet pwsh -NoProfile -File $runner -PesterManifest (Get-PesterManifest) -TestPath (Join-Path $Root 'tests/pester') -SummaryPath $summary | Out-Host
     $exit = $LASTEXITCODE
     if (-not (Test-Path $summary)) {
         Write-Host "Pester: no summary (exit code $exit)" -ForegroundColor Red

@@ -10,7 +10,7 @@
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
     FormatsToProcess     = @('SmtpOps.format.ps1xml')
-    CmdletsToExport      = @('Send-SmtpMail', 'Test-SmtpServer')
+    CmdletsToExport      = @('Send-SmtpMail', 'Test-SmtpServer', 'Resolve-MailExchanger')
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()

@@ -23,10 +23,15 @@ internal static class Program
           PATH as 000001.eml (+ 000001.envelope.json) as they arrive; each connection appends to sessions.log.
           --ready-file receives {"port","pid","certificateThumbprint","certificateSha256"} once listening.
 
-        """;
+        """ + "\n" + DnsServerCommand.Usage;
 
     static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "dns-server")
+        {
+            return await DnsServerCommand.RunAsync(args).ConfigureAwait(false);
+        }
+
         TestSmtpServerOptions? sink = null;
         string? sinkReadyFile = null;
         ScriptedSmtpCommandLine? scripted = null;
@@ -41,7 +46,7 @@ internal static class Program
                     scripted = ScriptedSmtpCommandLine.Parse(args);
                     break;
                 default:
-                    throw new ArgumentException("The first argument must be the command: smtp-sink or scripted-smtp.");
+                    throw new ArgumentException("The first argument must be the command: smtp-sink, scripted-smtp or dns-server.");
             }
         }
         catch (ArgumentException ex)
@@ -112,7 +117,7 @@ internal static class Program
     {
         if (args.Length == 0 || args[0] != "smtp-sink")
         {
-            throw new ArgumentException("The first argument must be the command: smtp-sink.");
+            throw new ArgumentException("The first argument must be the command: smtp-sink, scripted-smtp or dns-server.");
         }
 
         string? directory = null;

@@ -158,7 +158,7 @@ public sealed class SmtpProbe
             return literal;
         }
 
-        var lookup = Dns.GetHostAddressesAsync(options.Host);
+        var lookup = System.Net.Dns.GetHostAddressesAsync(options.Host);
         var finished = await Task.WhenAny(lookup, Task.Delay(options.Timeout, cancellationToken)).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         if (finished != lookup)

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
-using System.Net;
 using System.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading;
@@ -197,7 +196,7 @@ public sealed class TestSmtpServerCommand : PSCmdlet, IDisposable
 
         try
         {
-            return Dns.GetHostAddresses(ComputerName).Select(a => (string?)a.ToString()).ToList();
+            return System.Net.Dns.GetHostAddresses(ComputerName).Select(a => (string?)a.ToString()).ToList();
         }
         catch (System.Net.Sockets.SocketException ex)
         {
