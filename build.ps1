@@ -82,6 +82,14 @@ function Get-PesterManifest {
     $manifest
 }
 
+function Install-Azurite {
+    # Azurite (the Storage emulator for the relay tests) comes from npm, pinned by tests/azurite/package-lock.json.
+    $azurite = Join-Path $Root 'tests/azurite'
+    if (-not (Test-Path (Join-Path $azurite 'node_modules/azurite/dist/src/azurite.js'))) {
+        Invoke-Native npm @('ci', '--prefix', $azurite, '--no-audit', '--no-fund', '--loglevel', 'error') | Out-Host
+    }
+}
+
 function Invoke-XunitSuite {
     # The runners' output goes to the host (Out-Host): only the counts object may be this function's output.
     $results = Join-Path $Artifacts 'test-results'
@@ -119,6 +127,7 @@ function Invoke-PesterSuite([string] $ModuleManifest) {
 function Invoke-TestTask {
     Invoke-BuildTask
     $module = Invoke-PackageTask
+    Install-Azurite
     $xunit = Invoke-XunitSuite
     $pester = Invoke-PesterSuite $module
     $passed = $xunit.Passed + $pester.Passed
