@@ -47,6 +47,37 @@ function Start-SmtpSink {
     }
 }
 
+function Start-ScriptedSmtpServer {
+    # The raw scripted server (scripted-smtp): banners, tarpit, garbage, certificates of every kind, XOAUTH2.
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [string] $Directory,
+        [string[]] $Arguments = @(),
+        [string] $ServerPath = $env:SMTPOPS_TESTSERVER
+    )
+    New-Item -ItemType Directory -Force -Path $Directory | Out-Null
+    $ready = Join-Path $Directory 'ready.json'
+    Remove-Item $ready -ErrorAction Ignore
+    # Start-Process joins arguments with spaces: quote the ones that contain spaces.
+    $quoted = $Arguments | ForEach-Object { if ($_ -match '\s') { '"{0}"' -f $_ } else { $_ } }
+    $process = Start-Process -FilePath 'dotnet' -ArgumentList (@($ServerPath, 'scripted-smtp', '--ready-file', $ready) + $quoted) -PassThru `
+        -RedirectStandardOutput (Join-Path $Directory 'server.out') -RedirectStandardError (Join-Path $Directory 'server.err')
+    $deadline = [DateTime]::UtcNow.AddSeconds(30)
+    while (-not (Test-Path $ready)) {
+        if ($process.HasExited) { throw "The scripted SMTP server exited with code $($process.ExitCode): $(Get-Content -Raw (Join-Path $Directory 'server.err'))" }
+        if ([DateTime]::UtcNow -gt $deadline) { $process.Kill(); throw 'The scripted SMTP server did not start within 30 s.' }
+        Start-Sleep -Milliseconds 50
+    }
+    $info = Get-Content -Raw $ready | ConvertFrom-Json
+    [pscustomobject]@{
+        Port                = [int]$info.port
+        Directory           = $Directory
+        Thumbprint          = $info.certificateThumbprint
+        CaCertificatePath   = $info.caCertificatePath
+        Process             = $process
+    }
+}
+
 function Stop-SmtpSink {
     [CmdletBinding()]
     param([Parameter(Mandatory, ValueFromPipeline)] $Sink)
@@ -77,4 +108,4 @@ function Get-SinkSessionCount {
     if (Test-Path $log) { @(Get-Content $log).Count } else { 0 }
 }
 
-Export-ModuleMember -Function Start-SmtpSink, Stop-SmtpSink, Get-SinkMessageFile, Get-SinkEnvelope, Get-SinkSessionCount
+Export-ModuleMember -Function Start-SmtpSink, Start-ScriptedSmtpServer, Stop-SmtpSink, Get-SinkMessageFile, Get-SinkEnvelope, Get-SinkSessionCount

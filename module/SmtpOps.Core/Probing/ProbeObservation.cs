@@ -82,7 +82,7 @@ internal sealed class ProbeObservation
     public SmtpProbeResult ToResult(TimeSpan total) => new()
     {
         ComputerName = Options.Host,
-        Address = Address,
+        IPAddress = Address,
         Port = Options.Port,
         Connected = Connected,
         Banner = Banner,

@@ -10,8 +10,11 @@ public sealed class SmtpProbeResult
     /// <summary>Gets the host name probed.</summary>
     public string ComputerName { get; init; } = string.Empty;
 
-    /// <summary>Gets the address connected to, when the connection was made.</summary>
-    public string? Address { get; init; }
+    /// <summary>
+    /// Gets the address connected to. Named like the cmdlet's -IPAddress parameter; a property
+    /// called Address would be shadowed by Array.Address in PowerShell's member enumeration.
+    /// </summary>
+    public string? IPAddress { get; init; }
 
     /// <summary>Gets the port.</summary>
     public int Port { get; init; }

@@ -1,0 +1,148 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+# Test-SmtpServer in real pwsh, from the packaged module, against real SMTP and DNS servers on 127.0.0.1.
+
+BeforeAll {
+    Import-Module $env:SMTPOPS_MODULE -Force
+    Import-Module (Join-Path $PSScriptRoot '../rig/SmtpSink.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot '../rig/DnsServer.psm1') -Force
+    $script:Work = Join-Path ([IO.Path]::GetTempPath()) "smtpops-probe-$([guid]::NewGuid().ToString('N'))"
+    New-Item -ItemType Directory -Path $script:Work | Out-Null
+    $script:CommandType = 'SmtpOps.PowerShell.Commands.TestSmtpServerCommand'
+    function Start-Server([string] $Name, [string[]] $Arguments) { Start-ScriptedSmtpServer -Directory (Join-Path $script:Work $Name) -Arguments $Arguments }
+    function Get-Check($Result, [string] $Name) { $Result.Checks | Where-Object Name -eq $Name }
+}
+
+AfterAll {
+    Remove-Item -Recurse -Force $script:Work -ErrorAction Ignore
+}
+
+Describe 'Test-SmtpServer: a healthy server' {
+    BeforeAll {
+        $server = Start-Server 'healthy' @('--starttls', '--cert-kind', 'valid', '--accepted-domain', 'contoso.test')
+        # A relative path resolves against the PowerShell location, as for any cmdlet.
+        Push-Location (Split-Path $server.CaCertificatePath)
+        try {
+            $result = Test-SmtpServer -ComputerName localhost -IPAddress 127.0.0.1 -Port $server.Port `
+                -TrustedRootCertificate (Split-Path $server.CaCertificatePath -Leaf) -TestOpenRelay -To postmaster@contoso.test `
+                -CertificateWarningDays 7
+        }
+        finally { Pop-Location }
+    }
+    AfterAll { Stop-SmtpSink $server }
+
+    It 'passes every check' {
+        $result.GetType().FullName | Should -Be 'SmtpOps.Probing.SmtpProbeResult'
+        $result.Checks | Where-Object Verdict -ne 'Pass' | Should -BeNullOrEmpty
+        $result.Verdict | Should -Be 'Pass'
+        $result.TlsMode | Should -Be 'StartTls'
+        $result.Certificate.ChainValid | Should -BeTrue
+        $result.OpenRelay | Should -BeFalse
+        $result.RecipientReply.Code | Should -Be 250
+    }
+
+    It 'shows a table that fits 120 columns and a list with every check' {
+        $table = $result | Format-Table | Out-String -Width 120
+        $table | Should -Match 'ComputerName\s+Address\s+Port\s+Verdict\s+Tls\s+Days\s+Ms\s+Findings'
+        ($table -split "`n" | Measure-Object -Property Length -Maximum).Maximum | Should -BeLessOrEqual 120
+        $list = $result | Format-List | Out-String -Width 120
+        $list | Should -Match 'Pass Open relay: refused a foreign recipient'
+        ($result.Checks | Format-Table | Out-String) | Should -Match 'Verdict\s+Name\s+Reason'
+    }
+}
+
+Describe 'Test-SmtpServer: findings and errors' {
+    It 'fails an expired certificate and says so' {
+        $server = Start-Server 'expired' @('--starttls', '--cert-kind', 'expired')
+        try {
+            $result = Test-SmtpServer localhost -IPAddress 127.0.0.1 -Port $server.Port -TrustedRootCertificate $server.CaCertificatePath
+            (Get-Check $result 'Certificate expiry').Verdict | Should -Be 'Fail'
+            (Get-Check $result 'Certificate expiry').Reason | Should -Match '^expired on '
+        }
+        finally { Stop-SmtpSink $server }
+    }
+
+    It 'reports <Case> as <Id> (<Category>) after the result, within the timeout' -ForEach @(
+        @{ Case = 'a tarpit'; Arguments = @('--tarpit'); Id = 'SmtpProbeTimeout'; Category = 'OperationTimeout'; Check = 'Banner' }
+        @{ Case = 'a 554 banner'; Arguments = @('--banner-code', '554', '--banner-text', 'No SMTP service here'); Id = 'SmtpServiceRefused'; Category = 'ResourceUnavailable'; Check = 'Banner' }
+        @{ Case = 'garbage'; Arguments = @('--garbage'); Id = 'SmtpProtocolViolation'; Category = 'ProtocolError'; Check = 'Banner' }
+    ) {
+        $server = Start-Server ($Case -replace ' ', '-') $Arguments
+        try {
+            $result = Test-SmtpServer localhost -IPAddress 127.0.0.1 -Port $server.Port -Timeout 2 -ErrorAction SilentlyContinue -ErrorVariable failure
+            $result.Verdict | Should -Be 'Fail'
+            (Get-Check $result $Check).Verdict | Should -Be 'Fail'
+            $failure | Should -HaveCount 1
+            $failure[0].FullyQualifiedErrorId | Should -Be "$Id,$CommandType"
+            $failure[0].CategoryInfo.Category | Should -Be $Category
+            $failure[0].TargetObject | Should -Be "localhost:$($server.Port)"
+        }
+        finally { Stop-SmtpSink $server }
+    }
+
+    It 'reports a closed port as SmtpServerUnreachable (ConnectionError)' {
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+        $result = Test-SmtpServer 127.0.0.1 -Port $port -ErrorAction SilentlyContinue -ErrorVariable failure
+        $result.Connected | Should -BeFalse
+        $failure[0].FullyQualifiedErrorId | Should -Be "SmtpServerUnreachable,$CommandType"
+        $failure[0].CategoryInfo.Category | Should -Be 'ConnectionError'
+    }
+
+    It 'finds an open relay and AUTH offered before TLS' {
+        $server = Start-Server 'open' @('--starttls', '--user', 'alice:pw', '--auth-before-tls')
+        try {
+            $result = Test-SmtpServer localhost -IPAddress 127.0.0.1 -Port $server.Port -TestOpenRelay
+            (Get-Check $result 'Open relay').Verdict | Should -Be 'Fail'
+            (Get-Check $result 'AUTH before TLS').Verdict | Should -Be 'Fail'
+        }
+        finally { Stop-SmtpSink $server }
+    }
+}
+
+Describe 'Test-SmtpServer: composition with Resolve-MailExchanger' {
+    BeforeAll {
+        $server = Start-Server 'mx' @('--starttls', '--cert-kind', 'valid')
+        $dns = Start-TestDnsServer -Directory (Join-Path $Work 'dns') -Zone @{
+            records = @(
+                @{ name = 'contoso.test'; type = 'MX'; value = '10 mx1.contoso.test'; ttl = 300 }
+                @{ name = 'contoso.test'; type = 'MX'; value = '20 mx2.contoso.test'; ttl = 300 }
+                @{ name = 'mx1.contoso.test'; type = 'A'; value = '127.0.0.1'; ttl = 300 }
+                @{ name = 'mx2.contoso.test'; type = 'A'; value = '127.0.0.1'; ttl = 300 }
+                @{ name = 'nullmx.test'; type = 'MX'; value = '0 .'; ttl = 300 }
+            )
+        }
+    }
+    AfterAll { Stop-SmtpSink $server; Stop-TestDnsServer $dns }
+
+    It 'probes every exchange of a domain at the address DNS gave' {
+        $results = Resolve-MailExchanger contoso.test -Server $dns.Server -NoRandomize |
+            Test-SmtpServer -Port $server.Port -TrustedRootCertificate $server.CaCertificatePath
+        $results | Should -HaveCount 2
+        ($results.ComputerName | Sort-Object) | Should -Be @('mx1.contoso.test', 'mx2.contoso.test')
+        $results.IPAddress | Should -Be @('127.0.0.1', '127.0.0.1')
+        $results | ForEach-Object { $_.Connected | Should -BeTrue }
+        # The certificate names localhost, not the exchanges: the probe says so.
+        $results | ForEach-Object { (Get-Check $_ 'Certificate name').Verdict | Should -Be 'Fail' }
+    }
+
+    It 'skips a null MX with a warning' {
+        $results = Resolve-MailExchanger nullmx.test -Server $dns.Server | Test-SmtpServer -Port $server.Port -WarningVariable warned -WarningAction SilentlyContinue
+        $results | Should -BeNullOrEmpty
+        $warned | Should -Match 'null MX'
+    }
+}
+
+Describe 'Test-SmtpServer: help and discoverability' {
+    It 'has a synopsis, a description of every parameter and at least 5 examples' {
+        $help = Get-Help Test-SmtpServer -Full
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        @($help.Examples.Example).Count | Should -BeGreaterOrEqual 5
+        $documented = @($help.Parameters.Parameter | Where-Object { ($_.Description | Out-String).Trim() }) | ForEach-Object Name
+        $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+        (Get-Command Test-SmtpServer).Parameters.Keys | Where-Object { $_ -notin $common -and $_ -notin $documented } | Should -BeNullOrEmpty
+    }
+
+    It 'declares its output type' {
+        (Get-Command Test-SmtpServer).OutputType.Name | Should -Contain 'SmtpOps.Probing.SmtpProbeResult'
+    }
+}
