@@ -10,6 +10,7 @@ using System.Threading;
 using SmtpOps.Messages;
 using SmtpOps.PowerShell.Completion;
 using SmtpOps.PowerShell.Transformation;
+using SmtpOps.Relay;
 using SmtpOps.Smtp;
 
 namespace SmtpOps.PowerShell.Commands;
@@ -19,15 +20,18 @@ namespace SmtpOps.PowerShell.Commands;
 /// <para type="description">A drop-in successor of Send-MailMessage on MailKit.</para>
 /// </summary>
 [Cmdlet(VerbsCommunications.Send, "SmtpMail", SupportsShouldProcess = true, DefaultParameterSetName = CredentialSet)]
-[OutputType(typeof(SmtpSendResult))]
+[OutputType(typeof(SmtpSendResult), ParameterSetName = new[] { CredentialSet, AccessTokenSet })]
+[OutputType(typeof(RelayEnqueueResult), ParameterSetName = new[] { RelaySet })]
 public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
 {
     private const string CredentialSet = "Credential";
     private const string AccessTokenSet = "AccessToken";
+    private const string RelaySet = "Relay";
 
     private readonly CancellationTokenSource stopping = new();
     private readonly Stopwatch progressClock = new();
     private SmtpSubmitter? submitter;
+    private SmtpRelayClient? relay;
     private SmtpConnectionOptions? connection;
     private int sent;
     private int failed;
@@ -49,7 +53,8 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     public string? Body { get; set; }
 
     /// <summary>Gets or sets the SMTP server; defaults to $PSEmailServer.</summary>
-    [Parameter(Position = 3)]
+    [Parameter(ParameterSetName = CredentialSet, Position = 3)]
+    [Parameter(ParameterSetName = AccessTokenSet, Position = 3)]
     [Alias("ComputerName")]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(SmtpServerCompleter))]
@@ -102,28 +107,33 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     public MessagePriority Priority { get; set; } = MessagePriority.Normal;
 
     /// <summary>Gets or sets the delivery status notifications to request (best effort).</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
     [Alias("DNO")]
     public DeliveryNotification DeliveryNotificationOption { get; set; } = DeliveryNotification.None;
 
     /// <summary>Gets or sets the body encoding (UTF-8 by default).</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
     [Alias("BE")]
     [EncodingTransformation]
     [ArgumentCompleter(typeof(EncodingCompleter))]
     public Encoding Encoding { get; set; } = new UTF8Encoding(false);
 
     /// <summary>Gets or sets the port; default 465 with -Security SslOnConnect, otherwise 25.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
     [ValidateRange(0, 65535)]
     public int Port { get; set; }
 
     /// <summary>Gets or sets Send-MailMessage's -UseSsl: STARTTLS required (implicit TLS on port 465).</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
     public SwitchParameter UseSsl { get; set; }
 
     /// <summary>Gets or sets how the connection is secured.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
     [Alias("SecureSocketOptions")]
     public SmtpSecurity Security { get; set; } = SmtpSecurity.Auto;
 
@@ -146,43 +156,66 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     public string? UserName { get; set; }
 
     /// <summary>Gets or sets whether credentials may be sent over a connection without TLS.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
     public SwitchParameter AllowUnencryptedAuthentication { get; set; }
 
     /// <summary>Gets or sets whether the server certificate is accepted without validation.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
     public SwitchParameter SkipCertificateCheck { get; set; }
 
     /// <summary>Gets or sets pinned certificate thumbprints (SHA-1 or SHA-256).</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
     [ValidateNotNullOrEmpty]
     public string[]? CertificateThumbprint { get; set; }
 
     /// <summary>Gets or sets the network timeout in seconds.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
     [Alias("TimeoutSec")]
     [ValidateRange(1, 3600)]
     public int Timeout { get; set; } = 100;
 
     /// <summary>Gets or sets the name sent in EHLO.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
     [ValidateNotNullOrEmpty]
     public string? HeloName { get; set; }
 
     /// <summary>Gets or sets how often a transient failure is retried.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
     [ValidateRange(0, 10)]
     public int MaximumRetryCount { get; set; } = 2;
 
     /// <summary>Gets or sets the wait before the first retry in seconds; it doubles for each further retry.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
     [ValidateRange(0, 600)]
     public int RetryIntervalSec { get; set; } = 1;
 
     /// <summary>Gets or sets a file that receives the SMTP dialogue, AUTH redacted.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
     [ValidateNotNullOrEmpty]
     public string? TranscriptPath { get; set; }
+
+    /// <summary>Gets or sets the relay queue to enqueue to instead of sending over SMTP.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = RelaySet)]
+    [ValidateNotNullOrEmpty]
+    public string? RelayQueue { get; set; }
+
+    /// <summary>Gets or sets the Storage connection string (account key or SAS) of the relay queue.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = RelaySet)]
+    [ValidateNotNullOrEmpty]
+    public string? RelayConnectionString { get; set; }
+
+    /// <summary>Gets or sets the key that makes the relay send a message at most once; defaults to its Message-ID.</summary>
+    [Parameter(ParameterSetName = RelaySet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? IdempotencyKey { get; set; }
 
     /// <summary>Gets or sets whether a result object is written for every message sent.</summary>
     [Parameter]
@@ -191,6 +224,14 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     /// <summary>Builds the connection settings; nothing connects until the first message.</summary>
     protected override void BeginProcessing()
     {
+        progressClock.Start();
+        if (ParameterSetName == RelaySet)
+        {
+            relay = SmtpRelayClient.Create(RelayConnectionString!, RelayQueue!);
+            relay.Enqueuer = $"{Environment.UserName}@{Environment.MachineName} (Send-SmtpMail)";
+            return;
+        }
+
         var server = SmtpServer ?? SessionState.PSVariable.GetValue("PSEmailServer") as string;
         if (string.IsNullOrWhiteSpace(server))
         {
@@ -215,7 +256,6 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
             Retry = new RetryPolicy { MaxRetries = MaximumRetryCount, InitialDelay = TimeSpan.FromSeconds(RetryIntervalSec), MaxDelay = TimeSpan.FromSeconds(600) },
             TranscriptPath = TranscriptPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(TranscriptPath),
         };
-        progressClock.Start();
     }
 
     /// <summary>Validates and sends one message per pipeline object (or one for a plain call).</summary>
@@ -237,8 +277,15 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
         using (message)
         {
             var recipients = string.Join(", ", definition.To.Concat(definition.Cc).Concat(definition.Bcc));
-            if (!ShouldProcess($"'{definition.Subject}' to {recipients}", $"Send mail via {connection!.Host}:{connection.EffectivePort}"))
+            var action = relay is null ? $"Send mail via {connection!.Host}:{connection.EffectivePort}" : $"Enqueue mail on relay queue '{RelayQueue}'";
+            if (!ShouldProcess($"'{definition.Subject}' to {recipients}", action))
             {
+                return;
+            }
+
+            if (relay is not null)
+            {
+                Enqueue(definition);
                 return;
             }
 
@@ -298,6 +345,35 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     {
         submitter?.Dispose();
         stopping.Dispose();
+    }
+
+    private void Enqueue(MailMessageDefinition definition)
+    {
+        RelayEnqueueResult queued;
+        try
+        {
+            queued = relay!.EnqueueAsync(definition, IdempotencyKey, stopping.Token).GetAwaiter().GetResult();
+        }
+        catch (MessageValidationException ex)
+        {
+            failed++;
+            WriteError(SmtpErrorRecords.FromValidation(ex));
+            return;
+        }
+        catch (Azure.RequestFailedException ex)
+        {
+            // The queue is the same for every message: if it refuses one, it refuses them all.
+            ThrowTerminatingError(SmtpErrorRecords.RelayFailure(ex, RelayQueue!));
+            return;
+        }
+
+        sent++;
+        if (PassThru)
+        {
+            WriteObject(queued);
+        }
+
+        WriteSendProgress(queued.Subject);
     }
 
     private SmtpSecurity ResolveSecurity()

@@ -56,6 +56,24 @@ internal static class SmtpErrorRecords
         return new ErrorRecord(exception, "RecipientRejected", category, recipient.Address);
     }
 
+    public static ErrorRecord RelayFailure(Azure.RequestFailedException exception, string queue)
+    {
+        var category = exception.Status switch
+        {
+            0 => ErrorCategory.ConnectionError,
+            401 or 403 => ErrorCategory.PermissionDenied,
+            404 => ErrorCategory.ObjectNotFound,
+            _ => ErrorCategory.WriteError,
+        };
+        return new ErrorRecord(exception, "RelayEnqueueFailed", category, queue)
+        {
+            ErrorDetails = new ErrorDetails($"Cannot enqueue on relay queue '{queue}': {exception.Status} {exception.ErrorCode} {exception.Message.Split('\n')[0]}")
+            {
+                RecommendedAction = "Check -RelayConnectionString (its account, key or SAS with add permission on the queue and create/write on the blob container) and that the Storage account is reachable.",
+            },
+        };
+    }
+
     public static ErrorRecord Terminating(string id, ErrorCategory category, string message, object? target)
         => new(new ArgumentException(message), id, category, target);
 
