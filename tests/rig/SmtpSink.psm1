@@ -1,10 +1,13 @@
 <#
 .SYNOPSIS
-    Starts and stops the out-of-process test SMTP server (tests/SmtpOps.TestServers) for Pester and the demo.
+    Starts and stops the out-of-process test SMTP servers (tests/SmtpOps.TestServers) for Pester and the demo,
+    and reads what the sink received.
 #>
 Set-StrictMode -Version Latest
+Import-Module (Join-Path $PSScriptRoot 'TestServerProcess.psm1')
 
 function Start-SmtpSink {
+    # The sink (SmtpServer library): writes each message to <Directory>/NNNNNN.eml with its envelope beside it.
     [CmdletBinding()]
     param(
         [Parameter(Mandatory)] [string] $Directory,
@@ -16,34 +19,20 @@ function Start-SmtpSink {
         [int] $FailData,
         [string] $ServerPath = $env:SMTPOPS_TESTSERVER
     )
-    if (-not $ServerPath -or -not (Test-Path $ServerPath)) { throw "The test server was not built: '$ServerPath'." }
-    New-Item -ItemType Directory -Force -Path $Directory | Out-Null
-    $ready = Join-Path $Directory 'ready.json'
-    Remove-Item $ready -ErrorAction Ignore
-
-    $arguments = @($ServerPath, 'smtp-sink', '--dir', $Directory, '--ready-file', $ready)
+    $arguments = @('--dir', $Directory)
     if ($StartTls) { $arguments += '--starttls' }
     if ($ImplicitTls) { $arguments += '--implicit-tls' }
     if ($AllowUnsecureAuth) { $arguments += '--allow-unsecure-auth' }
     foreach ($u in $User) { $arguments += '--user', $u }
     foreach ($r in $Reject) { $arguments += '--reject', $r }
     if ($FailData) { $arguments += '--fail-data', $FailData }
-
-    $process = Start-Process -FilePath 'dotnet' -ArgumentList $arguments -PassThru `
-        -RedirectStandardOutput (Join-Path $Directory 'sink.out') -RedirectStandardError (Join-Path $Directory 'sink.err')
-    $deadline = [DateTime]::UtcNow.AddSeconds(30)
-    while (-not (Test-Path $ready)) {
-        if ($process.HasExited) { throw "The SMTP sink exited with code $($process.ExitCode): $(Get-Content -Raw (Join-Path $Directory 'sink.err'))" }
-        if ([DateTime]::UtcNow -gt $deadline) { $process.Kill(); throw 'The SMTP sink did not start within 30 s.' }
-        Start-Sleep -Milliseconds 50
-    }
-    $info = Get-Content -Raw $ready | ConvertFrom-Json
+    $started = Start-TestServerProcess -Command 'smtp-sink' -Directory $Directory -Arguments $arguments -ServerPath $ServerPath
     [pscustomobject]@{
-        Port       = [int]$info.port
+        Port       = [int]$started.Ready.port
         Directory  = $Directory
-        Thumbprint = $info.certificateThumbprint
-        Sha256     = $info.certificateSha256
-        Process    = $process
+        Thumbprint = $started.Ready.certificateThumbprint
+        Sha256     = $started.Ready.certificateSha256
+        Process    = $started.Process
     }
 }
 
@@ -55,38 +44,21 @@ function Start-ScriptedSmtpServer {
         [string[]] $Arguments = @(),
         [string] $ServerPath = $env:SMTPOPS_TESTSERVER
     )
-    New-Item -ItemType Directory -Force -Path $Directory | Out-Null
-    $ready = Join-Path $Directory 'ready.json'
-    Remove-Item $ready -ErrorAction Ignore
-    # Start-Process joins arguments with spaces: quote the ones that contain spaces.
-    $quoted = $Arguments | ForEach-Object { if ($_ -match '\s') { '"{0}"' -f $_ } else { $_ } }
-    $process = Start-Process -FilePath 'dotnet' -ArgumentList (@($ServerPath, 'scripted-smtp', '--ready-file', $ready) + $quoted) -PassThru `
-        -RedirectStandardOutput (Join-Path $Directory 'server.out') -RedirectStandardError (Join-Path $Directory 'server.err')
-    $deadline = [DateTime]::UtcNow.AddSeconds(30)
-    while (-not (Test-Path $ready)) {
-        if ($process.HasExited) { throw "The scripted SMTP server exited with code $($process.ExitCode): $(Get-Content -Raw (Join-Path $Directory 'server.err'))" }
-        if ([DateTime]::UtcNow -gt $deadline) { $process.Kill(); throw 'The scripted SMTP server did not start within 30 s.' }
-        Start-Sleep -Milliseconds 50
-    }
-    $info = Get-Content -Raw $ready | ConvertFrom-Json
+    $started = Start-TestServerProcess -Command 'scripted-smtp' -Directory $Directory -Arguments $Arguments -ServerPath $ServerPath
     [pscustomobject]@{
-        Port                = [int]$info.port
-        Directory           = $Directory
-        Thumbprint          = $info.certificateThumbprint
-        CaCertificatePath   = $info.caCertificatePath
-        Process             = $process
+        Port              = [int]$started.Ready.port
+        Directory         = $Directory
+        Thumbprint        = $started.Ready.certificateThumbprint
+        CaCertificatePath = $started.Ready.caCertificatePath
+        Process           = $started.Process
     }
 }
 
 function Stop-SmtpSink {
+    # Stops a sink or a scripted server.
     [CmdletBinding()]
     param([Parameter(Mandatory, ValueFromPipeline)] $Sink)
-    process {
-        if (-not $Sink.Process.HasExited) {
-            $Sink.Process.Kill()
-            $Sink.Process.WaitForExit(10000) | Out-Null
-        }
-    }
+    process { Stop-TestServerProcess $Sink.Process }
 }
 
 function Get-SinkMessageFile {
