@@ -20,10 +20,9 @@ namespace SmtpOps.PowerShell.Commands;
 public sealed class ResolveMailExchangerCommand : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource stopping = new();
-    private readonly List<(string Input, Task<DeliveryPlan> Resolution)> pending = new();
     private readonly Stopwatch progressClock = new();
     private MxResolver? resolver;
-    private int started;
+    private ConcurrentPipeline<string, DeliveryPlan>? pipeline;
     private int finished;
 
     /// <summary>Gets or sets the domains, or e-mail addresses whose domain is taken.</summary>
@@ -102,6 +101,7 @@ public sealed class ResolveMailExchangerCommand : PSCmdlet, IDisposable
         }
 
         WriteVerbose($"Asking {string.Join(", ", resolver!.NameServers)}.");
+        pipeline = new ConcurrentPipeline<string, DeliveryPlan>(ThrottleLimit);
         progressClock.Start();
     }
 
@@ -110,28 +110,24 @@ public sealed class ResolveMailExchangerCommand : PSCmdlet, IDisposable
     {
         foreach (var domain in Domain)
         {
-            while (pending.Count >= ThrottleLimit)
+            foreach (var (input, done) in pipeline!.Start(domain, () => resolver!.ResolveAsync(domain, stopping.Token), stopping.Token))
             {
-                WaitForAny();
+                Write(input, done);
             }
-
-            started++;
-            pending.Add((domain, resolver!.ResolveAsync(domain, stopping.Token)));
-            WriteCompleted();
         }
     }
 
     /// <summary>Waits for the domains still in flight, writing each as it completes.</summary>
     protected override void EndProcessing()
     {
-        while (pending.Count > 0)
+        foreach (var (input, done) in pipeline!.Drain(stopping.Token))
         {
-            WaitForAny();
+            Write(input, done);
         }
 
-        if (started > 1)
+        if (pipeline.Started > 1)
         {
-            WriteProgress(new ProgressRecord(1, "Resolve-MailExchanger", $"{finished} of {started} domains resolved") { RecordType = ProgressRecordType.Completed });
+            WriteProgress(new ProgressRecord(1, "Resolve-MailExchanger", $"{finished} of {pipeline.Started} domains resolved") { RecordType = ProgressRecordType.Completed });
         }
     }
 
@@ -182,47 +178,29 @@ public sealed class ResolveMailExchangerCommand : PSCmdlet, IDisposable
         return true;
     }
 
-    private void WaitForAny()
+    private void Write(string input, Task<DeliveryPlan> task)
     {
-        // Blocks the pipeline thread only: the lookups run on the thread pool, output is written here.
-        Task.WaitAny(pending.Select(p => (Task)p.Resolution).ToArray());
-        WriteCompleted();
-    }
-
-    private void WriteCompleted()
-    {
-        for (var i = 0; i < pending.Count;)
+        finished++;
+        if (task.Status == TaskStatus.RanToCompletion)
         {
-            var (input, task) = pending[i];
-            if (!task.IsCompleted)
+            foreach (var exchanger in task.Result.Exchangers)
             {
-                i++;
-                continue;
-            }
-
-            pending.RemoveAt(i);
-            finished++;
-            if (task.Status == TaskStatus.RanToCompletion)
-            {
-                foreach (var exchanger in task.Result.Exchangers)
-                {
-                    WriteObject(exchanger);
-                }
-            }
-            else if (task.Exception?.GetBaseException() is DnsResolutionException failure)
-            {
-                WriteError(DnsErrorRecords.FromResolution(failure));
-            }
-            else if (task.Exception?.GetBaseException() is { } unexpected && !stopping.IsCancellationRequested)
-            {
-                WriteError(new ErrorRecord(unexpected, "DnsResolutionFailed", ErrorCategory.NotSpecified, input));
+                WriteObject(exchanger);
             }
         }
+        else if (task.Exception?.GetBaseException() is DnsResolutionException failure)
+        {
+            WriteError(DnsErrorRecords.FromResolution(failure));
+        }
+        else if (task.Exception?.GetBaseException() is { } unexpected && !stopping.IsCancellationRequested)
+        {
+            WriteError(new ErrorRecord(unexpected, "DnsResolutionFailed", ErrorCategory.NotSpecified, input));
+        }
 
-        if (started > 1 && progressClock.ElapsedMilliseconds >= 200)
+        if (pipeline!.Started > 1 && progressClock.ElapsedMilliseconds >= 200)
         {
             progressClock.Restart();
-            WriteProgress(new ProgressRecord(1, "Resolve-MailExchanger", $"{finished} of {started} domains resolved") { CurrentOperation = $"{pending.Count} in flight" });
+            WriteProgress(new ProgressRecord(1, "Resolve-MailExchanger", $"{finished} of {pipeline.Started} domains resolved") { CurrentOperation = $"{pipeline.Running} in flight" });
         }
     }
 }

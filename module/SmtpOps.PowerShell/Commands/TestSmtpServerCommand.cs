@@ -25,7 +25,7 @@ public sealed class TestSmtpServerCommand : PSCmdlet, IDisposable
     private const string AccessTokenSet = "AccessToken";
 
     private readonly CancellationTokenSource stopping = new();
-    private ConcurrentPipeline<SmtpProbeResult>? pipeline;
+    private ConcurrentPipeline<SmtpProbeOptions, SmtpProbeResult>? pipeline;
     private int finished;
 
     /// <summary>Gets or sets the server to probe; binds the Exchange property of Resolve-MailExchanger output.</summary>
@@ -123,7 +123,7 @@ public sealed class TestSmtpServerCommand : PSCmdlet, IDisposable
     public int ThrottleLimit { get; set; } = 16;
 
     /// <summary>Prepares the concurrent runner.</summary>
-    protected override void BeginProcessing() => pipeline = new ConcurrentPipeline<SmtpProbeResult>(ThrottleLimit);
+    protected override void BeginProcessing() => pipeline = new ConcurrentPipeline<SmtpProbeOptions, SmtpProbeResult>(ThrottleLimit);
 
     /// <summary>Starts the probes of one input; writes those that finished meanwhile.</summary>
     protected override void ProcessRecord()
@@ -154,9 +154,9 @@ public sealed class TestSmtpServerCommand : PSCmdlet, IDisposable
         foreach (var address in Targets())
         {
             var options = template with { Address = address };
-            foreach (var done in pipeline!.Start(() => new SmtpProbe().ProbeAsync(options, stopping.Token), stopping.Token))
+            foreach (var (probed, done) in pipeline!.Start(options, () => new SmtpProbe().ProbeAsync(options, stopping.Token), stopping.Token))
             {
-                Write(done, options);
+                Write(done, probed);
             }
         }
     }
@@ -164,9 +164,9 @@ public sealed class TestSmtpServerCommand : PSCmdlet, IDisposable
     /// <summary>Waits for the probes still running and writes them as they finish.</summary>
     protected override void EndProcessing()
     {
-        foreach (var done in pipeline!.Drain(stopping.Token))
+        foreach (var (probed, done) in pipeline!.Drain(stopping.Token))
         {
-            Write(done, null);
+            Write(done, probed);
         }
 
         if (pipeline.Started > 1)
@@ -205,7 +205,7 @@ public sealed class TestSmtpServerCommand : PSCmdlet, IDisposable
         }
     }
 
-    private void Write(Task<SmtpProbeResult> done, SmtpProbeOptions? options)
+    private void Write(Task<SmtpProbeResult> done, SmtpProbeOptions options)
     {
         finished++;
         if (done.IsCanceled)
@@ -216,7 +216,7 @@ public sealed class TestSmtpServerCommand : PSCmdlet, IDisposable
         if (done.IsFaulted)
         {
             var error = done.Exception!.GetBaseException();
-            WriteError(new ErrorRecord(error, "SmtpProbeFailed", ErrorCategory.NotSpecified, options?.Host ?? ComputerName));
+            WriteError(new ErrorRecord(error, "SmtpProbeFailed", ErrorCategory.NotSpecified, options.Host));
             return;
         }
 
