@@ -151,17 +151,41 @@ function Show-MimeTree($Entity, [int] $Depth = 0) {
     Write-Host ("{0}{1}{2} ({3:n0} bytes{4})" -f $pad, $Entity.ContentType.MimeType, $label, $size.Length, $(if ($Entity.ContentId) { ", inline cid:$($Entity.ContentId)" }))
 }
 
+function Wait-SinkMessage($Sink, [int] $Count, [int] $Seconds) {
+    $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
+    while (@(Get-SinkMessageFile $Sink).Count -lt $Count) {
+        if ([DateTime]::UtcNow -gt $deadline) { throw "Expected $Count message(s) at the SMTP server within $Seconds s." }
+        Start-Sleep -Milliseconds 200
+    }
+}
+
+function Show-ReceivedMessage($Sink, [int] $Index) {
+    $file = @(Get-SinkMessageFile $Sink)[$Index]
+    $message = [MimeKit.MimeMessage]::Load($file.FullName)
+    Write-Host "What the server received ($($file.Length.ToString('n0')) bytes), subject '$($message.Subject)':"
+    Show-MimeTree $message.Body 1
+    $envelope = @(Get-SinkEnvelope $Sink)[$Index]
+    Write-Host "Envelope: MAIL FROM $($envelope.from), RCPT TO $($envelope.recipients -join ', '), authenticated as '$($envelope.authenticatedUser)', TLS: $($envelope.secure)"
+    Write-Host "The message: $($file.FullName) (open it in any mail client)"
+}
+
 function Invoke-DemoTask {
     # The main job on embedded defaults: a local SMTP server with STARTTLS and AUTH, the packaged
-    # module, a realistic daily report (module/examples/Send-DailyReport.ps1), and what arrived.
+    # module, a realistic daily report (module/examples/Send-DailyReport.ps1) sent directly, then the
+    # same report with a large attachment through the relay (Azurite + the local relay host).
     Invoke-BuildTask
     $module = Invoke-PackageTask
+    Install-Azurite
     Import-Module (Join-Path $Root 'tests/rig/SmtpSink.psm1') -Force
+    Import-Module (Join-Path $Root 'tests/rig/Azurite.psm1') -Force
+    Import-Module (Join-Path $Root 'tests/rig/TestServerProcess.psm1') -Force
     $work = Join-Path $Artifacts 'demo'
     if (Test-Path $work) { Remove-Item -Recurse -Force $work }
     $user = 'reports'
     $password = [guid]::NewGuid().ToString('N')
     $sink = Start-SmtpSink -Directory (Join-Path $work 'mailbox') -StartTls -User "${user}:$password" -ServerPath (Get-TestServerPath)
+    $azurite = $null
+    $relayHost = $null
     try {
         Import-Module $module -Force
         Add-Type -Path (Join-Path (Split-Path $module) 'MimeKit.dll')
@@ -175,23 +199,61 @@ function Invoke-DemoTask {
             Credential            = [pscredential]::new($user, (ConvertTo-SecureString $password -AsPlainText -Force))
             TranscriptPath        = $transcript
         }
-        $result = & (Join-Path $Root 'module/examples/Send-DailyReport.ps1') -From 'Reports <reports@contoso.example>' `
-            -To 'Operations <ops@contoso.example>' -WorkFolder (Join-Path $work 'report') -SendParameters $send
-        Write-Host 'Send-SmtpMail returned:'
+        $report = Join-Path $Root 'module/examples/Send-DailyReport.ps1'
+        Write-Host '== 1. Send-SmtpMail, directly over SMTP =='
+        $result = & $report -From 'Reports <reports@contoso.example>' -To 'Operations <ops@contoso.example>' -WorkFolder (Join-Path $work 'report') -SendParameters $send
         $result | Format-List | Out-Host
-
-        $file = @(Get-SinkMessageFile $sink)[0]
-        $message = [MimeKit.MimeMessage]::Load($file.FullName)
-        Write-Host "What the server received ($($file.Length.ToString('n0')) bytes), subject '$($message.Subject)':"
-        Show-MimeTree $message.Body 1
-        $envelope = @(Get-SinkEnvelope $sink)[0]
-        Write-Host "`nEnvelope: MAIL FROM $($envelope.from), RCPT TO $($envelope.recipients -join ', '), authenticated as '$($envelope.authenticatedUser)', TLS: $($envelope.secure)"
-        Write-Host "The message: $($file.FullName) (open it in any mail client)"
+        Show-ReceivedMessage $sink 0
         Write-Host "The SMTP dialogue, AUTH redacted: $transcript"
-        Get-Content $transcript | Select-String -Pattern '^C: AUTH' | ForEach-Object { Write-Host "  $($_.Line)" }
+        Get-Content $transcript | Select-String -Pattern ' C: AUTH' | ForEach-Object { Write-Host "  $($_.Line)" }
+
+        Write-Host "`n== 2. Send-SmtpMail -RelayQueue: Azure Storage queue (Azurite) -> relay host -> smarthost =="
+        $azurite = Start-Azurite -Directory (Join-Path $work 'azurite')
+        $relayHost = Start-RelayHost -Azurite $azurite -Sink $sink -User $user -Password $password -Directory (Join-Path $work 'relay')
+        $big = Join-Path $work 'report/service-health-detail.csv'
+        $lines = 1..40000 | ForEach-Object { "svc-{0:d5},westeurope,{1},{2}" -f $_, (1000 + $_ * 7), ($_ % 97) }
+        Set-Content -Path $big -Value (@('Service,Region,Requests,Errors') + $lines)
+        $relay = @{ RelayQueue = 'smtpops-relay'; RelayConnectionString = $azurite.ConnectionString }
+        $queued = & $report -From 'Reports <reports@contoso.example>' -To 'Operations <ops@contoso.example>' -WorkFolder (Join-Path $work 'report') `
+            -AdditionalAttachments $big -SendParameters $relay
+        $queued | Format-Table | Out-Host
+        Write-Host "Queued with $($queued.BlobCount) blob(s) for the $([math]::Round((Get-Item $big).Length / 1MB, 1)) MB attachment; waiting for the relay to deliver..."
+        Wait-SinkMessage $sink 2 60
+        Show-ReceivedMessage $sink 1
+        $blobs = [Azure.Storage.Blobs.BlobContainerClient]::new($azurite.ConnectionString, 'smtpops-relay-attachments')
+        Write-Host "Blobs left in smtpops-relay-attachments: $(@($blobs.GetBlobs()).Count)"
     }
     finally {
+        if ($relayHost) { Stop-TestServerProcess $relayHost }
+        if ($azurite) { Stop-Azurite $azurite }
         Stop-SmtpSink $sink
+    }
+}
+
+function Start-RelayHost($Azurite, $Sink, [string] $User, [string] $Password, [string] $Directory) {
+    # The relay's local host (WebJobs SDK, the engine of the Functions queue trigger), configured by environment.
+    New-Item -ItemType Directory -Force -Path $Directory | Out-Null
+    $settings = @{
+        RelayStorage                              = $Azurite.ConnectionString
+        Relay__QueueName                          = 'smtpops-relay'
+        Relay__Smarthost__Host                    = '127.0.0.1'
+        Relay__Smarthost__Port                    = "$($Sink.Port)"
+        Relay__Smarthost__Security                = 'StartTls'
+        Relay__Smarthost__UserName                = $User
+        Relay__Smarthost__Password                = $Password
+        Relay__Smarthost__CertificateThumbprints__0 = $Sink.Thumbprint
+        Relay__Policy__AllowedSenders__0          = 'contoso.example'
+        Queues__MaxPollingInterval                = '00:00:01'
+    }
+    $saved = @{}
+    foreach ($name in $settings.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $settings[$name]) }
+    try {
+        $hostDll = Join-Path $Root "functions/SmtpOps.Relay.LocalHost/bin/$Configuration/net10.0/SmtpOps.Relay.LocalHost.dll"
+        Start-Process -FilePath 'dotnet' -ArgumentList $hostDll -PassThru -WorkingDirectory (Split-Path $hostDll) `
+            -RedirectStandardOutput (Join-Path $Directory 'relay.out') -RedirectStandardError (Join-Path $Directory 'relay.err')
+    }
+    finally {
+        foreach ($name in $settings.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
     }
 }
 

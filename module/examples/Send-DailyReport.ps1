@@ -8,13 +8,17 @@
         $PSDefaultParameterValues['Send-SmtpMail:Port'] = 587
         $PSDefaultParameterValues['Send-SmtpMail:Security'] = 'StartTls'
         $PSDefaultParameterValues['Send-SmtpMail:Credential'] = Get-Secret -Name SmtpCredential
-    `build.ps1 demo` runs it against a local SMTP server.
+    To go through the relay instead (a runbook that cannot open port 25), pass
+    @{ RelayQueue = 'mail'; RelayConnectionString = $sas } as -SendParameters.
+    `build.ps1 demo` runs it both ways against a local SMTP server.
 #>
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)] [string] $From,
     [Parameter(Mandatory)] [string[]] $To,
     [string] $WorkFolder = (Join-Path ([IO.Path]::GetTempPath()) 'daily-report'),
+    # More files to attach beside the generated CSV (e.g. a detailed export).
+    [string[]] $AdditionalAttachments = @(),
     # Anything else (server, port, security, credential, thumbprint) goes straight to Send-SmtpMail.
     [hashtable] $SendParameters = @{}
 )
@@ -57,5 +61,5 @@ $tableRows
 $text = "Service health, $today`n$($rows.Count) services, $($degraded.Count) degraded: $($degraded.Service -join ', ').`nThe full data is attached as CSV."
 
 Send-SmtpMail -From $From -To $To -Subject "Service health $today ($($degraded.Count) degraded)" `
-    -Body $text -HtmlBody $html -Attachments $csv -InlineAttachments @{ logo = $logo } `
+    -Body $text -HtmlBody $html -Attachments (@($csv) + $AdditionalAttachments) -InlineAttachments @{ logo = $logo } `
     -PassThru @SendParameters

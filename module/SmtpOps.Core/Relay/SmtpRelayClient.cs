@@ -201,7 +201,8 @@ public sealed class SmtpRelayClient
         }
         catch (RequestFailedException ex) when (ex.Status == 403)
         {
-            // An enqueuer may have the right to send but not to create: the relay creates them.
+            // An enqueuer may have the right to send but not to create: then the relay's deployment
+            // (or its host at start-up) must have created the queue and the container.
         }
 
         created = true;
