@@ -1,5 +1,7 @@
 using System;
+using Azure.Core;
 using Azure.Storage.Queues;
+using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -37,7 +39,15 @@ var host = new HostBuilder()
             console.SingleLine = true;
             console.TimestampFormat = "HH:mm:ss.fff ";
         }))
-    .ConfigureServices((context, services) => services.AddSmtpRelay(context.Configuration))
+    .ConfigureServices((context, services) =>
+    {
+        services.AddSmtpRelay(context.Configuration);
+        if (context.Configuration.GetSection("Queues").Get<QueueHostSettings>()?.InFlightVisibilityTimeout is { } visibility)
+        {
+            // The queue extension builds its clients through AzureComponentFactory, which applies these defaults.
+            services.AddAzureClients(clients => clients.ConfigureDefaults(options => options.AddPolicy(new ReceiveVisibilityPolicy(visibility), HttpPipelinePosition.PerCall)));
+        }
+    })
     .UseConsoleLifetime()
     .Build();
 

@@ -18,6 +18,13 @@ public sealed class QueueHostSettings
     /// <summary>Gets or sets how long a message the host releases after an unexpected failure stays invisible.</summary>
     public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Gets or sets how long received messages stay invisible while being processed, or nothing for
+    /// the SDK's fixed 10 minutes (the Functions host has no such setting). Shorter means a crashed
+    /// relay's messages come back sooner; it must exceed the longest single delivery.
+    /// </summary>
+    public TimeSpan? InFlightVisibilityTimeout { get; set; }
+
     /// <summary>Gets or sets the longest wait between polls of an empty queue.</summary>
     public TimeSpan MaxPollingInterval { get; set; } = TimeSpan.FromSeconds(10);
 }
