@@ -91,21 +91,37 @@ function Install-Azurite {
 }
 
 function Invoke-XunitSuite {
+    # Every xunit project under tests/ (tests/<Name>.Tests/<Name>.Tests.csproj), one results file each; the counts are summed.
     # The runners' output goes to the host (Out-Host): only the counts object may be this function's output.
     $results = Join-Path $Artifacts 'test-results'
-    $trx = Join-Path $results 'core.trx'
-    if (Test-Path $trx) { Remove-Item $trx }
-    & dotnet test (Join-Path $Root 'tests/SmtpOps.Core.Tests') -c $Configuration --no-build --nologo `
-        --logger 'trx;LogFileName=core.trx' --logger 'console;verbosity=normal' --results-directory $results | Out-Host
-    $exit = $LASTEXITCODE
-    if (-not (Test-Path $trx)) {
-        Write-Host "xunit: no results file (exit code $exit)" -ForegroundColor Red
+    $passed = 0
+    $failed = 0
+    $projects = @(Get-ChildItem (Join-Path $Root 'tests') -Directory | ForEach-Object { Get-ChildItem $_.FullName -Filter '*.Tests.csproj' -File } | Sort-Object Name)
+    if ($projects.Count -eq 0) {
+        Write-Host 'xunit: no test projects found' -ForegroundColor Red
         return [pscustomobject]@{ Passed = 0; Failed = 1 }
     }
-    $counters = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
-    $failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
-    if ($exit -ne 0 -and $failed -eq 0) { $failed = 1 }
-    [pscustomobject]@{ Passed = [int]$counters.passed; Failed = $failed }
+    foreach ($project in $projects) {
+        $name = $project.BaseName
+        $trxName = "$name.trx"
+        $trx = Join-Path $results $trxName
+        if (Test-Path $trx) { Remove-Item $trx }
+        & dotnet test $project.FullName -c $Configuration --no-build --nologo `
+            --logger "trx;LogFileName=$trxName" --logger 'console;verbosity=normal' --results-directory $results | Out-Host
+        $exit = $LASTEXITCODE
+        if (-not (Test-Path $trx)) {
+            Write-Host "xunit ${name}: no results file (exit code $exit)" -ForegroundColor Red
+            $failed += 1
+            continue
+        }
+        $counters = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
+        $projectFailed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
+        if ($exit -ne 0 -and $projectFailed -eq 0) { $projectFailed = 1 }
+        Write-Host ("xunit {0}: {1} passed, {2} failed" -f $name, [int]$counters.passed, $projectFailed)
+        $passed += [int]$counters.passed
+        $failed += $projectFailed
+    }
+    [pscustomobject]@{ Passed = $passed; Failed = $failed }
 }
 
 function Invoke-PesterSuite([string] $ModuleManifest) {

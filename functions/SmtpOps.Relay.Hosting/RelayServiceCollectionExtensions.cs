@@ -1,0 +1,111 @@
+using System;
+using System.Security.Cryptography.X509Certificates;
+using Azure.Core;
+using Azure.Identity;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using SmtpOps.Smtp;
+
+namespace SmtpOps.Relay.Hosting;
+
+/// <summary>Registers the relay in a host's services: the same registration for the Function and the local WebJobs host.</summary>
+public static class RelayServiceCollectionExtensions
+{
+    /// <summary>The logger category of the relay's structured logs and (at Debug) its SMTP transcript.</summary>
+    public const string LogCategory = "SmtpOps.Relay";
+
+    /// <summary>
+    /// Adds <see cref="RelaySettings"/> (bound from the <c>Relay</c> section and validated when the host
+    /// starts), the <see cref="TokenCredential"/> for XOAUTH2 (unless one is registered already), the
+    /// <see cref="RelayProcessor"/> and the <see cref="RelayQueueHandler"/>.
+    /// </summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="configuration">The host's configuration; the Storage connection is <c>RelayStorage</c>, else <c>AzureWebJobsStorage</c>.</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddSmtpRelay(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.TryAddSingleton(_ => RelayStorageConnection.From(configuration));
+        services.AddOptions<RelaySettings>().Bind(configuration.GetSection(RelaySettings.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RelaySettings>, RelaySettingsValidator>());
+
+        // TryAdd: a test (or a host with its own credential chain) registers its TokenCredential first.
+        services.TryAddSingleton(sp => CreateCredential(sp.GetRequiredService<IOptions<RelaySettings>>().Value.OAuth));
+        services.TryAddSingleton(sp =>
+        {
+            var oauth = sp.GetRequiredService<IOptions<RelaySettings>>().Value.OAuth;
+            return new OAuthCredentialSource(sp.GetRequiredService<TokenCredential>(), oauth.Mailbox!, oauth.Scope);
+        });
+        services.TryAddSingleton(CreateProcessor);
+        services.TryAddSingleton(sp => new RelayQueueHandler(
+            sp.GetRequiredService<RelayProcessor>(),
+            new QueueClient(sp.GetRequiredService<RelayStorageConnection>().ConnectionString, sp.GetRequiredService<IOptions<RelaySettings>>().Value.QueueName, RelayStorage.QueueOptions()),
+            sp.GetRequiredService<IOptions<RelaySettings>>().Value.MaxAttempts,
+            sp.GetService<ILoggerFactory>()?.CreateLogger<RelayQueueHandler>() ?? NullLogger<RelayQueueHandler>.Instance));
+        return services;
+    }
+
+    private static RelayProcessor CreateProcessor(IServiceProvider services)
+    {
+        var settings = services.GetRequiredService<IOptions<RelaySettings>>().Value;
+        var smarthost = settings.Smarthost;
+        var connection = new SmtpConnectionOptions
+        {
+            Host = smarthost.Host,
+            Port = smarthost.Port,
+            Security = smarthost.Security,
+            Timeout = TimeSpan.FromSeconds(smarthost.Timeout),
+            HeloName = string.IsNullOrWhiteSpace(smarthost.HeloName) ? null : smarthost.HeloName,
+            CertificateThumbprints = smarthost.CertificateThumbprints,
+            Retry = new RetryPolicy { MaxRetries = smarthost.Retries, InitialDelay = TimeSpan.FromSeconds(1) },
+            Credential = settings.OAuth.Mode == OAuthMode.None && !string.IsNullOrEmpty(smarthost.UserName)
+                ? SmtpCredential.FromPassword(smarthost.UserName, smarthost.Password ?? string.Empty)
+                : null,
+            CredentialProvider = settings.OAuth.Mode == OAuthMode.None ? null : services.GetRequiredService<OAuthCredentialSource>().GetAsync,
+        };
+        var options = new RelayProcessorOptions
+        {
+            QueueName = settings.QueueName,
+            Smarthost = connection,
+            Policy = new RelayPolicy
+            {
+                AllowedSenders = settings.Policy.AllowedSenders,
+                MaxRecipients = settings.Policy.MaxRecipients,
+                MaxMessageBytes = settings.Policy.MaxMessageBytes,
+            },
+            MessagesPerMinute = settings.MessagesPerMinute,
+            MaxAttempts = settings.MaxAttempts,
+            RetryDelay = TimeSpan.FromSeconds(settings.RetryDelay),
+            MaxRetryDelay = TimeSpan.FromSeconds(settings.MaxRetryDelay),
+            ClaimLease = TimeSpan.FromSeconds(settings.ClaimLease),
+        };
+        var logger = services.GetService<ILoggerFactory>()?.CreateLogger(LogCategory) ?? NullLogger.Instance;
+        var storage = services.GetRequiredService<RelayStorageConnection>().ConnectionString!;
+        return RelayProcessor.Create(storage, options, logger);
+    }
+
+    private static TokenCredential CreateCredential(OAuthSettings oauth) => oauth.Mode switch
+    {
+        OAuthMode.ManagedIdentity => string.IsNullOrWhiteSpace(oauth.ClientId)
+            ? new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned)
+            : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(oauth.ClientId)),
+        OAuthMode.ClientSecret => new ClientSecretCredential(oauth.TenantId, oauth.ClientId, oauth.ClientSecret),
+        OAuthMode.ClientCertificate => new ClientCertificateCredential(oauth.TenantId, oauth.ClientId, LoadCertificate(oauth)),
+        _ => throw new InvalidOperationException("Relay:OAuth:Mode is None: no OAuth2 credential is configured."),
+    };
+
+    private static X509Certificate2 LoadCertificate(OAuthSettings oauth)
+    {
+        var path = oauth.CertificatePath!;
+        return path.EndsWith(".pem", StringComparison.OrdinalIgnoreCase)
+            ? X509Certificate2.CreateFromPemFile(path)
+            : X509CertificateLoader.LoadPkcs12FromFile(path, oauth.CertificatePassword);
+    }
+}

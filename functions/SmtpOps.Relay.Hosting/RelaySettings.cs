@@ -1,0 +1,158 @@
+using System.Collections.Generic;
+
+namespace SmtpOps.Relay.Hosting;
+
+/// <summary>
+/// The relay's settings, bound from the <c>Relay</c> configuration section (app settings
+/// <c>Relay__Smarthost__Host</c> and so on). Durations are in seconds.
+/// </summary>
+public sealed class RelaySettings
+{
+    /// <summary>The configuration section the settings are bound from.</summary>
+    public const string SectionName = "Relay";
+
+    /// <summary>Gets or sets the relay queue; <c>&lt;queue&gt;-failed</c>, <c>&lt;queue&gt;-attachments</c> and the ledger table derive from it.</summary>
+    public string QueueName { get; set; } = "smtpops-relay";
+
+    /// <summary>Gets or sets the smarthost and its password authentication.</summary>
+    public SmarthostSettings Smarthost { get; set; } = new();
+
+    /// <summary>Gets or sets the OAuth2 (XOAUTH2) authentication, e.g. for Exchange Online.</summary>
+    public OAuthSettings OAuth { get; set; } = new();
+
+    /// <summary>Gets or sets what the relay agrees to send.</summary>
+    public PolicySettings Policy { get; set; } = new();
+
+    /// <summary>Gets or sets the per-process limit of messages per minute (0: none). Exchange Online accepts 30 per minute per mailbox.</summary>
+    public int MessagesPerMinute { get; set; }
+
+    /// <summary>Gets or sets after how many deliveries a transient failure is dead-lettered; keep it equal to host.json's maxDequeueCount.</summary>
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>Gets or sets the wait in seconds before the first redelivery after a transient failure; it doubles with each delivery.</summary>
+    public double RetryDelay { get; set; } = 30;
+
+    /// <summary>Gets or sets the longest wait in seconds between deliveries.</summary>
+    public double MaxRetryDelay { get; set; } = 900;
+
+    /// <summary>Gets or sets how long in seconds a claimed idempotency key protects a send in progress; longer than one send.</summary>
+    public double ClaimLease { get; set; } = 600;
+
+    /// <summary>Gets the names of the settings that are missing or invalid; the messages never contain a secret's value.</summary>
+    /// <returns>The problems, empty when the settings are usable.</returns>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(QueueName))
+        {
+            problems.Add("Relay:QueueName is empty.");
+        }
+
+        if (string.IsNullOrWhiteSpace(Smarthost.Host))
+        {
+            problems.Add("Relay:Smarthost:Host is not set: the relay needs the smarthost to submit to (e.g. smtp.office365.com).");
+        }
+
+        if (Smarthost.Port is < 0 or > 65535)
+        {
+            problems.Add($"Relay:Smarthost:Port {Smarthost.Port} is not a port number.");
+        }
+
+        if (Smarthost.Timeout <= 0)
+        {
+            problems.Add("Relay:Smarthost:Timeout must be a positive number of seconds.");
+        }
+
+        if (Smarthost.Retries < 0)
+        {
+            problems.Add("Relay:Smarthost:Retries must not be negative.");
+        }
+
+        var hasUser = !string.IsNullOrEmpty(Smarthost.UserName);
+        var hasPassword = !string.IsNullOrEmpty(Smarthost.Password);
+        if (hasUser != hasPassword)
+        {
+            problems.Add(hasUser
+                ? "Relay:Smarthost:UserName is set but Relay:Smarthost:Password is not (set both for AUTH PLAIN/LOGIN, or neither)."
+                : "Relay:Smarthost:Password is set but Relay:Smarthost:UserName is not (set both for AUTH PLAIN/LOGIN, or neither).");
+        }
+
+        if (OAuth.Mode != OAuthMode.None)
+        {
+            if (hasUser || hasPassword)
+            {
+                problems.Add($"Relay:OAuth:Mode is {OAuth.Mode} and a smarthost user name or password is set too: choose one way to authenticate.");
+            }
+
+            if (string.IsNullOrWhiteSpace(OAuth.Mailbox))
+            {
+                problems.Add($"Relay:OAuth:Mailbox is required with Relay:OAuth:Mode {OAuth.Mode}: the mailbox that sends (the XOAUTH2 user).");
+            }
+
+            if (string.IsNullOrWhiteSpace(OAuth.Scope))
+            {
+                problems.Add("Relay:OAuth:Scope is empty.");
+            }
+        }
+
+        if (OAuth.Mode is OAuthMode.ClientSecret or OAuthMode.ClientCertificate)
+        {
+            if (string.IsNullOrWhiteSpace(OAuth.TenantId))
+            {
+                problems.Add($"Relay:OAuth:TenantId is required with Relay:OAuth:Mode {OAuth.Mode}.");
+            }
+
+            if (string.IsNullOrWhiteSpace(OAuth.ClientId))
+            {
+                problems.Add($"Relay:OAuth:ClientId is required with Relay:OAuth:Mode {OAuth.Mode}.");
+            }
+        }
+
+        if (OAuth.Mode == OAuthMode.ClientSecret && string.IsNullOrEmpty(OAuth.ClientSecret))
+        {
+            problems.Add("Relay:OAuth:ClientSecret is required with Relay:OAuth:Mode ClientSecret (use a Key Vault reference).");
+        }
+
+        if (OAuth.Mode == OAuthMode.ClientCertificate && string.IsNullOrWhiteSpace(OAuth.CertificatePath))
+        {
+            problems.Add("Relay:OAuth:CertificatePath is required with Relay:OAuth:Mode ClientCertificate.");
+        }
+
+        if (Policy.AllowedSenders.Length == 0)
+        {
+            problems.Add("Relay:Policy:AllowedSenders is empty: the relay would refuse every message. List the senders or domains it may send for.");
+        }
+
+        if (Policy.MaxRecipients <= 0)
+        {
+            problems.Add("Relay:Policy:MaxRecipients must be positive.");
+        }
+
+        if (Policy.MaxMessageBytes <= 0)
+        {
+            problems.Add("Relay:Policy:MaxMessageBytes must be positive.");
+        }
+
+        if (MessagesPerMinute < 0)
+        {
+            problems.Add("Relay:MessagesPerMinute must not be negative (0 means no limit).");
+        }
+
+        if (MaxAttempts < 1)
+        {
+            problems.Add("Relay:MaxAttempts must be at least 1.");
+        }
+
+        if (RetryDelay < 0 || MaxRetryDelay < RetryDelay)
+        {
+            problems.Add("Relay:RetryDelay must not be negative nor above Relay:MaxRetryDelay.");
+        }
+
+        if (ClaimLease <= 0)
+        {
+            problems.Add("Relay:ClaimLease must be a positive number of seconds.");
+        }
+
+        return problems;
+    }
+}

@@ -1,0 +1,26 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.Extensions.Options;
+
+namespace SmtpOps.Relay.Hosting;
+
+/// <summary>Refuses to start the host with unusable settings; the message names settings, never their values.</summary>
+internal sealed class RelaySettingsValidator : IValidateOptions<RelaySettings>
+{
+    private readonly RelayStorageConnection storage;
+
+    public RelaySettingsValidator(RelayStorageConnection storage) => this.storage = storage;
+
+    public ValidateOptionsResult Validate(string? name, RelaySettings options)
+    {
+        var problems = new List<string>(options.Validate());
+        if (storage.ConnectionString is null)
+        {
+            problems.Add("No Storage connection: set RelayStorage (or AzureWebJobsStorage) to the Storage account's connection string.");
+        }
+
+        return problems.Count == 0
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(problems.Select(p => "SmtpOps relay settings: " + p));
+    }
+}

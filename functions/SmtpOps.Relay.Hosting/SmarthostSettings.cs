@@ -1,0 +1,35 @@
+using System;
+using SmtpOps.Smtp;
+
+namespace SmtpOps.Relay.Hosting;
+
+/// <summary>The smarthost the relay submits to (section <c>Relay:Smarthost</c>).</summary>
+public sealed class SmarthostSettings
+{
+    /// <summary>Gets or sets the host name, e.g. smtp.office365.com.</summary>
+    public string Host { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the port; 587 by default (submission with STARTTLS).</summary>
+    public int Port { get; set; } = 587;
+
+    /// <summary>Gets or sets how the connection is secured; STARTTLS required by default.</summary>
+    public SmtpSecurity Security { get; set; } = SmtpSecurity.StartTls;
+
+    /// <summary>Gets or sets the user name for AUTH PLAIN/LOGIN, or nothing.</summary>
+    public string? UserName { get; set; }
+
+    /// <summary>Gets or sets the password for AUTH PLAIN/LOGIN (a Key Vault reference in Azure); never logged.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>Gets or sets the timeout of each network operation, in seconds.</summary>
+    public double Timeout { get; set; } = 100;
+
+    /// <summary>Gets or sets how often a transient failure is retried within the same delivery (e.g. a pooled connection the server closed); the queue retries the rest.</summary>
+    public int Retries { get; set; } = 1;
+
+    /// <summary>Gets or sets pinned certificate thumbprints for a smarthost with a private certificate (SHA-1 or SHA-256 hex).</summary>
+    public string[] CertificateThumbprints { get; set; } = Array.Empty<string>();
+
+    /// <summary>Gets or sets the name sent in EHLO, or nothing for the machine's name.</summary>
+    public string? HeloName { get; set; }
+}
