@@ -232,7 +232,7 @@ function Invoke-DemoTask {
         $relay = @{ RelayQueue = 'smtpops-relay'; RelayConnectionString = $azurite.ConnectionString }
         $queued = & $report -From 'Reports <reports@contoso.example>' -To 'Operations <ops@contoso.example>' -WorkFolder (Join-Path $work 'report') `
             -AdditionalAttachments $big -SendParameters $relay
-        $queued | Format-Table | Out-Host
+        $queued | Format-List | Out-Host
         Write-Host "Queued with $($queued.BlobCount) blob(s) for the $([math]::Round((Get-Item $big).Length / 1MB, 1)) MB attachment; waiting for the relay to deliver..."
         Wait-SinkMessage $sink 2 60
         Show-ReceivedMessage $sink 1

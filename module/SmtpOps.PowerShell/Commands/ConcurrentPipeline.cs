@@ -71,8 +71,13 @@ internal sealed class ConcurrentPipeline<TInput, TResult>
 
     private List<(TInput, Task<TResult>)> TakeFinished()
     {
+        // Remove exactly what was taken: a job finishing in between stays for the next call.
         var done = running.Where(r => r.Task.IsCompleted).ToList();
-        running.RemoveAll(r => r.Task.IsCompleted);
+        foreach (var job in done)
+        {
+            running.Remove(job);
+        }
+
         return done;
     }
 }
