@@ -67,6 +67,32 @@ function Invoke-PackageTask {
     Join-Path $moduleRoot 'SmtpOps.psd1'
 }
 
+function Publish-ModulePackage([string] $ModuleManifest) {
+    # A gallery-ready .nupkg, made the way a release would be: Publish-PSResource (PSResourceGet ships with
+    # PowerShell 7.6) to a file repository registered for this run only.
+    $repository = Join-Path $Artifacts 'psrepo'
+    if (Test-Path $repository) { Remove-Item -Recurse -Force $repository }
+    New-Item -ItemType Directory -Force -Path $repository | Out-Null
+    $name = "SmtpOpsBuild$PID"
+    Register-PSResourceRepository -Name $name -Uri $repository -Trusted
+    try {
+        Publish-PSResource -Path (Split-Path $ModuleManifest) -Repository $name
+    }
+    finally {
+        Unregister-PSResourceRepository -Name $name
+    }
+    $package = Get-ChildItem $repository -Filter '*.nupkg' | Select-Object -First 1
+    Write-Host "Module package: $($package.FullName)"
+    $repository
+}
+
+function Invoke-CorePack {
+    # SmtpOps.Core as a NuGet library, for cloud apps that only enqueue (SmtpRelayClient).
+    $output = Join-Path $Artifacts 'nuget'
+    Invoke-Native dotnet @('pack', (Join-Path $Root 'module/SmtpOps.Core/SmtpOps.Core.csproj'), '-c', $Configuration, '--no-build', '--nologo', '-o', $output) | Out-Host
+    $output
+}
+
 function Get-TestServerPath {
     Join-Path $Root "tests/SmtpOps.TestServers/bin/$Configuration/net10.0/SmtpOps.TestServers.dll"
 }
@@ -143,6 +169,8 @@ function Invoke-PesterSuite([string] $ModuleManifest) {
 function Invoke-TestTask {
     Invoke-BuildTask
     $module = Invoke-PackageTask
+    $env:SMTPOPS_PSREPOSITORY = Publish-ModulePackage $module
+    $env:SMTPOPS_NUGET = Invoke-CorePack
     Install-Azurite
     $xunit = Invoke-XunitSuite
     $pester = Invoke-PesterSuite $module
@@ -277,7 +305,11 @@ Push-Location $Root
 try {
     switch ($Task) {
         'build' { Invoke-BuildTask }
-        'package' { Invoke-PackageTask | Out-Null }
+        'package' {
+            $module = Invoke-PackageTask
+            Publish-ModulePackage $module | Out-Null
+            Invoke-CorePack | Out-Null
+        }
         'test' { Invoke-TestTask }
         'demo' { Invoke-DemoTask }
     }
