@@ -78,3 +78,27 @@ Describe 'Send-SmtpMail -RelayQueue' {
         { Send-SmtpMail @relay -To 'a@contoso.test' -SmtpServer 'smtp.contoso.test' } | Should -Throw -ErrorId 'AmbiguousParameterSet,SmtpOps.PowerShell.Commands.SendSmtpMailCommand'
     }
 }
+
+Describe 'Send-SmtpMail with $PSDefaultParameterValues' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot '../rig/SmtpSink.psm1') -Force
+        $sink = Start-SmtpSink -Directory (Join-Path $Work 'defaults-sink')
+    }
+    AfterAll { Stop-SmtpSink $sink }
+
+    It 'takes server, port and sender set once, and a relay call with the same defaults still binds' {
+        $PSDefaultParameterValues = @{
+            'Send-SmtpMail:SmtpServer' = '127.0.0.1'
+            'Send-SmtpMail:Port'       = $sink.Port
+            'Send-SmtpMail:From'       = 'reports@contoso.test'
+            'Send-SmtpMail:Security'   = 'None'
+        }
+        Send-SmtpMail -To 'ops@contoso.test' -Subject 'Scheduled report'
+        Get-SinkMessageFile $sink | Should -HaveCount 1
+
+        $queue = "defaults$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        $queued = Send-SmtpMail -To 'ops@contoso.test' -Subject 'Via relay' -RelayQueue $queue -RelayConnectionString $Azurite.ConnectionString -PassThru
+        $queued.Status | Should -Be 'Queued'
+        (Get-QueuedEnvelope $queue)[0].from | Should -Be 'reports@contoso.test'
+    }
+}
