@@ -5,7 +5,7 @@
 .DESCRIPTION
     Ratios, not absolute times, are the result: every ratio is oriented so that above 1 means SmtpOps
     is better (faster / more messages per second), except memory, where it is SmtpOps / baseline.
-    -Only runs a subset: BulkSend, ModuleImport, LargeAttachment, MxResolution.
+    -Only runs a subset: BulkSend, ModuleImport, LargeAttachment, MxResolution, Probing.
 #>
 [CmdletBinding()]
 param(
@@ -13,7 +13,7 @@ param(
     [Parameter(Mandatory)] [string] $ServerPath,
     [Parameter(Mandatory)] [string] $BenchmarkPath,
     [Parameter(Mandatory)] [string] $OutputDirectory,
-    [string[]] $Only = @('BulkSend', 'ModuleImport', 'LargeAttachment', 'MxResolution'),
+    [string[]] $Only = @('BulkSend', 'ModuleImport', 'LargeAttachment', 'MxResolution', 'Probing'),
     [int] $Messages = 1000,
     [int] $Domains = 2000
 )
@@ -119,17 +119,20 @@ function Invoke-BulkSendBenchmark {
 
 function Invoke-ModuleImportBenchmark {
     Write-Host "`n== Module import: fresh pwsh with Import-Module SmtpOps vs pwsh start-up alone (median of 5) =="
-    $bare = @(); $import = @()
+    $bare = @(); $import = @(); $inside = @()
     $arguments = $PwshPrefix + @('-NoProfile', '-NonInteractive', '-Command')
+    $importCommand = "`$w = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$ModuleManifest'; `$w.Elapsed.TotalMilliseconds; exit 0"
     # One untimed start of each to warm the file cache.
     & $PwshHost @($arguments + 'exit 0') | Out-Null
-    & $PwshHost @($arguments + "Import-Module '$ModuleManifest'; exit 0") | Out-Null
+    & $PwshHost @($arguments + $importCommand) | Out-Null
     foreach ($i in 1..5) {
         $bare += Measure-Ms { & $PwshHost @($arguments + 'exit 0') }
-        $import += Measure-Ms { & $PwshHost @($arguments + "Import-Module '$ModuleManifest'; exit 0") }
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $inside += [double](& $PwshHost @($arguments + $importCommand) | Select-Object -Last 1)
+        $import += $watch.Elapsed.TotalMilliseconds
     }
-    $b = Get-Median $bare; $m = Get-Median $import
-    Add-Row 'Module import' 'wall ms: pwsh + Import-Module SmtpOps vs pwsh start-up' $m $b $null ($m / $b) $null '-' $null ("Import-Module adds {0:n0} ms (median)" -f ($m - $b))
+    $b = Get-Median $bare; $m = Get-Median $import; $in = Get-Median $inside
+    Add-Row 'Module import' 'wall ms: fresh pwsh + Import-Module SmtpOps vs fresh pwsh' $m $b $null ($m / $b) $null '-' $null ("median of 5; Import-Module itself, timed inside that pwsh: {0:n0} ms (median)" -f $in)
 }
 
 function Measure-AttachmentSender([string] $Cmdlet, [int] $Port, [string] $File) {
@@ -209,12 +212,37 @@ function Invoke-MxResolutionBenchmark {
     finally { Stop-TestDnsServer $dns }
 }
 
+function Invoke-ProbingBenchmark {
+    Write-Host "`n== Probing: Test-SmtpServer over 20 endpoints, each delaying its banner by 200 ms =="
+    $server = Start-ScriptedSmtpServer -Directory (Join-Path $Work 'probe') -Arguments @('--banner-delay-ms', 200) -ServerPath $ServerPath
+    try {
+        $probe = @{ Port = $server.Port; Timeout = 10 }
+        Test-SmtpServer -ComputerName localhost -IPAddress 127.0.0.1 @probe | Out-Null   # warm-up
+        $singles = foreach ($i in 1..20) { Measure-Ms { Test-SmtpServer -ComputerName localhost -IPAddress 127.0.0.1 @probe } }
+        $sum = ($singles | Measure-Object -Sum).Sum
+        $endpoints = 1..20 | ForEach-Object { [pscustomobject]@{ ComputerName = 'localhost'; IPAddress = @('127.0.0.1') } }
+        $parallelMs = Measure-Ms { $endpoints | Test-SmtpServer @probe -ThrottleLimit 20 }
+        $speedup = $sum / $parallelMs
+        Add-Row 'Probing' 'ms: 20 probes in parallel (throttle 20) vs the sum of 20 single probes' $parallelMs $sum ($sum / 20) $speedup (($sum / 20) / $parallelMs) '-' $null ("parallel efficiency {0:p0} (speedup / 20); limit = one probe's time" -f ($speedup / 20))
+        $single = Get-Median $singles
+        if (Install-AptTool 'swaks' 'swaks') {
+            $swaks = Get-Median @(foreach ($i in 1..5) { Measure-Ms { & swaks --server "127.0.0.1:$($server.Port)" --quit-after EHLO --hide-all 2>&1 } })
+            Add-Row 'Probing' 'ms over the 200 ms banner delay: one Test-SmtpServer vs one swaks --quit-after EHLO' ($single - 200) ($swaks - 200) $null (($swaks - 200) / ($single - 200)) $null '-' $null 'median; swaks includes its perl start-up, Test-SmtpServer runs in a warm pwsh and makes more checks'
+        }
+        else {
+            Add-Row 'Probing' 'one probe vs swaks' ($single - 200) $null $null $null $null '-' $null 'swaks not available (apt-get failed): no baseline'
+        }
+    }
+    finally { Stop-SmtpSink $server }
+}
+
 foreach ($name in @($Only | ForEach-Object { $_ -split "," })) {
     switch ($name) {
         'BulkSend' { Invoke-BulkSendBenchmark }
         'ModuleImport' { Invoke-ModuleImportBenchmark }
         'LargeAttachment' { Invoke-LargeAttachmentBenchmark }
         'MxResolution' { Invoke-MxResolutionBenchmark }
+        'Probing' { Invoke-ProbingBenchmark }
         default { throw "Unknown benchmark '$name'." }
     }
 }
