@@ -9,13 +9,14 @@
         package  lay out the ready-to-import module under artifacts/module/SmtpOps/<version>.
         test     build, package, run the xunit and Pester suites, print "N passed, N failed".
         demo     start a local SMTP server, send a realistic daily report with the module, show what arrived.
+        bench    measure against the baselines and limits on 127.0.0.1 (tests/bench); table + artifacts/bench/.
 .EXAMPLE
     dotnet pwsh ./build.ps1 test
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'package', 'test', 'demo')]
+    [ValidateSet('build', 'package', 'test', 'demo', 'bench')]
     [string] $Task = 'build',
 
     [ValidateSet('Debug', 'Release')]
@@ -301,6 +302,15 @@ function Start-RelayHost($Azurite, $Sink, [string] $User, [string] $Password, [s
     }
 }
 
+function Invoke-BenchTask {
+    # The measuring is in tests/bench/Invoke-Benchmarks.ps1 (pwsh side) and tests/SmtpOps.Benchmarks (C# limits).
+    Invoke-BuildTask
+    $module = Invoke-PackageTask
+    $bench = Join-Path $Root "tests/SmtpOps.Benchmarks/bin/$Configuration/net10.0/SmtpOps.Benchmarks.dll"
+    Invoke-Native dotnet @('pwsh', '-NoProfile', '-File', (Join-Path $Root 'tests/bench/Invoke-Benchmarks.ps1'), '-ModuleManifest', $module,
+        '-ServerPath', (Get-TestServerPath), '-BenchmarkPath', $bench, '-OutputDirectory', (Join-Path $Artifacts 'bench'))
+}
+
 Push-Location $Root
 try {
     switch ($Task) {
@@ -312,6 +322,7 @@ try {
         }
         'test' { Invoke-TestTask }
         'demo' { Invoke-DemoTask }
+        'bench' { Invoke-BenchTask }
     }
 }
 finally {

@@ -1,0 +1,262 @@
+<#
+.SYNOPSIS
+    ./build.ps1 bench: SmtpOps against the baseline a user would use instead and the practical limit,
+    on servers on 127.0.0.1 only. Prints a table and writes it as CSV and JSON to -OutputDirectory.
+.DESCRIPTION
+    Ratios, not absolute times, are the result: every ratio is oriented so that above 1 means SmtpOps
+    is better (faster / more messages per second), except memory, where it is SmtpOps / baseline.
+    -Only runs a subset: BulkSend, ModuleImport, LargeAttachment, MxResolution, Probing.
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory)] [string] $ModuleManifest,
+    [Parameter(Mandatory)] [string] $ServerPath,
+    [Parameter(Mandatory)] [string] $BenchmarkPath,
+    [Parameter(Mandatory)] [string] $OutputDirectory,
+    [string[]] $Only = @('BulkSend', 'ModuleImport', 'LargeAttachment', 'MxResolution', 'Probing'),
+    [int] $Messages = 1000,
+    [int] $Domains = 2000
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+# Progress off for every contender alike (Send-SmtpMail reports progress on long pipelines).
+$ProgressPreference = 'SilentlyContinue'
+Import-Module (Join-Path $PSScriptRoot '../rig/SmtpSink.psm1') -Force
+Import-Module (Join-Path $PSScriptRoot '../rig/DnsServer.psm1') -Force
+Import-Module $ModuleManifest -Force
+
+$Work = Join-Path $OutputDirectory 'work'
+if (Test-Path $Work) { Remove-Item -Recurse -Force $Work }
+New-Item -ItemType Directory -Force -Path $Work | Out-Null
+$Rows = [System.Collections.Generic.List[object]]::new()
+# A fresh pwsh exactly like the one running this script (the dotnet local tool: dotnet <PSHOME>/pwsh.dll).
+$PwshHost = [Environment]::ProcessPath
+$PwshPrefix = @(if ((Split-Path -Leaf $PwshHost) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
+
+function Add-Row {
+    param([string] $Benchmark, [string] $Measure, $SmtpOps, $Baseline, $Limit, $RatioVsBaseline, $RatioVsLimit, [string] $Target, $Met, [string] $Note = '')
+    $round = { param($v) if ($null -eq $v) { $null } else { [math]::Round([double]$v, 2) } }
+    $Rows.Add([pscustomobject][ordered]@{
+            Benchmark         = $Benchmark
+            Measure           = $Measure
+            SmtpOps           = & $round $SmtpOps
+            Baseline          = & $round $Baseline
+            Limit             = & $round $Limit
+            'Ratio vs baseline' = & $round $RatioVsBaseline
+            'Ratio vs limit'  = & $round $RatioVsLimit
+            Target            = $Target
+            Met               = if ($null -eq $Met) { 'n/a' } elseif ($Met) { 'yes' } else { 'NO' }
+            Note              = $Note
+        })
+}
+
+function Invoke-Benchmark([string[]] $Arguments) {
+    $json = & dotnet $BenchmarkPath @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "SmtpOps.Benchmarks $($Arguments -join ' ') failed with exit code $LASTEXITCODE." }
+    $json | ConvertFrom-Json
+}
+
+function Measure-Ms([scriptblock] $Script) {
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    & $Script | Out-Null
+    $watch.Stop()
+    $watch.Elapsed.TotalMilliseconds
+}
+
+function Get-Median([double[]] $Values) {
+    $sorted = @($Values | Sort-Object)
+    $sorted[[int][math]::Floor($sorted.Count / 2)]
+}
+
+function Install-AptTool([string] $Command, [string] $Package) {
+    # dig and swaks come from Debian; apt-get update first. Returns $false (and says why) if that is impossible.
+    if (Get-Command $Command -ErrorAction Ignore) { return $true }
+    if (-not (Get-Command apt-get -ErrorAction Ignore)) { Write-Host "apt-get is not available: cannot install $Package." -ForegroundColor Yellow; return $false }
+    $apt = @(if ((& id -u) -eq '0') { 'apt-get' } else { 'sudo'; 'apt-get' })
+    & $apt[0] @(@($apt | Select-Object -Skip 1) + @('update', '-qq')) | Out-Host
+    & $apt[0] @(@($apt | Select-Object -Skip 1) + @('install', '-y', '-qq', '--no-install-recommends', $Package)) | Out-Host
+    [bool](Get-Command $Command -ErrorAction Ignore)
+}
+
+function Invoke-BulkSendBenchmark {
+    Write-Host "`n== Bulk send: $Messages small messages to the SMTP sink on 127.0.0.1 =="
+    $sink = Start-SmtpSink -Directory (Join-Path $Work 'bulk') -ServerPath $ServerPath
+    try {
+        $common = @{ From = 'bench@contoso.example'; SmtpServer = '127.0.0.1'; Port = $sink.Port }
+        $newRows = { param($Count) 1..$Count | ForEach-Object { [pscustomobject]@{ To = 'ops@contoso.example'; Subject = "Bench $_"; Body = 'A small benchmark message.' } } }
+        # Warm-up (module load, JIT) for every contender, not counted.
+        Send-SmtpMail @common -To 'ops@contoso.example' -Subject 'warm-up' -Body 'warm-up'
+        Send-MailMessage @common -To 'ops@contoso.example' -Subject 'warm-up' -Body 'warm-up' -WarningAction SilentlyContinue
+
+        $pipelineMs = Measure-Ms { & $newRows $Messages | Send-SmtpMail @common }
+        $loopMs = Measure-Ms { foreach ($i in 1..$Messages) { Send-SmtpMail @common -To 'ops@contoso.example' -Subject "Bench $i" -Body 'A small benchmark message.' } }
+
+        # Send-MailMessage: 200 first; the rest of the 1,000 only if that projects to under a minute.
+        $sample = [math]::Min(200, $Messages)
+        $smmMs = Measure-Ms { foreach ($i in 1..$sample) { Send-MailMessage @common -To 'ops@contoso.example' -Subject "Bench $i" -Body 'A small benchmark message.' -WarningAction SilentlyContinue } }
+        $smmCount = $sample
+        if ($Messages -gt $sample -and $smmMs / $sample * $Messages -lt 60000) {
+            $smmMs += Measure-Ms { foreach ($i in ($sample + 1)..$Messages) { Send-MailMessage @common -To 'ops@contoso.example' -Subject "Bench $i" -Body 'A small benchmark message.' -WarningAction SilentlyContinue } }
+            $smmCount = $Messages
+        }
+        Write-Host ("pipeline {0:n0} ms, loop {1:n0} ms, Send-MailMessage {2:n0} ms for {3}" -f $pipelineMs, $loopMs, $smmMs, $smmCount)
+        $raw = Invoke-Benchmark @('mailkit-bulk', '--port', $sink.Port, '--count', $Messages)
+
+        $rate = { param($count, $ms) $count / ($ms / 1000) }
+        $pipeline = & $rate $Messages $pipelineMs
+        $smm = & $rate $smmCount $smmMs
+        $loop = & $rate $Messages $loopMs
+        $limit = & $rate $raw.count $raw.elapsedMs
+        $smmNote = if ($smmCount -lt $Messages) { "Send-MailMessage: $smmCount messages measured, rate scaled per message" } else { "Send-MailMessage: all $smmCount measured" }
+        Add-Row 'Bulk send' 'messages/s: pipeline vs Send-MailMessage vs raw MailKit' $pipeline $smm $limit ($pipeline / $smm) ($pipeline / $limit) '>= 10x baseline, >= 0.8x limit' (($pipeline / $smm) -ge 10 -and ($pipeline / $limit) -ge 0.8) $smmNote
+        Add-Row 'Bulk send' 'messages/s: pipeline vs one Send-SmtpMail call per message' $pipeline $loop $limit ($pipeline / $loop) ($pipeline / $limit) '-' $null 'baseline (b): a new connection per call'
+        $received = @(Get-SinkMessageFile $sink).Count
+        Write-Host "The sink received $received messages."
+    }
+    finally { Stop-SmtpSink $sink }
+}
+
+function Invoke-ModuleImportBenchmark {
+    Write-Host "`n== Module import: fresh pwsh with Import-Module SmtpOps vs pwsh start-up alone (median of 5) =="
+    $bare = @(); $import = @(); $inside = @()
+    $arguments = $PwshPrefix + @('-NoProfile', '-NonInteractive', '-Command')
+    $importCommand = "`$w = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$ModuleManifest'; `$w.Elapsed.TotalMilliseconds; exit 0"
+    # One untimed start of each to warm the file cache.
+    & $PwshHost @($arguments + 'exit 0') | Out-Null
+    & $PwshHost @($arguments + $importCommand) | Out-Null
+    foreach ($i in 1..5) {
+        $bare += Measure-Ms { & $PwshHost @($arguments + 'exit 0') }
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $inside += [double](& $PwshHost @($arguments + $importCommand) | Select-Object -Last 1)
+        $import += $watch.Elapsed.TotalMilliseconds
+    }
+    $b = Get-Median $bare; $m = Get-Median $import; $in = Get-Median $inside
+    Add-Row 'Module import' 'wall ms: fresh pwsh + Import-Module SmtpOps vs fresh pwsh' $m $b $null ($m / $b) $null '-' $null ("median of 5; Import-Module itself, timed inside that pwsh: {0:n0} ms (median)" -f $in)
+}
+
+function Measure-AttachmentSender([string] $Cmdlet, [int] $Port, [string] $File) {
+    # A fresh pwsh per sender: its baseline is the working set after import and a small warm-up send; then the
+    # peak (VmHWM, reset through /proc/self/clear_refs) is read after the 100 MB send.
+    $result = Join-Path $Work "attach-$Cmdlet.json"
+    $script = @"
+`$ErrorActionPreference = 'Stop'
+`$ProgressPreference = 'SilentlyContinue'
+Import-Module '$ModuleManifest'
+`$common = @{ From = 'bench@contoso.example'; To = 'ops@contoso.example'; SmtpServer = '127.0.0.1'; Port = $Port }
+$Cmdlet @common -Subject 'warm-up' -Body 'warm-up' -WarningAction SilentlyContinue
+[GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
+`$self = [Diagnostics.Process]::GetCurrentProcess()
+`$self.Refresh(); `$baseline = `$self.WorkingSet64
+`$reset = [IO.FileStream]::new("/proc/`$PID/clear_refs", [IO.FileMode]::Open, [IO.FileAccess]::Write); `$reset.Write([byte[]](53, 10), 0, 2); `$reset.Dispose()
+`$watch = [Diagnostics.Stopwatch]::StartNew()
+$Cmdlet @common -Subject 'Large attachment' -Body 'See attachment.' -Attachments '$File' -WarningAction SilentlyContinue
+`$watch.Stop()
+`$self.Refresh()
+@{ baseline = `$baseline; peak = `$self.PeakWorkingSet64; elapsedMs = `$watch.Elapsed.TotalMilliseconds } | ConvertTo-Json | Set-Content '$result'
+"@
+    $scriptFile = Join-Path $Work "attach-$Cmdlet.ps1"
+    Set-Content -Path $scriptFile -Value $script
+    & $PwshHost @($PwshPrefix + @('-NoProfile', '-NonInteractive', '-File', $scriptFile)) | Out-Host
+    if ($LASTEXITCODE -ne 0) { throw "The $Cmdlet large-attachment run failed (exit code $LASTEXITCODE)." }
+    Get-Content -Raw $result | ConvertFrom-Json
+}
+
+function Invoke-LargeAttachmentBenchmark {
+    Write-Host "`n== Large attachment: 100 MB, peak working set of the sending pwsh over its baseline =="
+    $file = Join-Path $Work 'attachment-100MB.bin'
+    $buffer = [byte[]]::new(1MB)
+    $random = [Random]::new(6)
+    $stream = [IO.File]::Create($file)
+    try { foreach ($i in 1..100) { $random.NextBytes($buffer); $stream.Write($buffer, 0, $buffer.Length) } } finally { $stream.Dispose() }
+    $sink = Start-SmtpSink -Directory (Join-Path $Work 'attach') -ServerPath $ServerPath
+    try {
+        $ours = Measure-AttachmentSender 'Send-SmtpMail' $sink.Port $file
+        $theirs = Measure-AttachmentSender 'Send-MailMessage' $sink.Port $file
+    }
+    finally { Stop-SmtpSink $sink; Remove-Item $file -ErrorAction Ignore }
+    $oursMb = ($ours.peak - $ours.baseline) / 1MB
+    $theirsMb = ($theirs.peak - $theirs.baseline) / 1MB
+    Add-Row 'Large attachment' 'MB peak working set over baseline, 100 MB attachment' $oursMb $theirsMb $null ($oursMb / $theirsMb) $null '< 50 MB over baseline' ($oursMb -lt 50) 'ratio = SmtpOps / Send-MailMessage (lower is better); peak = VmHWM after clear_refs'
+    Add-Row 'Large attachment' 'send wall ms, 100 MB attachment' $ours.elapsedMs $theirs.elapsedMs $null ($theirs.elapsedMs / $ours.elapsedMs) $null '-' $null 'ratio = Send-MailMessage / Send-SmtpMail (higher is better)'
+}
+
+function Invoke-MxResolutionBenchmark {
+    Write-Host "`n== MX resolution: $Domains domains against the test DNS server on 127.0.0.1 =="
+    $names = 1..$Domains | ForEach-Object { 'd{0:d5}.bench.test' -f $_ }
+    $records = foreach ($n in $names) {
+        @{ name = $n; type = 'MX'; value = "10 mx.$n"; ttl = 300 }
+        @{ name = "mx.$n"; type = 'A'; value = '127.0.0.1'; ttl = 300 }
+    }
+    $dns = Start-TestDnsServer -Zone @{ records = @($records) } -Directory (Join-Path $Work 'dns') -ServerPath $ServerPath
+    try {
+        $domainFile = Join-Path $Work 'domains.txt'
+        Set-Content -Path $domainFile -Value $names
+        Resolve-MailExchanger $names[0] -Server $dns.Server | Out-Null   # warm-up
+        $failures = $null
+        $oursMs = Measure-Ms { $names | Resolve-MailExchanger -Server $dns.Server -NoCache -ErrorAction SilentlyContinue -ErrorVariable +failures }
+        $ourFailures = @($failures | Where-Object { $_ }).Count
+        $raw = Invoke-Benchmark @('dns-raw', '--port', $dns.Port, '--domains', $domainFile, '--concurrency', 32)
+        $ours = $Domains / ($oursMs / 1000)
+        $limit = $raw.count / ($raw.elapsedMs / 1000)
+        $dig = $null; $digNote = 'dig not available (apt-get failed): no baseline'
+        if (Install-AptTool 'dig' 'dnsutils') {
+            # Sequential, as a shell loop would: one dig per domain asking MX and the exchange's A and AAAA (3 queries).
+            $sample = [math]::Min(500, $Domains)
+            $digMs = Measure-Ms { foreach ($n in $names[0..($sample - 1)]) { & dig '@127.0.0.1' -p $dns.Port +short +tries=1 +time=2 $n MX "mx.$n" A "mx.$n" AAAA } }
+            $dig = $sample / ($digMs / 1000)
+            $digNote = "dig: $sample domains measured, rate scaled; SmtpOps errors: $ourFailures, raw failures: $($raw.failures)"
+        }
+        Add-Row 'MX resolution' 'domains/s: Resolve-MailExchanger (throttle 32) vs dig loop vs DnsClient (32)' $ours $dig $limit $(if ($dig) { $ours / $dig }) ($ours / $limit) '>= 5x baseline, >= 0.7x limit' $(if ($dig) { ($ours / $dig) -ge 5 -and ($ours / $limit) -ge 0.7 }) $digNote
+    }
+    finally { Stop-TestDnsServer $dns }
+}
+
+function Invoke-ProbingBenchmark {
+    Write-Host "`n== Probing: Test-SmtpServer over 20 endpoints, each delaying its banner by 200 ms =="
+    $server = Start-ScriptedSmtpServer -Directory (Join-Path $Work 'probe') -Arguments @('--banner-delay-ms', 200) -ServerPath $ServerPath
+    try {
+        $probe = @{ Port = $server.Port; Timeout = 10 }
+        Test-SmtpServer -ComputerName localhost -IPAddress 127.0.0.1 @probe | Out-Null   # warm-up
+        $singles = foreach ($i in 1..20) { Measure-Ms { Test-SmtpServer -ComputerName localhost -IPAddress 127.0.0.1 @probe } }
+        $sum = ($singles | Measure-Object -Sum).Sum
+        $endpoints = 1..20 | ForEach-Object { [pscustomobject]@{ ComputerName = 'localhost'; IPAddress = @('127.0.0.1') } }
+        $parallelMs = Measure-Ms { $endpoints | Test-SmtpServer @probe -ThrottleLimit 20 }
+        $speedup = $sum / $parallelMs
+        Add-Row 'Probing' 'ms: 20 probes in parallel (throttle 20) vs the sum of 20 single probes' $parallelMs $sum ($sum / 20) $speedup (($sum / 20) / $parallelMs) '-' $null ("parallel efficiency {0:p0} (speedup / 20); limit = one probe's time" -f ($speedup / 20))
+        $single = Get-Median $singles
+        if (Install-AptTool 'swaks' 'swaks') {
+            $swaks = Get-Median @(foreach ($i in 1..5) { Measure-Ms { & swaks --server "127.0.0.1:$($server.Port)" --quit-after EHLO --hide-all 2>&1 } })
+            Add-Row 'Probing' 'ms over the 200 ms banner delay: one Test-SmtpServer vs one swaks --quit-after EHLO' ($single - 200) ($swaks - 200) $null (($swaks - 200) / ($single - 200)) $null '-' $null 'median; swaks includes its perl start-up, Test-SmtpServer runs in a warm pwsh and makes more checks'
+        }
+        else {
+            Add-Row 'Probing' 'one probe vs swaks' ($single - 200) $null $null $null $null '-' $null 'swaks not available (apt-get failed): no baseline'
+        }
+    }
+    finally { Stop-SmtpSink $server }
+}
+
+foreach ($name in @($Only | ForEach-Object { $_ -split "," })) {
+    switch ($name) {
+        'BulkSend' { Invoke-BulkSendBenchmark }
+        'ModuleImport' { Invoke-ModuleImportBenchmark }
+        'LargeAttachment' { Invoke-LargeAttachmentBenchmark }
+        'MxResolution' { Invoke-MxResolutionBenchmark }
+        'Probing' { Invoke-ProbingBenchmark }
+        default { throw "Unknown benchmark '$name'." }
+    }
+}
+
+$Rows | Format-Table -AutoSize -Wrap | Out-Host
+$Rows | Export-Csv -Path (Join-Path $OutputDirectory 'bench.csv') -NoTypeInformation -Encoding utf8NoBOM
+$machine = [ordered]@{
+    date       = [DateTime]::UtcNow.ToString('u')
+    nproc      = [Environment]::ProcessorCount
+    memoryMiB  = [math]::Round(((Get-Content /proc/meminfo -TotalCount 1) -replace '\D', '') / 1024)
+    dotnet     = (& dotnet --version)
+    pwsh       = $PSVersionTable.PSVersion.ToString()
+    os         = [Runtime.InteropServices.RuntimeInformation]::OSDescription
+}
+[ordered]@{ machine = $machine; results = $Rows } | ConvertTo-Json -Depth 4 | Set-Content -Path (Join-Path $OutputDirectory 'bench.json') -Encoding utf8NoBOM
+Write-Host ("Machine: {0} cores, {1} MiB, .NET SDK {2}, pwsh {3}" -f $machine.nproc, $machine.memoryMiB, $machine.dotnet, $machine.pwsh)
+Write-Host "Written: $(Join-Path $OutputDirectory 'bench.csv'), $(Join-Path $OutputDirectory 'bench.json')"
