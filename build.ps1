@@ -211,7 +211,10 @@ function Invoke-DemoTask {
     $relayHost = $null
     try {
         Import-Module $module -Force
-        Add-Type -Path (Join-Path (Split-Path $module) 'MimeKit.dll')
+        # The demo reads what arrived with MimeKit and lists blobs with the Storage SDK: its own copies, loaded
+        # from the module's Dependencies/ into the session (the module itself uses its private load context).
+        Add-Type -Path (Join-Path (Split-Path $module) 'Dependencies/MimeKit.dll')
+        Add-Type -Path (Join-Path (Split-Path $module) 'Dependencies/Azure.Storage.Blobs.dll')
         Write-Host "`nLocal SMTP server on 127.0.0.1:$($sink.Port): STARTTLS (self-signed certificate $($sink.Thumbprint)), AUTH required.`n"
         $transcript = Join-Path $work 'smtp-transcript.log'
         $send = @{
