@@ -217,7 +217,7 @@ $foreign = @($seen | Where-Object { $_.Assembly.GetName().Name -match '^(MailKit
         $result.CoreTypes | Should -BeGreaterThan 5
         $result.Foreign | Should -BeNullOrEmpty
         $arrived = Get-SinkMessageFile $Sink | Where-Object { (Get-Content -Raw $_.FullName) -match 'Subject: types' }
-        Get-Content -Raw $arrived[0].FullName | Should -Match 'X-Priority: 1'
+        Get-Content -Raw $arrived[0].FullName | Should -Match 'Importance: high'
     }
 
     It 'lays out the module: the cmdlet assembly at the root, Core and its dependencies in Dependencies/' {
