@@ -170,7 +170,7 @@ $first.Stop()
 }
 
 Describe 'Core types through the module load context' {
-    It 'binds enums from strings, completes them, applies the format views and exposes no MailKit, MimeKit or Azure type' {
+    It 'binds enums from strings, completes them, resolves type literals, applies the format views and exposes no MailKit, MimeKit or Azure type' {
         $result = Invoke-FreshPwsh 'types' (@($LoadConflicts, @'
 Import-Module $env:SMTPOPS_MODULE
 $Subject = 'types'
@@ -178,6 +178,9 @@ $sent = Send-SmtpMail -To 'ops@contoso.test' -From 'reports@contoso.test' -Subje
 $securityType = (Get-Command Send-SmtpMail).Parameters['Security'].ParameterType
 $completion = (TabExpansion2 'Test-SmtpServer x -Security StartT' 33).CompletionMatches.CompletionText
 $table = $sent | Format-Table | Out-String
+# Type literals: PowerShell 7 looks only in the default context; the module registers Core's types as accelerators.
+$literal = "$([SmtpOps.Smtp.SmtpSecurity]::StartTls)"
+$isResult = $sent -is [SmtpOps.Smtp.SmtpSendResult]
 $badEnum = try { Send-SmtpMail -To 'a@contoso.test' -From 'b@contoso.test' -SmtpServer 127.0.0.1 -Security Bogus; 'bound' } catch { $_.FullyQualifiedErrorId }
 
 # Every public property type reachable from the cmdlets' parameters and declared outputs.
@@ -202,6 +205,8 @@ $foreign = @($seen | Where-Object { $_.Assembly.GetName().Name -match '^(MailKit
     Completion      = @($completion)
     Table           = $table
     BadEnum         = $badEnum
+    Literal         = $literal
+    IsResult        = $isResult
     CoreTypes       = @($seen | Where-Object { $_.Assembly.GetName().Name -eq 'SmtpOps.Core' }).Count
     Foreign         = $foreign
 } | ConvertTo-Json -Compress
@@ -214,6 +219,8 @@ $foreign = @($seen | Where-Object { $_.Assembly.GetName().Name -match '^(MailKit
         # The table view of SmtpOps.format.ps1xml, found by type name.
         $result.Table | Should -Match 'Subject\s+Accepted\s+Rejected\s+Server\s+Tls'
         $result.BadEnum | Should -Be 'CannotConvertArgumentNoMessage,SmtpOps.PowerShell.Commands.SendSmtpMailCommand'
+        $result.Literal | Should -Be 'StartTls'
+        $result.IsResult | Should -BeTrue
         $result.CoreTypes | Should -BeGreaterThan 5
         $result.Foreign | Should -BeNullOrEmpty
         $arrived = Get-SinkMessageFile $Sink | Where-Object { (Get-Content -Raw $_.FullName) -match 'Subject: types' }

@@ -38,6 +38,7 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
         if (IsDotNetCore)
         {
             InvokeIsolation(moduleFolder, "Install", dependencies);
+            CoreTypeAccelerators.Register();
         }
         else
         {
@@ -50,6 +51,7 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
     {
         if (IsDotNetCore)
         {
+            CoreTypeAccelerators.Unregister();
             InvokeIsolation(Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!, "Uninstall");
         }
         else
