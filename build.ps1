@@ -47,17 +47,24 @@ function Invoke-BuildTask {
 }
 
 function Invoke-PackageTask {
-    # The module folder: manifest, formats, help, our assemblies and their dependencies, nothing else.
+    # The module folder: manifest, formats, help, the cmdlet assembly and its load-context helper at the
+    # root (default load context), SmtpOps.Core and all its dependencies in Dependencies/ (the module's
+    # own load context on PowerShell 7, see README "Dependency isolation"). Nothing else.
     # System.Management.Automation.dll is never shipped: the host provides it.
     $version = Get-ProductVersion
     $moduleRoot = Join-Path $Artifacts "module/SmtpOps/$version"
     if (Test-Path $moduleRoot) { Remove-Item -Recurse -Force $moduleRoot }
-    New-Item -ItemType Directory -Force -Path $moduleRoot | Out-Null
+    $dependencies = Join-Path $moduleRoot 'Dependencies'
+    New-Item -ItemType Directory -Force -Path $dependencies | Out-Null
 
     $bin = Join-Path $Root "module/SmtpOps.PowerShell/bin/$Configuration/netstandard2.0"
+    Copy-Item (Join-Path $bin 'SmtpOps.dll'), (Join-Path $bin 'SmtpOps.pdb') -Destination $moduleRoot
+    $loadContext = Join-Path $Root "module/SmtpOps.LoadContext/bin/$Configuration/net8.0"
+    Copy-Item (Join-Path $loadContext 'SmtpOps.LoadContext.dll'), (Join-Path $loadContext 'SmtpOps.LoadContext.pdb') -Destination $moduleRoot
     Get-ChildItem $bin -Filter *.dll |
-        Where-Object Name -ne 'System.Management.Automation.dll' |
-        Copy-Item -Destination $moduleRoot
+        Where-Object Name -NotIn 'SmtpOps.dll', 'System.Management.Automation.dll' |
+        Copy-Item -Destination $dependencies
+    Copy-Item (Join-Path $bin 'SmtpOps.Core.pdb') $dependencies
     Copy-Item (Join-Path $Root 'module/SmtpOps.format.ps1xml') $moduleRoot
     Copy-Item -Recurse (Join-Path $Root 'module/en-US') $moduleRoot
 
@@ -233,7 +240,10 @@ function Invoke-DemoTask {
     $relayHost = $null
     try {
         Import-Module $module -Force
-        Add-Type -Path (Join-Path (Split-Path $module) 'MimeKit.dll')
+        # The demo reads what arrived with MimeKit and lists blobs with the Storage SDK: its own copies, loaded
+        # from the module's Dependencies/ into the session (the module itself uses its private load context).
+        Add-Type -Path (Join-Path (Split-Path $module) 'Dependencies/MimeKit.dll')
+        Add-Type -Path (Join-Path (Split-Path $module) 'Dependencies/Azure.Storage.Blobs.dll')
         Write-Host "`nLocal SMTP server on 127.0.0.1:$($sink.Port): STARTTLS (self-signed certificate $($sink.Thumbprint)), AUTH required.`n"
         $transcript = Join-Path $work 'smtp-transcript.log'
         $send = @{

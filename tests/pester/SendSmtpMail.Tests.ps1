@@ -5,7 +5,7 @@ BeforeAll {
     Import-Module $env:SMTPOPS_MODULE -Force
     Import-Module (Join-Path $PSScriptRoot '../rig/SmtpSink.psm1') -Force
     $moduleBase = (Get-Module SmtpOps).ModuleBase
-    Add-Type -Path (Join-Path $moduleBase 'MimeKit.dll')
+    Add-Type -Path (Join-Path $moduleBase 'Dependencies/MimeKit.dll')
 
     $script:Work = Join-Path ([IO.Path]::GetTempPath()) "smtpops-pester-$([guid]::NewGuid().ToString('N'))"
     New-Item -ItemType Directory -Path $script:Work | Out-Null

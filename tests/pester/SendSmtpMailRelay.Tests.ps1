@@ -8,7 +8,7 @@ BeforeAll {
     $script:Azurite = Start-Azurite -Directory $script:Work
     $script:CommandType = 'SmtpOps.PowerShell.Commands.SendSmtpMailCommand'
     $moduleBase = (Get-Module SmtpOps).ModuleBase
-    Add-Type -Path (Join-Path $moduleBase 'Azure.Storage.Queues.dll')
+    Add-Type -Path (Join-Path $moduleBase 'Dependencies/Azure.Storage.Queues.dll')
 
     function Get-QueuedEnvelope([string] $Queue) {
         # Read the queue raw, without the SDK's Base64 decoding, to see what the Function will get.

@@ -24,6 +24,20 @@ public static class MessageComposer
     private static readonly ParserOptions StrictAddressOptions = CreateStrictAddressOptions();
 
     /// <summary>
+    /// Validates the definition and builds the message as an opaque <see cref="ComposedMessage"/>
+    /// for <see cref="Smtp.SmtpSubmitter.SendAsync(ComposedMessage, System.Threading.CancellationToken)"/>.
+    /// </summary>
+    /// <param name="definition">The message to build.</param>
+    /// <returns>The composed message; the caller disposes it.</returns>
+    /// <exception cref="MessageValidationException">The definition is not a valid message.</exception>
+    public static ComposedMessage Prepare(MailMessageDefinition definition)
+    {
+        var message = Compose(definition);
+        var sender = message.From.Mailboxes.Select(m => m.Address).FirstOrDefault() ?? string.Empty;
+        return new ComposedMessage(message, definition.DeliveryNotification, sender);
+    }
+
+    /// <summary>
     /// Validates the definition and builds the message. The caller owns the returned message
     /// and must dispose it: it holds the attachment files open until then.
     /// </summary>

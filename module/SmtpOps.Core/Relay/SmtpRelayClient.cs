@@ -24,6 +24,29 @@ public sealed class SmtpRelayClient
     private readonly BlobContainerClient blobs;
     private bool created;
 
+    /// <summary>
+    /// Tells whether an exception is the Storage service refusing or failing a request
+    /// (<see cref="RequestFailedException"/>), with its HTTP status and error code, for callers that
+    /// must not bind to Azure.Core themselves (the PowerShell module loads Core in its own load context).
+    /// </summary>
+    /// <param name="exception">The exception.</param>
+    /// <param name="status">The HTTP status (0: no response).</param>
+    /// <param name="errorCode">The Storage error code, if any.</param>
+    /// <returns>Whether it is a Storage request failure.</returns>
+    public static bool IsStorageFailure(Exception exception, out int status, out string? errorCode)
+    {
+        if (exception is RequestFailedException failure)
+        {
+            status = failure.Status;
+            errorCode = failure.ErrorCode;
+            return true;
+        }
+
+        status = 0;
+        errorCode = null;
+        return false;
+    }
+
     /// <summary>Creates a client over existing Storage clients.</summary>
     /// <param name="queue">The relay queue; it must use <see cref="QueueMessageEncoding.Base64"/>.</param>
     /// <param name="blobs">The container for content too large for a queue message.</param>

@@ -60,6 +60,13 @@ public sealed class SmtpSubmitter : IDisposable
         return await SendAsync(message, definition.DeliveryNotification, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Sends a message prepared by <see cref="MessageComposer.Prepare"/>, with retries.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="cancellationToken">Cancels the submission.</param>
+    /// <returns>The server's answers.</returns>
+    public Task<SmtpSendResult> SendAsync(ComposedMessage message, CancellationToken cancellationToken = default)
+        => SendAsync((message ?? throw new ArgumentNullException(nameof(message))).Message, message.DeliveryNotification, cancellationToken);
+
     /// <summary>Sends an already composed message, with retries.</summary>
     /// <param name="message">The message.</param>
     /// <param name="deliveryNotification">The delivery notifications to request.</param>

@@ -36,6 +36,13 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     private int sent;
     private int failed;
 
+    // Core's enums are stored as int: an enum-typed field would make PowerShell's scan of this assembly
+    // (GetExportedTypes, before the module initializer runs) load SmtpOps.Core before the hook that puts
+    // it into the module's load context is installed (see Isolation/ModuleInitializer.cs).
+    private int priority = (int)MessagePriority.Normal;
+    private int deliveryNotification = (int)DeliveryNotification.None;
+    private int security = (int)SmtpSecurity.Auto;
+
     /// <summary>Gets or sets the To recipients.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
@@ -104,13 +111,13 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
 
     /// <summary>Gets or sets the priority.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    public MessagePriority Priority { get; set; } = MessagePriority.Normal;
+    public MessagePriority Priority { get => (MessagePriority)priority; set => priority = (int)value; }
 
     /// <summary>Gets or sets the delivery status notifications to request (best effort).</summary>
     [Parameter(ParameterSetName = CredentialSet)]
     [Parameter(ParameterSetName = AccessTokenSet)]
     [Alias("DNO")]
-    public DeliveryNotification DeliveryNotificationOption { get; set; } = DeliveryNotification.None;
+    public DeliveryNotification DeliveryNotificationOption { get => (DeliveryNotification)deliveryNotification; set => deliveryNotification = (int)value; }
 
     /// <summary>Gets or sets the body encoding (UTF-8 by default).</summary>
     [Parameter(ParameterSetName = CredentialSet)]
@@ -135,7 +142,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     [Parameter(ParameterSetName = CredentialSet)]
     [Parameter(ParameterSetName = AccessTokenSet)]
     [Alias("SecureSocketOptions")]
-    public SmtpSecurity Security { get; set; } = SmtpSecurity.Auto;
+    public SmtpSecurity Security { get => (SmtpSecurity)security; set => security = (int)value; }
 
     /// <summary>Gets or sets the credential for AUTH.</summary>
     [Parameter(ParameterSetName = CredentialSet)]
@@ -262,10 +269,11 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     protected override void ProcessRecord()
     {
         var definition = BuildDefinition();
-        MimeKit.MimeMessage message;
+        // Composed through Core's opaque ComposedMessage: this assembly never binds to MimeKit itself.
+        ComposedMessage message;
         try
         {
-            message = MessageComposer.Compose(definition);
+            message = MessageComposer.Prepare(definition);
         }
         catch (MessageValidationException ex)
         {
@@ -295,9 +303,9 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
                 // The OAuth2 mailbox defaults to the sender of the first message.
                 submitter ??= new SmtpSubmitter(connection! with
                 {
-                    Credential = CredentialParameters.ToSmtpCredential(Credential, AccessToken, UserName ?? MessageComposer.ParseAddresses(new[] { definition.From }, "From")[0].Address),
+                    Credential = CredentialParameters.ToSmtpCredential(Credential, AccessToken, UserName ?? message.SenderAddress),
                 });
-                result = submitter.SendAsync(message, definition.DeliveryNotification, stopping.Token).GetAwaiter().GetResult();
+                result = submitter.SendAsync(message, stopping.Token).GetAwaiter().GetResult();
             }
             catch (SmtpSubmissionException ex)
             {
@@ -360,10 +368,10 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
             WriteError(SmtpErrorRecords.FromValidation(ex));
             return;
         }
-        catch (Azure.RequestFailedException ex)
+        catch (Exception ex) when (SmtpRelayClient.IsStorageFailure(ex, out var status, out var errorCode))
         {
             // The queue is the same for every message: if it refuses one, it refuses them all.
-            ThrowTerminatingError(SmtpErrorRecords.RelayFailure(ex, RelayQueue!));
+            ThrowTerminatingError(SmtpErrorRecords.RelayFailure(ex, status, errorCode, RelayQueue!));
             return;
         }
 

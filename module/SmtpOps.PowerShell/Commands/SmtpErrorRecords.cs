@@ -56,9 +56,9 @@ internal static class SmtpErrorRecords
         return new ErrorRecord(exception, "RecipientRejected", category, recipient.Address);
     }
 
-    public static ErrorRecord RelayFailure(Azure.RequestFailedException exception, string queue)
+    public static ErrorRecord RelayFailure(Exception exception, int status, string? errorCode, string queue)
     {
-        var category = exception.Status switch
+        var category = status switch
         {
             0 => ErrorCategory.ConnectionError,
             401 or 403 => ErrorCategory.PermissionDenied,
@@ -67,7 +67,7 @@ internal static class SmtpErrorRecords
         };
         return new ErrorRecord(exception, "RelayEnqueueFailed", category, queue)
         {
-            ErrorDetails = new ErrorDetails($"Cannot enqueue on relay queue '{queue}': {exception.Status} {exception.ErrorCode} {exception.Message.Split('\n')[0]}")
+            ErrorDetails = new ErrorDetails($"Cannot enqueue on relay queue '{queue}': {status} {errorCode} {exception.Message.Split('\n')[0]}")
             {
                 RecommendedAction = "Check -RelayConnectionString (its account, key or SAS with add permission on the queue and create/write on the blob container) and that the Storage account is reachable.",
             },

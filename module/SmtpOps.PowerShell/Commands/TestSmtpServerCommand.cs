@@ -28,6 +28,9 @@ public sealed class TestSmtpServerCommand : PSCmdlet, IDisposable
     private ConcurrentPipeline<SmtpProbeOptions, SmtpProbeResult>? pipeline;
     private int finished;
 
+    // Stored as int, not SmtpSecurity: see SendSmtpMailCommand (an enum field would load Core too early).
+    private int security = (int)SmtpSecurity.Auto;
+
     /// <summary>Gets or sets the server to probe; binds the Exchange property of Resolve-MailExchanger output.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Exchange", "HostName", "Host", "Server")]
@@ -52,7 +55,7 @@ public sealed class TestSmtpServerCommand : PSCmdlet, IDisposable
     /// <summary>Gets or sets the security to test.</summary>
     [Parameter]
     [Alias("SecureSocketOptions")]
-    public SmtpSecurity Security { get; set; } = SmtpSecurity.Auto;
+    public SmtpSecurity Security { get => (SmtpSecurity)security; set => security = (int)value; }
 
     /// <summary>Gets or sets the name sent in EHLO.</summary>
     [Parameter]
