@@ -1,8 +1,5 @@
 using System;
 using System.Globalization;
-using System.IO;
-using System.Runtime.InteropServices;
-using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -20,7 +17,7 @@ internal static class DnsServerCommand
           --ready-file receives {"port","pid"} once listening.
         """;
 
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(string[] args, CancellationToken stop)
     {
         string? zonePath = null;
         string? readyFile = null;
@@ -58,36 +55,13 @@ internal static class DnsServerCommand
             return 2;
         }
 
-        using var stop = new CancellationTokenSource();
-        void OnSignal(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        }
-
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-
         await using var server = await TestDnsServer.StartAsync(TestDnsZone.FromJsonFile(zonePath), port).ConfigureAwait(false);
         if (readyFile is not null)
         {
-            var fullPath = Path.GetFullPath(readyFile);
-            Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-            File.WriteAllBytes(fullPath + ".tmp", JsonSerializer.SerializeToUtf8Bytes(new { port = server.Port, pid = Environment.ProcessId }));
-            File.Move(fullPath + ".tmp", fullPath, overwrite: true);
+            Program.WriteReadyFile(readyFile, server.Port, certificate: null, caCertificatePath: null);
         }
 
-        Console.WriteLine($"dns-server listening on 127.0.0.1:{server.Port.ToString(CultureInfo.InvariantCulture)} (UDP and TCP)");
-        try
-        {
-            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // SIGTERM or Ctrl+C
-        }
-
-        Console.WriteLine("dns-server stopping");
+        await Program.RunUntilStoppedAsync("dns-server", server.Port, stop).ConfigureAwait(false);
         return 0;
     }
 }

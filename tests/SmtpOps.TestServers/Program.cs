@@ -27,9 +27,20 @@ internal static class Program
 
     static async Task<int> Main(string[] args)
     {
+        // Every command runs until SIGTERM or Ctrl+C, and then stops itself cleanly.
+        using var stop = new CancellationTokenSource();
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+
         if (args.Length > 0 && args[0] == "dns-server")
         {
-            return await DnsServerCommand.RunAsync(args).ConfigureAwait(false);
+            return await DnsServerCommand.RunAsync(args, stop.Token).ConfigureAwait(false);
         }
 
         TestSmtpServerOptions? sink = null;
@@ -55,15 +66,6 @@ internal static class Program
             return 2;
         }
 
-        using var stop = new CancellationTokenSource();
-        void OnSignal(PosixSignalContext context)
-        {
-            context.Cancel = true; // we stop ourselves, cleanly
-            stop.Cancel();
-        }
-
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 
         if (scripted is not null)
         {
@@ -98,7 +100,7 @@ internal static class Program
         await RunUntilStoppedAsync("scripted-smtp", server.Port, stop).ConfigureAwait(false);
     }
 
-    static async Task RunUntilStoppedAsync(string name, int port, CancellationToken stop)
+    internal static async Task RunUntilStoppedAsync(string name, int port, CancellationToken stop)
     {
         Console.WriteLine($"{name} listening on 127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
         try
@@ -190,7 +192,7 @@ internal static class Program
             ? number
             : throw new ArgumentException($"{name} takes a non-negative number, not '{value}'.");
 
-    static void WriteReadyFile(string path, int port, X509Certificate2? certificate, string? caCertificatePath)
+    internal static void WriteReadyFile(string path, int port, X509Certificate2? certificate, string? caCertificatePath)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(new
         {

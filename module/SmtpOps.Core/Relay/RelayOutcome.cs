@@ -3,7 +3,7 @@ using System;
 namespace SmtpOps.Relay;
 
 /// <summary>What became of one queue message, for the trigger to act on and to log.</summary>
-public sealed class RelayOutcome
+public sealed record RelayOutcome
 {
     /// <summary>Gets the outcome.</summary>
     public RelayOutcomeKind Kind { get; init; }

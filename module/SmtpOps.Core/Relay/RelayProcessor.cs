@@ -83,17 +83,7 @@ public sealed class RelayProcessor : IDisposable
         }
 
         var clock = Stopwatch.StartNew();
-        var outcome = await ProcessCoreAsync(delivery, cancellationToken).ConfigureAwait(false);
-        outcome = new RelayOutcome
-        {
-            Kind = outcome.Kind,
-            EnvelopeId = outcome.EnvelopeId,
-            MessageId = outcome.MessageId,
-            Detail = outcome.Detail,
-            StatusCode = outcome.StatusCode,
-            RetryAfter = outcome.RetryAfter,
-            Elapsed = clock.Elapsed,
-        };
+        var outcome = await ProcessCoreAsync(delivery, cancellationToken).ConfigureAwait(false) with { Elapsed = clock.Elapsed };
         logger.Log(
             outcome.Kind is RelayOutcomeKind.DeadLettered ? LogLevel.Error : outcome.Kind is RelayOutcomeKind.Retry ? LogLevel.Warning : LogLevel.Information,
             "Relay {Outcome} queue message {QueueMessageId} (Message-ID {MessageId}, attempt {Attempt}) in {ElapsedMs} ms: {Detail}",

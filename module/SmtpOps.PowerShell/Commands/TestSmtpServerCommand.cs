@@ -26,6 +26,7 @@ public sealed class TestSmtpServerCommand : PSCmdlet, IDisposable
 
     private readonly CancellationTokenSource stopping = new();
     private ConcurrentPipeline<SmtpProbeOptions, SmtpProbeResult>? pipeline;
+    private SmtpProbeOptions? template;
     private int finished;
 
     // Stored as int, not SmtpSecurity: see SendSmtpMailCommand (an enum field would load Core too early).
@@ -126,20 +127,13 @@ public sealed class TestSmtpServerCommand : PSCmdlet, IDisposable
     public int ThrottleLimit { get; set; } = 16;
 
     /// <summary>Prepares the concurrent runner.</summary>
-    protected override void BeginProcessing() => pipeline = new ConcurrentPipeline<SmtpProbeOptions, SmtpProbeResult>(ThrottleLimit);
-
-    /// <summary>Starts the probes of one input; writes those that finished meanwhile.</summary>
-    protected override void ProcessRecord()
+    protected override void BeginProcessing()
     {
-        if (ComputerName == ".")
-        {
-            WriteWarning("The domain has a null MX (it accepts no mail): there is no server to probe.");
-            return;
-        }
+        pipeline = new ConcurrentPipeline<SmtpProbeOptions, SmtpProbeResult>(ThrottleLimit);
 
-        var template = new SmtpProbeOptions
+        // Everything but the endpoint is the same for every pipeline input: build it (and unwrap the secret) once.
+        template = new SmtpProbeOptions
         {
-            Host = ComputerName,
             Port = Port,
             Security = Security,
             HeloName = HeloName,
@@ -153,10 +147,20 @@ public sealed class TestSmtpServerCommand : PSCmdlet, IDisposable
             TranscriptPath = TranscriptPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(TranscriptPath),
             CertificateWarningDays = CertificateWarningDays,
         };
+    }
+
+    /// <summary>Starts the probes of one input; writes those that finished meanwhile.</summary>
+    protected override void ProcessRecord()
+    {
+        if (ComputerName == ".")
+        {
+            WriteWarning("The domain has a null MX (it accepts no mail): there is no server to probe.");
+            return;
+        }
 
         foreach (var address in Targets())
         {
-            var options = template with { Address = address };
+            var options = template! with { Host = ComputerName, Address = address };
             foreach (var (probed, done) in pipeline!.Start(options, () => new SmtpProbe().ProbeAsync(options, stopping.Token), stopping.Token))
             {
                 Write(done, probed);
