@@ -7,53 +7,98 @@ namespace SmtpOps.Smtp;
 
 /// <summary>
 /// Keeps sending under a smarthost's per-minute limit (Exchange Online: 30 messages a minute per
-/// mailbox), with a sliding one-minute window. Per process: the queue's batch size and instance
-/// count decide the rest.
+/// mailbox) as the smarthost counts: a send takes a lease before it starts and the lease records
+/// when it ended. A new send starts only while the sends in flight plus those that ended within the
+/// window stay under the limit; as the server receives a message between its start and its end,
+/// no window of the server's clock ever sees more than the limit. Per process: with several
+/// instances, divide the limit among them.
 /// </summary>
 public sealed class MessageRateLimiter
 {
-    private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
     private readonly int perMinute;
-    private readonly Queue<DateTimeOffset> recent = new();
-    private readonly SemaphoreSlim gate = new(1, 1);
+    private readonly TimeSpan window;
+    private readonly Queue<DateTimeOffset> ended = new();
+    private readonly SemaphoreSlim turn = new(1, 1);
+    private readonly object sync = new();
+    private int inFlight;
 
     /// <summary>Creates the limiter.</summary>
     /// <param name="perMinute">Messages per minute; 0 or less means no limit.</param>
-    public MessageRateLimiter(int perMinute) => this.perMinute = perMinute;
+    public MessageRateLimiter(int perMinute)
+        : this(perMinute, TimeSpan.FromMinutes(1))
+    {
+    }
 
-    /// <summary>Waits until one more message fits in the window, and counts it.</summary>
+    /// <summary>Creates the limiter with another window than a minute (for tests).</summary>
+    /// <param name="perWindow">Messages per window; 0 or less means no limit.</param>
+    /// <param name="window">The window.</param>
+    internal MessageRateLimiter(int perWindow, TimeSpan window)
+    {
+        perMinute = perWindow;
+        this.window = window;
+    }
+
+    /// <summary>Waits until one more message fits, and counts it as in flight.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
-    /// <returns>A task that completes when the message may be sent.</returns>
-    public async Task WaitAsync(CancellationToken cancellationToken)
+    /// <returns>The lease: dispose it when the send has ended, whether it succeeded or not.</returns>
+    public async Task<IDisposable> AcquireAsync(CancellationToken cancellationToken)
     {
         if (perMinute <= 0)
         {
-            return;
+            return Lease.None;
         }
 
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // One waiter at a time, so that senders get their turn in order.
+        await turn.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             while (true)
             {
-                var now = DateTimeOffset.UtcNow;
-                while (recent.Count > 0 && now - recent.Peek() >= Window)
+                TimeSpan wait;
+                lock (sync)
                 {
-                    recent.Dequeue();
+                    var now = DateTimeOffset.UtcNow;
+                    while (ended.Count > 0 && now - ended.Peek() >= window)
+                    {
+                        ended.Dequeue();
+                    }
+
+                    if (inFlight + ended.Count < perMinute)
+                    {
+                        inFlight++;
+                        return new Lease(this);
+                    }
+
+                    // Every slot is in flight or ended recently: the oldest end leaves the window first.
+                    wait = ended.Count > 0 ? window - (now - ended.Peek()) : IdlePoll;
                 }
 
-                if (recent.Count < perMinute)
-                {
-                    recent.Enqueue(now);
-                    return;
-                }
-
-                await Task.Delay(Window - (now - recent.Peek()), cancellationToken).ConfigureAwait(false);
+                await Task.Delay(wait < TimeSpan.Zero ? TimeSpan.Zero : wait, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
-            gate.Release();
+            turn.Release();
         }
+    }
+
+    private void End()
+    {
+        lock (sync)
+        {
+            inFlight--;
+            ended.Enqueue(DateTimeOffset.UtcNow);
+        }
+    }
+
+    private sealed class Lease : IDisposable
+    {
+        public static readonly Lease None = new(null);
+        private MessageRateLimiter? limiter;
+
+        public Lease(MessageRateLimiter? limiter) => this.limiter = limiter;
+
+        public void Dispose() => Interlocked.Exchange(ref limiter, null)?.End();
     }
 }
