@@ -81,6 +81,8 @@ public static class RelayServiceCollectionExtensions
                 MaxMessageBytes = settings.Policy.MaxMessageBytes,
             },
             MessagesPerMinute = settings.MessagesPerMinute,
+            MaxConnections = smarthost.MaxConnections,
+            ReuseConnections = smarthost.ReuseConnections,
             MaxAttempts = settings.MaxAttempts,
             RetryDelay = TimeSpan.FromSeconds(settings.RetryDelay),
             MaxRetryDelay = TimeSpan.FromSeconds(settings.MaxRetryDelay),

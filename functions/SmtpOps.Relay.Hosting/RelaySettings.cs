@@ -68,6 +68,11 @@ public sealed class RelaySettings
             problems.Add("Relay:Smarthost:Retries must not be negative.");
         }
 
+        if (Smarthost.MaxConnections < 1)
+        {
+            problems.Add("Relay:Smarthost:MaxConnections must be at least 1.");
+        }
+
         var hasUser = !string.IsNullOrEmpty(Smarthost.UserName);
         var hasPassword = !string.IsNullOrEmpty(Smarthost.Password);
         if (hasUser != hasPassword)

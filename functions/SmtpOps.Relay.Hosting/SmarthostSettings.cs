@@ -30,6 +30,12 @@ public sealed class SmarthostSettings
     /// <summary>Gets or sets pinned certificate thumbprints for a smarthost with a private certificate (SHA-1 or SHA-256 hex).</summary>
     public string[] CertificateThumbprints { get; set; } = Array.Empty<string>();
 
+    /// <summary>Gets or sets how many connections to the smarthost one instance may have open at once (sends beyond it wait for a free one).</summary>
+    public int MaxConnections { get; set; } = 8;
+
+    /// <summary>Gets or sets a value indicating whether a connection is kept open for the next message (false: one connection per message).</summary>
+    public bool ReuseConnections { get; set; } = true;
+
     /// <summary>Gets or sets the name sent in EHLO, or nothing for the machine's name.</summary>
     public string? HeloName { get; set; }
 }

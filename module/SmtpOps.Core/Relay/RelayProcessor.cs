@@ -54,7 +54,7 @@ public sealed class RelayProcessor : IDisposable
             smarthost = smarthost with { TranscriptSink = line => this.logger.LogDebug("SMTP {Line}", line) };
         }
 
-        submitters = new SmtpSubmitterPool(smarthost);
+        submitters = new SmtpSubmitterPool(smarthost, options.MaxConnections, options.ReuseConnections);
         rateLimiter = new MessageRateLimiter(options.MessagesPerMinute);
     }
 
@@ -165,8 +165,9 @@ public sealed class RelayProcessor : IDisposable
 
         using (message)
         {
-            await rateLimiter.WaitAsync(cancellationToken).ConfigureAwait(false);
-            var submitter = submitters.Rent();
+            // The lease ends with this block, after the send: the limit counts what the smarthost counts.
+            using var lease = await rateLimiter.AcquireAsync(cancellationToken).ConfigureAwait(false);
+            var submitter = await submitters.RentAsync(cancellationToken).ConfigureAwait(false);
             var healthy = false;
             try
             {
@@ -202,7 +203,7 @@ public sealed class RelayProcessor : IDisposable
             }
             finally
             {
-                submitters.Return(submitter, healthy);
+                await submitters.ReturnAsync(submitter, healthy).ConfigureAwait(false);
             }
         }
     }

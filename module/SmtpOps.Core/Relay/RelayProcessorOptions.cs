@@ -31,6 +31,15 @@ public sealed class RelayProcessorOptions
     /// <summary>Gets the smarthost's per-minute message limit for this process (0: none).</summary>
     public int MessagesPerMinute { get; init; }
 
+    /// <summary>
+    /// Gets how many smarthost connections this process may have open at once; sends beyond it wait
+    /// for a free connection (the queue's concurrency may be higher: the rest of a delivery is Storage work).
+    /// </summary>
+    public int MaxConnections { get; init; } = 8;
+
+    /// <summary>Gets a value indicating whether a connection is kept open for the next message (otherwise one connection per message).</summary>
+    public bool ReuseConnections { get; init; } = true;
+
     /// <summary>Gets how long a claimed idempotency key protects a send in progress.</summary>
     public TimeSpan ClaimLease { get; init; } = TimeSpan.FromMinutes(10);
 

@@ -1,45 +1,79 @@
 using System;
 using System.Collections.Concurrent;
+using System.Threading;
+using System.Threading.Tasks;
 
 namespace SmtpOps.Smtp;
 
 /// <summary>
-/// A few open submitters for concurrent senders (one per invocation, as SmtpClient is not
-/// thread-safe), so that a busy relay reuses authenticated connections instead of opening one
-/// per message.
+/// The smarthost connections of one process, shared by concurrent senders (one submitter per
+/// send, as SmtpClient is not thread-safe): at most <c>maxConnections</c> are open at once (a
+/// sender waits for a free one), and, when reuse is on, a connection goes back to the pool after
+/// its message so that the next send skips the TCP, TLS and AUTH round trips.
 /// </summary>
 public sealed class SmtpSubmitterPool : IDisposable
 {
     private readonly SmtpConnectionOptions options;
-    private readonly int maxIdle;
+    private readonly bool reuse;
+    private readonly SemaphoreSlim slots;
     private readonly ConcurrentBag<SmtpSubmitter> idle = new();
-    private bool disposed;
+    private volatile bool disposed;
 
     /// <summary>Creates the pool.</summary>
     /// <param name="options">The smarthost.</param>
-    /// <param name="maxIdle">How many idle connections to keep.</param>
-    public SmtpSubmitterPool(SmtpConnectionOptions options, int maxIdle = 8)
+    /// <param name="maxConnections">How many connections may be open (in use or idle) at once; at least 1.</param>
+    /// <param name="reuseConnections">Whether a connection is kept for the next message (otherwise each message gets its own connection, closed with QUIT after it).</param>
+    public SmtpSubmitterPool(SmtpConnectionOptions options, int maxConnections = 8, bool reuseConnections = true)
     {
+        if (maxConnections < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxConnections), maxConnections, "At least one connection is needed.");
+        }
+
         this.options = options ?? throw new ArgumentNullException(nameof(options));
-        this.maxIdle = maxIdle;
+        reuse = reuseConnections;
+        slots = new SemaphoreSlim(maxConnections, maxConnections);
     }
 
-    /// <summary>Takes an idle submitter, or makes a new one.</summary>
-    /// <returns>The submitter; give it back with <see cref="Return"/>.</returns>
-    public SmtpSubmitter Rent() => idle.TryTake(out var submitter) ? submitter : new SmtpSubmitter(options);
+    /// <summary>Waits for a free connection slot, then takes an idle submitter or makes a new one.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The submitter; give it back with <see cref="ReturnAsync"/>, whatever happened.</returns>
+    public async Task<SmtpSubmitter> RentAsync(CancellationToken cancellationToken = default)
+    {
+        await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return idle.TryTake(out var submitter) ? submitter : new SmtpSubmitter(options);
+    }
 
-    /// <summary>Gives a submitter back: kept if healthy and there is room, closed otherwise.</summary>
+    /// <summary>Gives a submitter back: kept if reuse is on and its connection is healthy, closed otherwise.</summary>
     /// <param name="submitter">The submitter.</param>
     /// <param name="healthy">Whether its connection is in a known good state.</param>
-    public void Return(SmtpSubmitter submitter, bool healthy)
+    /// <returns>A task that completes when the submitter is pooled or closed.</returns>
+    public async Task ReturnAsync(SmtpSubmitter submitter, bool healthy)
     {
-        if (healthy && !disposed && idle.Count < maxIdle)
+        if (submitter is null)
         {
-            idle.Add(submitter);
+            throw new ArgumentNullException(nameof(submitter));
         }
-        else
+
+        try
         {
-            submitter.Dispose();
+            if (healthy && reuse && !disposed)
+            {
+                idle.Add(submitter);
+            }
+            else if (healthy)
+            {
+                // Not reused: say QUIT, as a well-behaved client does at the end of its session.
+                await submitter.DisconnectAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            else
+            {
+                submitter.Dispose();
+            }
+        }
+        finally
+        {
+            slots.Release();
         }
     }
 

@@ -1,0 +1,90 @@
+using System;
+using System.Linq;
+using System.Threading.Tasks;
+using SmtpOps.Messages;
+using SmtpOps.Smtp;
+using SmtpOps.TestServers;
+using Xunit;
+
+namespace SmtpOps.Tests;
+
+/// <summary>The relay's connection pool against a real SMTP server: the cap, reuse, and one connection per message.</summary>
+public sealed class SmtpSubmitterPoolTests
+{
+    private static SmtpConnectionOptions Options(TestSmtpServer server) => new()
+    {
+        Host = "127.0.0.1",
+        Port = server.Port,
+        Security = SmtpSecurity.None,
+        Timeout = TimeSpan.FromSeconds(10),
+    };
+
+    private static MailMessageDefinition Message(int index) => new()
+    {
+        From = "reports@contoso.test",
+        To = new[] { "ops@contoso.test" },
+        Subject = $"Message {index}",
+        TextBody = "x",
+    };
+
+    private static async Task SendAsync(SmtpSubmitterPool pool, int index)
+    {
+        var submitter = await pool.RentAsync();
+        var healthy = false;
+        try
+        {
+            await submitter.SendAsync(Message(index));
+            healthy = true;
+        }
+        finally
+        {
+            await pool.ReturnAsync(submitter, healthy);
+        }
+    }
+
+    [Fact]
+    public async Task ReusedConnectionsNeverExceedTheCap()
+    {
+        await using var server = await TestSmtpServer.StartAsync(new());
+        using var pool = new SmtpSubmitterPool(Options(server), maxConnections: 2);
+
+        await Task.WhenAll(Enumerable.Range(1, 20).Select(i => Task.Run(() => SendAsync(pool, i))));
+
+        Assert.Equal(20, (await server.WaitForMessagesAsync(20, TimeSpan.FromSeconds(10))).Count);
+        Assert.InRange(server.SessionCount, 1, 2);
+    }
+
+    [Fact]
+    public async Task WithoutReuseEachMessageHasItsOwnConnection()
+    {
+        await using var server = await TestSmtpServer.StartAsync(new());
+        using var pool = new SmtpSubmitterPool(Options(server), maxConnections: 2, reuseConnections: false);
+
+        await Task.WhenAll(Enumerable.Range(1, 6).Select(i => Task.Run(() => SendAsync(pool, i))));
+
+        Assert.Equal(6, (await server.WaitForMessagesAsync(6, TimeSpan.FromSeconds(10))).Count);
+        Assert.Equal(6, server.SessionCount);
+    }
+
+    [Fact]
+    public async Task ASenderWaitsForAFreeConnection()
+    {
+        await using var server = await TestSmtpServer.StartAsync(new());
+        using var pool = new SmtpSubmitterPool(Options(server), maxConnections: 1);
+
+        var first = await pool.RentAsync();
+        var second = pool.RentAsync();
+        await Task.Delay(200);
+        Assert.False(second.IsCompleted);
+
+        await pool.ReturnAsync(first, healthy: true);
+        Assert.Same(first, await second);
+        await pool.ReturnAsync(first, healthy: true);
+    }
+
+    [Fact]
+    public void AtLeastOneConnectionIsNeeded()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SmtpSubmitterPool(new SmtpConnectionOptions(), maxConnections: 0));
+    }
+}
