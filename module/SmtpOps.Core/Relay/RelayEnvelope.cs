@@ -36,6 +36,12 @@ public sealed class RelayEnvelope
     /// <summary>Gets the blob that holds the whole envelope when it exceeded the queue's size; then only Id, IdempotencyKey and this are set.</summary>
     public string? EnvelopeBlob { get; init; }
 
+    /// <summary>
+    /// Gets or sets the blob the relay read this whole envelope from (the claim check of an oversized
+    /// one), so that it deletes that blob with the attachments; internal, so never part of the JSON.
+    /// </summary>
+    internal string? ReadFromBlob { get; set; }
+
     /// <summary>Gets the sender.</summary>
     public string From { get; init; } = string.Empty;
 

@@ -225,6 +225,7 @@ public sealed class RelayProcessor : IDisposable
                 throw new RelayEnvelopeException(RelayEnvelopeError.Invalid, $"The envelope blob {blobName} does not hold envelope {envelope.Id}.");
             }
 
+            full.ReadFromBlob = blobName;
             return full;
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
@@ -332,8 +333,12 @@ public sealed class RelayProcessor : IDisposable
 
     private async Task DeleteBlobsAsync(RelayEnvelope envelope)
     {
+        // Only blobs this envelope has: a small message costs no Storage request here.
         var names = envelope.Attachments.Select(a => a.Blob).Where(b => b is not null).ToList();
-        names.Add(envelope.Id + "/envelope.json");
+        if (envelope.ReadFromBlob is { } envelopeBlob)
+        {
+            names.Add(envelopeBlob);
+        }
         foreach (var name in names)
         {
             try
