@@ -105,6 +105,10 @@ function Get-TestServerPath {
     Join-Path $Root "tests/SmtpOps.TestServers/bin/$Configuration/net10.0/SmtpOps.TestServers.dll"
 }
 
+function Get-RelayHostPath {
+    Join-Path $Root "functions/SmtpOps.Relay.LocalHost/bin/$Configuration/net10.0/SmtpOps.Relay.LocalHost.dll"
+}
+
 function Get-PesterManifest {
     # Pester comes from NuGet into an ignored cache folder; nothing is installed by hand.
     $cache = Join-Path $Root ".cache/pester"
@@ -231,6 +235,7 @@ function Invoke-DemoTask {
     Import-Module (Join-Path $Root 'tests/rig/SmtpSink.psm1') -Force
     Import-Module (Join-Path $Root 'tests/rig/Azurite.psm1') -Force
     Import-Module (Join-Path $Root 'tests/rig/TestServerProcess.psm1') -Force
+    Import-Module (Join-Path $Root 'tests/rig/RelayHost.psm1') -Force
     $work = Join-Path $Artifacts 'demo'
     if (Test-Path $work) { Remove-Item -Recurse -Force $work }
     $user = 'reports'
@@ -264,7 +269,7 @@ function Invoke-DemoTask {
 
         Write-Host "`n== 2. Send-SmtpMail -RelayQueue: Azure Storage queue (Azurite) -> relay host -> smarthost =="
         $azurite = Start-Azurite -Directory (Join-Path $work 'azurite')
-        $relayHost = Start-RelayHost -Azurite $azurite -Sink $sink -User $user -Password $password -Directory (Join-Path $work 'relay')
+        $relayHost = Start-RelayHost -HostPath (Get-RelayHostPath) -Azurite $azurite -Sink $sink -User $user -Password $password -Directory (Join-Path $work 'relay')
         $big = Join-Path $work 'report/service-health-detail.csv'
         $lines = 1..40000 | ForEach-Object { "svc-{0:d5},westeurope,{1},{2}" -f $_, (1000 + $_ * 7), ($_ % 97) }
         Set-Content -Path $big -Value (@('Service,Region,Requests,Errors') + $lines)
@@ -285,40 +290,14 @@ function Invoke-DemoTask {
     }
 }
 
-function Start-RelayHost($Azurite, $Sink, [string] $User, [string] $Password, [string] $Directory) {
-    # The relay's local host (WebJobs SDK, the engine of the Functions queue trigger), configured by environment.
-    New-Item -ItemType Directory -Force -Path $Directory | Out-Null
-    $settings = @{
-        RelayStorage                              = $Azurite.ConnectionString
-        Relay__QueueName                          = 'smtpops-relay'
-        Relay__Smarthost__Host                    = '127.0.0.1'
-        Relay__Smarthost__Port                    = "$($Sink.Port)"
-        Relay__Smarthost__Security                = 'StartTls'
-        Relay__Smarthost__UserName                = $User
-        Relay__Smarthost__Password                = $Password
-        Relay__Smarthost__CertificateThumbprints__0 = $Sink.Thumbprint
-        Relay__Policy__AllowedSenders__0          = 'contoso.example'
-        Queues__MaxPollingInterval                = '00:00:01'
-    }
-    $saved = @{}
-    foreach ($name in $settings.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $settings[$name]) }
-    try {
-        $hostDll = Join-Path $Root "functions/SmtpOps.Relay.LocalHost/bin/$Configuration/net10.0/SmtpOps.Relay.LocalHost.dll"
-        Start-Process -FilePath 'dotnet' -ArgumentList $hostDll -PassThru -WorkingDirectory (Split-Path $hostDll) `
-            -RedirectStandardOutput (Join-Path $Directory 'relay.out') -RedirectStandardError (Join-Path $Directory 'relay.err')
-    }
-    finally {
-        foreach ($name in $settings.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
-    }
-}
-
 function Invoke-BenchTask {
     # The measuring is in tests/bench/Invoke-Benchmarks.ps1 (pwsh side) and tests/SmtpOps.Benchmarks (C# limits).
     Invoke-BuildTask
     $module = Invoke-PackageTask
+    Install-Azurite
     $bench = Join-Path $Root "tests/SmtpOps.Benchmarks/bin/$Configuration/net10.0/SmtpOps.Benchmarks.dll"
     Invoke-Native dotnet @('pwsh', '-NoProfile', '-File', (Join-Path $Root 'tests/bench/Invoke-Benchmarks.ps1'), '-ModuleManifest', $module,
-        '-ServerPath', (Get-TestServerPath), '-BenchmarkPath', $bench, '-OutputDirectory', (Join-Path $Artifacts 'bench'))
+        '-ServerPath', (Get-TestServerPath), '-RelayHostPath', (Get-RelayHostPath), '-BenchmarkPath', $bench, '-OutputDirectory', (Join-Path $Artifacts 'bench'))
 }
 
 Push-Location $Root

@@ -6,7 +6,7 @@ using System.Threading.Tasks;
 namespace SmtpOps.Benchmarks;
 
 /// <summary>
-/// <c>dotnet SmtpOps.Benchmarks.dll mailkit-bulk|dns-raw ...</c>: the raw-library limits that ./build.ps1 bench compares
+/// <c>dotnet SmtpOps.Benchmarks.dll mailkit-bulk|dns-raw|mailkit-concurrent|relay-enqueue|relay-status ...</c>: the raw-library limits that ./build.ps1 bench compares
 /// SmtpOps against. Each command prints one JSON object (elapsed milliseconds and counts) on standard output.
 /// </summary>
 internal static class Program
@@ -17,6 +17,12 @@ internal static class Program
                  N small messages over one MailKit connection (async API) to 127.0.0.1:PORT.
                SmtpOps.Benchmarks dns-raw --port N --domains FILE --concurrency N
                  for each domain in FILE: MX, then A and AAAA of the first exchange, DnsClient against 127.0.0.1:PORT, no cache.
+               SmtpOps.Benchmarks mailkit-concurrent --port N --count N --concurrency N --user NAME --password TEXT --thumbprint HEX
+                 N small messages over CONCURRENCY MailKit connections (STARTTLS + AUTH once each) to 127.0.0.1:PORT.
+               SmtpOps.Benchmarks relay-enqueue --queue NAME --count N --concurrency N
+                 N small messages on the relay queue through SmtpRelayClient; the connection string is in SMTPOPS_BENCH_STORAGE.
+               SmtpOps.Benchmarks relay-status --queue NAME
+                 messages left in the relay queue, its -failed queue and its -poison queue (SMTPOPS_BENCH_STORAGE).
         """;
 
     static async Task<int> Main(string[] args)
@@ -28,7 +34,10 @@ internal static class Program
             {
                 "mailkit-bulk" => await MailKitBulk.RunAsync(Int(options, "--port"), Int(options, "--count"), options.TryGetValue("--nodelay", out var noDelay) && noDelay == "true").ConfigureAwait(false),
                 "dns-raw" => await DnsRaw.RunAsync(Int(options, "--port"), Text(options, "--domains"), Int(options, "--concurrency")).ConfigureAwait(false),
-                _ => throw new ArgumentException("The first argument must be the command: mailkit-bulk or dns-raw."),
+                "mailkit-concurrent" => await MailKitConcurrent.RunAsync(Int(options, "--port"), Int(options, "--count"), Int(options, "--concurrency"), Text(options, "--user"), Text(options, "--password"), Text(options, "--thumbprint")).ConfigureAwait(false),
+                "relay-enqueue" => await RelayEnqueue.RunAsync(StorageConnection(), Text(options, "--queue"), Int(options, "--count"), Int(options, "--concurrency")).ConfigureAwait(false),
+                "relay-status" => await RelayStatus.RunAsync(StorageConnection(), Text(options, "--queue")).ConfigureAwait(false),
+                _ => throw new ArgumentException("The first argument must be the command: mailkit-bulk, dns-raw, mailkit-concurrent, relay-enqueue or relay-status."),
             };
             Console.WriteLine(json);
             return 0;
@@ -58,6 +67,9 @@ internal static class Program
 
     static string Text(Dictionary<string, string> options, string name) =>
         options.TryGetValue(name, out var value) ? value : throw new ArgumentException($"{name} is required.");
+
+    static string StorageConnection() =>
+        Environment.GetEnvironmentVariable("SMTPOPS_BENCH_STORAGE") is { Length: > 0 } value ? value : throw new ArgumentException("SMTPOPS_BENCH_STORAGE (the Storage connection string) is not set.");
 
     static int Int(Dictionary<string, string> options, string name) =>
         int.TryParse(Text(options, name), NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number > 0

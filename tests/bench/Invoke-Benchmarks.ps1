@@ -5,17 +5,19 @@
 .DESCRIPTION
     Ratios, not absolute times, are the result: every ratio is oriented so that above 1 means SmtpOps
     is better (faster / more messages per second), except memory, where it is SmtpOps / baseline.
-    -Only runs a subset: BulkSend, ModuleImport, LargeAttachment, MxResolution, Probing.
+    -Only runs a subset: BulkSend, ModuleImport, LargeAttachment, MxResolution, Probing, Relay.
 #>
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)] [string] $ModuleManifest,
     [Parameter(Mandatory)] [string] $ServerPath,
+    [Parameter(Mandatory)] [string] $RelayHostPath,
     [Parameter(Mandatory)] [string] $BenchmarkPath,
     [Parameter(Mandatory)] [string] $OutputDirectory,
-    [string[]] $Only = @('BulkSend', 'ModuleImport', 'LargeAttachment', 'MxResolution', 'Probing'),
+    [string[]] $Only = @('BulkSend', 'ModuleImport', 'LargeAttachment', 'MxResolution', 'Probing', 'Relay'),
     [int] $Messages = 1000,
-    [int] $Domains = 2000
+    [int] $Domains = 2000,
+    [int] $RelayMessages = 2000
 )
 
 $ErrorActionPreference = 'Stop'
@@ -24,12 +26,16 @@ Set-StrictMode -Version Latest
 $ProgressPreference = 'SilentlyContinue'
 Import-Module (Join-Path $PSScriptRoot '../rig/SmtpSink.psm1') -Force
 Import-Module (Join-Path $PSScriptRoot '../rig/DnsServer.psm1') -Force
+Import-Module (Join-Path $PSScriptRoot '../rig/Azurite.psm1') -Force
+Import-Module (Join-Path $PSScriptRoot '../rig/RelayHost.psm1') -Force
+Import-Module (Join-Path $PSScriptRoot '../rig/TestServerProcess.psm1') -Force
 Import-Module $ModuleManifest -Force
 
 $Work = Join-Path $OutputDirectory 'work'
 if (Test-Path $Work) { Remove-Item -Recurse -Force $Work }
 New-Item -ItemType Directory -Force -Path $Work | Out-Null
 $Rows = [System.Collections.Generic.List[object]]::new()
+$env:SMTPOPS_BENCH_STORAGE = $null   # set to Azurite's connection string while the relay benchmark runs
 # A fresh pwsh exactly like the one running this script (the dotnet local tool: dotnet <PSHOME>/pwsh.dll).
 $PwshHost = [Environment]::ProcessPath
 $PwshPrefix = @(if ((Split-Path -Leaf $PwshHost) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
@@ -236,6 +242,125 @@ function Invoke-ProbingBenchmark {
     finally { Stop-SmtpSink $server }
 }
 
+function Get-ArrivalStatistics($Sink) {
+    # From the sink's clock: each message's arrival is its .eml file's write time (written once, renamed in place).
+    $times = @(Get-SinkMessageFile $Sink | ForEach-Object { $_.LastWriteTimeUtc.Ticks } | Sort-Object)
+    $seconds = ($times[-1] - $times[0]) / 1e7
+    # The most messages any 60-second window of arrivals holds (two pointers over the sorted times).
+    $most = 0; $start = 0
+    for ($end = 0; $end -lt $times.Count; $end++) {
+        while ($times[$end] - $times[$start] -ge 6e8) { $start++ }
+        $most = [math]::Max($most, $end - $start + 1)
+    }
+    [pscustomobject]@{ Count = $times.Count; Rate = ($times.Count - 1) / $seconds; Seconds = $seconds; MostPerMinute = $most }
+}
+
+function Wait-SinkCount($Sink, [int] $Count, [int] $TimeoutSeconds, $Process) {
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while (@(Get-SinkMessageFile $Sink).Count -lt $Count) {
+        if ($Process -and $Process.HasExited) { throw "The relay host exited with code $($Process.ExitCode)." }
+        if ([DateTime]::UtcNow -gt $deadline) { throw "Only $(@(Get-SinkMessageFile $Sink).Count) of $Count messages arrived within $TimeoutSeconds s." }
+        Start-Sleep -Milliseconds 250
+    }
+}
+
+function Measure-RelayRun($Azurite, [string] $Name, [hashtable] $Settings) {
+    # One configuration: a fresh sink and queue, RelayMessages enqueued first, then the host started and
+    # the arrivals timed from the first to the last (the host's start-up is not the relay's throughput).
+    $user = 'relay'; $password = [guid]::NewGuid().ToString('N')
+    $sink = Start-SmtpSink -Directory (Join-Path $Work "relay-$Name") -StartTls -User "${user}:$password" -ServerPath $ServerPath
+    $queue = "bench-$Name".ToLowerInvariant()
+    $relayHost = $null
+    try {
+        $enqueue = Invoke-Benchmark @('relay-enqueue', '--queue', $queue, '--count', $RelayMessages, '--concurrency', 16)
+        $relayHost = Start-RelayHost -HostPath $RelayHostPath -Azurite $Azurite -Sink $sink -User $user -Password $password `
+            -Directory (Join-Path $Work "relay-$Name-host") -QueueName $queue -Settings $Settings
+        Wait-SinkCount $sink $RelayMessages 900 $relayHost
+        Start-Sleep -Milliseconds 500   # nothing more may arrive: exactly once
+        $stats = Get-ArrivalStatistics $sink
+        $left = Invoke-Benchmark @('relay-status', '--queue', $queue)
+        $stats | Add-Member -NotePropertyMembers @{ Sessions = (Get-SinkSessionCount $sink); Left = $left.queued + $left.failed + $left.poison; EnqueueRate = $RelayMessages / ($enqueue.elapsedMs / 1000) }
+        Write-Host ("{0}: {1:n1} messages/s, {2} arrived, {3} SMTP sessions, at most {4} in a minute; left: {5} queued, {6} dead-lettered, {7} poison" -f `
+                $Name, $stats.Rate, $stats.Count, $stats.Sessions, $stats.MostPerMinute, $left.queued, $left.failed, $left.poison)
+        $stats
+    }
+    finally {
+        if ($relayHost) { Stop-TestServerProcess $relayHost }
+        Stop-SmtpSink $sink
+        Remove-Item -Recurse -Force (Join-Path $Work "relay-$Name") -ErrorAction Ignore
+    }
+}
+
+function Measure-DirectRun([string] $Name, [int] $Concurrency) {
+    # The limit: the same messages straight to the same kind of sink (STARTTLS + AUTH) with MailKit, same concurrency.
+    $user = 'relay'; $password = [guid]::NewGuid().ToString('N')
+    $sink = Start-SmtpSink -Directory (Join-Path $Work "direct-$Name") -StartTls -User "${user}:$password" -ServerPath $ServerPath
+    try {
+        Invoke-Benchmark @('mailkit-concurrent', '--port', $sink.Port, '--count', $RelayMessages, '--concurrency', $Concurrency,
+            '--user', $user, '--password', $password, '--thumbprint', $sink.Thumbprint) | Out-Null
+        Wait-SinkCount $sink $RelayMessages 120 $null
+        Get-ArrivalStatistics $sink
+    }
+    finally {
+        Stop-SmtpSink $sink
+        Remove-Item -Recurse -Force (Join-Path $Work "direct-$Name") -ErrorAction Ignore
+    }
+}
+
+function Invoke-RelayBenchmark {
+    Write-Host "`n== Relay: $RelayMessages queued messages through the local relay host (Azurite + SMTP sink with STARTTLS and AUTH) =="
+    $azurite = Start-Azurite -Directory (Join-Path $Work 'azurite')
+    $env:SMTPOPS_BENCH_STORAGE = $azurite.ConnectionString
+    try {
+        # The queue trigger's concurrency is BatchSize + NewBatchThreshold; the smarthost sees at most MaxConnections of it.
+        $configurations = @(
+            @{ Name = 'b4-c8'; Batch = 4; Threshold = 2; Connections = 8; Reuse = $true }
+            @{ Name = 'b8-c8'; Batch = 8; Threshold = 4; Connections = 8; Reuse = $true }
+            @{ Name = 'b16-c8'; Batch = 16; Threshold = 8; Connections = 8; Reuse = $true }
+            @{ Name = 'b32-c8'; Batch = 32; Threshold = 16; Connections = 8; Reuse = $true }
+            @{ Name = 'b16-c24'; Batch = 16; Threshold = 8; Connections = 24; Reuse = $true }
+            @{ Name = 'b16-c4'; Batch = 16; Threshold = 8; Connections = 4; Reuse = $true }
+            @{ Name = 'b16-c8-noreuse'; Batch = 16; Threshold = 8; Connections = 8; Reuse = $false }
+        )
+        $runs = foreach ($c in $configurations) {
+            $settings = @{
+                Queues__BatchSize                 = $c.Batch
+                Queues__NewBatchThreshold         = $c.Threshold
+                Relay__Smarthost__MaxConnections  = $c.Connections
+                Relay__Smarthost__ReuseConnections = $c.Reuse
+                Relay__MessagesPerMinute          = 0
+            }
+            $relay = Measure-RelayRun $azurite $c.Name $settings
+            $smarthostConcurrency = [math]::Min($c.Connections, $c.Batch + $c.Threshold)
+            $direct = Measure-DirectRun $c.Name $smarthostConcurrency
+            [pscustomobject]@{ Config = $c; Relay = $relay; Direct = $direct; Concurrency = $smarthostConcurrency }
+        }
+        foreach ($r in $runs) {
+            $c = $r.Config
+            Add-Row 'Relay' ("messages/s: batch {0}+{1}, {2} connections{3} vs MailKit direct ({4} connections)" -f $c.Batch, $c.Threshold, $c.Connections, $(if ($c.Reuse) { ', reused' } else { ', one per message' }), $r.Concurrency) `
+                $r.Relay.Rate $null $r.Direct.Rate $null ($r.Relay.Rate / $r.Direct.Rate) '-' $null `
+                ("{0} SMTP sessions; {1} left queued/failed/poison; enqueue {2:n0}/s" -f $r.Relay.Sessions, $r.Relay.Left, $r.Relay.EnqueueRate)
+        }
+        $best = $runs | Sort-Object { $_.Relay.Rate } -Descending | Select-Object -First 1
+        # The rate limit: half the messages per minute, so that the limiter must hold the second half back.
+        $limit = [math]::Floor($RelayMessages / 2)
+        $c = $best.Config
+        $settings = @{
+            Queues__BatchSize                 = $c.Batch
+            Queues__NewBatchThreshold         = $c.Threshold
+            Relay__Smarthost__MaxConnections  = $c.Connections
+            Relay__Smarthost__ReuseConnections = $c.Reuse
+            Relay__MessagesPerMinute          = $limit
+        }
+        $limited = Measure-RelayRun $azurite "$($c.Name)-limited" $settings
+        $allowed = ($RelayMessages - 1) / ($limited.Seconds)
+        Add-Row 'Relay' ("most messages in any minute at the smarthost, limit {0}/min, best setting ({1})" -f $limit, $c.Name) `
+            $limited.MostPerMinute $limit $null ($limit / [math]::Max(1, $limited.MostPerMinute)) $null "<= $limit per minute" ($limited.MostPerMinute -le $limit) `
+            ("{0} messages in {1:n1} s; first {2} at full speed, the rest held back by Relay:MessagesPerMinute" -f $limited.Count, $limited.Seconds, $limit)
+    }
+    finally { Stop-Azurite $azurite; $env:SMTPOPS_BENCH_STORAGE = $null }
+}
+
 foreach ($name in @($Only | ForEach-Object { $_ -split "," })) {
     switch ($name) {
         'BulkSend' { Invoke-BulkSendBenchmark }
@@ -243,6 +368,7 @@ foreach ($name in @($Only | ForEach-Object { $_ -split "," })) {
         'LargeAttachment' { Invoke-LargeAttachmentBenchmark }
         'MxResolution' { Invoke-MxResolutionBenchmark }
         'Probing' { Invoke-ProbingBenchmark }
+        'Relay' { Invoke-RelayBenchmark }
         default { throw "Unknown benchmark '$name'." }
     }
 }
