@@ -139,7 +139,7 @@ public sealed partial class LocalHostEndToEndTests : IDisposable
         Assert.Equal(queued.MessageId, record.MessageId);
         Assert.Contains("customer@fabrikam.test", record.Reason);
         Assert.Empty(server.Messages);
-        Assert.Single(host.Lines, l => l.Contains("Executing 'SmtpRelay'", StringComparison.Ordinal));
+        Assert.Single(host.Lines, l => l.Contains("SmtpOps.Relay[0] Relay ", StringComparison.Ordinal)); // one delivery, one outcome: DeadLettered
         Assert.False(await PoisonQueueHasMessagesAsync());
         Secrets.AssertNotLogged(host.Lines, User, password);
     }
