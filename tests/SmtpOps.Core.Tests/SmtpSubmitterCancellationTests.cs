@@ -80,4 +80,32 @@ public sealed class SmtpSubmitterCancellationTests : IAsyncLifetime
         // Generous bound: only proves the five-minute timeout was not what ended it.
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
     }
+
+    [Fact]
+    public async Task CancellationStopsAWaitingBlockingSend()
+    {
+        // Send-SmtpMail's Ctrl+C: StopProcessing cancels from another thread while Send blocks.
+        using var submitter = new SmtpSubmitter(new SmtpConnectionOptions { Host = "127.0.0.1", Port = Port, Timeout = TimeSpan.FromMinutes(5) });
+        using var cancel = new CancellationTokenSource();
+        using var message = MessageComposer.Prepare(Message);
+        var sending = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                submitter.Send(message, cancel.Token);
+                sending.SetResult(null);
+            }
+            catch (Exception ex)
+            {
+                sending.SetResult(ex);
+            }
+        })
+        { IsBackground = true };
+        thread.Start();
+
+        cancel.CancelAfter(TimeSpan.FromMilliseconds(300));
+
+        Assert.IsAssignableFrom<OperationCanceledException>(await sending.Task);
+    }
 }

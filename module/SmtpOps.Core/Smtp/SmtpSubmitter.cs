@@ -72,7 +72,46 @@ public sealed class SmtpSubmitter : IDisposable
     /// <param name="deliveryNotification">The delivery notifications to request.</param>
     /// <param name="cancellationToken">Cancels the submission.</param>
     /// <returns>The server's answers.</returns>
-    public async Task<SmtpSendResult> SendAsync(MimeMessage message, DeliveryNotification deliveryNotification, CancellationToken cancellationToken = default)
+    public Task<SmtpSendResult> SendAsync(MimeMessage message, DeliveryNotification deliveryNotification, CancellationToken cancellationToken = default)
+        => SendCoreAsync(message, deliveryNotification, synchronous: false, cancellationToken);
+
+    /// <summary>
+    /// Sends a message prepared by <see cref="MessageComposer.Prepare"/>, with retries, on the calling
+    /// thread with MailKit's blocking API: for a caller that owns its thread and would wait anyway (a
+    /// PowerShell pipeline). Waiting on <see cref="SendAsync(ComposedMessage, CancellationToken)"/> there
+    /// instead costs a thread-pool hand-off per server reply and spins the waiting thread against the
+    /// pool on a small machine. Same failures, retries and security rules as the asynchronous form.
+    /// </summary>
+    /// <param name="message">The message.</param>
+    /// <param name="cancellationToken">Cancels the submission (checked at least every quarter second while waiting for the server).</param>
+    /// <returns>The server's answers.</returns>
+    public SmtpSendResult Send(ComposedMessage message, CancellationToken cancellationToken = default)
+    {
+        var prepared = message ?? throw new ArgumentNullException(nameof(message));
+        return SendCoreAsync(prepared.Message, prepared.DeliveryNotification, synchronous: true, cancellationToken).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Says goodbye to the server (QUIT) and closes the connection, if one is open.</summary>
+    /// <param name="cancellationToken">Cancels the disconnect.</param>
+    /// <returns>A task that completes when the connection is closed.</returns>
+    public Task DisconnectAsync(CancellationToken cancellationToken = default) => DisconnectCoreAsync(synchronous: false, cancellationToken);
+
+    /// <summary>Says goodbye to the server (QUIT) and closes the connection on the calling thread; see <see cref="Send"/>.</summary>
+    /// <param name="cancellationToken">Cancels the disconnect.</param>
+    public void Disconnect(CancellationToken cancellationToken = default) => DisconnectCoreAsync(synchronous: true, cancellationToken).GetAwaiter().GetResult();
+
+    /// <summary>Closes the connection without QUIT.</summary>
+    public void Dispose()
+    {
+        disposed = true;
+        client?.Dispose();
+        client = null;
+    }
+
+    // One implementation for both forms: with synchronous set, every network call below is MailKit's
+    // blocking one, so the returned task has finished (only a CredentialProvider, asked once per
+    // connection, may still be waited on).
+    private async Task<SmtpSendResult> SendCoreAsync(MimeMessage message, DeliveryNotification deliveryNotification, bool synchronous, CancellationToken cancellationToken)
     {
         if (disposed)
         {
@@ -85,9 +124,11 @@ public sealed class SmtpSubmitter : IDisposable
             SmtpSubmissionException failure;
             try
             {
-                var connected = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+                var connected = await ConnectAsync(synchronous, cancellationToken).ConfigureAwait(false);
                 connected.BeginMessage(deliveryNotification);
-                var response = await connected.SendAsync(message, cancellationToken).ConfigureAwait(false);
+                var response = synchronous
+                    ? connected.Send(message, cancellationToken)
+                    : await connected.SendAsync(message, cancellationToken).ConfigureAwait(false);
                 return new SmtpSendResult(
                     message.MessageId ?? string.Empty,
                     message.Subject ?? string.Empty,
@@ -109,7 +150,7 @@ public sealed class SmtpSubmitter : IDisposable
             {
                 if (failure.Kind != SmtpFailureKind.Transient && failure.Kind != SmtpFailureKind.Permanent)
                 {
-                    await DropConnectionAsync().ConfigureAwait(false);
+                    await DropConnectionAsync(synchronous).ConfigureAwait(false);
                 }
 
                 throw failure;
@@ -118,17 +159,23 @@ public sealed class SmtpSubmitter : IDisposable
             // A 4xx leaves the session usable; anything else may have left it in an unknown state.
             if (failure.Kind != SmtpFailureKind.Transient)
             {
-                await DropConnectionAsync().ConfigureAwait(false);
+                await DropConnectionAsync(synchronous).ConfigureAwait(false);
             }
 
-            await Task.Delay(options.Retry.GetDelay(attempt), cancellationToken).ConfigureAwait(false);
+            var delay = options.Retry.GetDelay(attempt);
+            if (synchronous)
+            {
+                cancellationToken.WaitHandle.WaitOne(delay);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+            else
+            {
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
-    /// <summary>Says goodbye to the server (QUIT) and closes the connection, if one is open.</summary>
-    /// <param name="cancellationToken">Cancels the disconnect.</param>
-    /// <returns>A task that completes when the connection is closed.</returns>
-    public async Task DisconnectAsync(CancellationToken cancellationToken = default)
+    private async Task DisconnectCoreAsync(bool synchronous, CancellationToken cancellationToken)
     {
         var current = client;
         client = null;
@@ -141,7 +188,14 @@ public sealed class SmtpSubmitter : IDisposable
         {
             if (current.IsConnected)
             {
-                await current.DisconnectAsync(true, cancellationToken).ConfigureAwait(false);
+                if (synchronous)
+                {
+                    current.Disconnect(true, cancellationToken);
+                }
+                else
+                {
+                    await current.DisconnectAsync(true, cancellationToken).ConfigureAwait(false);
+                }
             }
         }
         catch (Exception ex) when (ex is IOException or SocketException or SmtpProtocolException or SmtpCommandException or ServiceNotConnectedException)
@@ -154,15 +208,7 @@ public sealed class SmtpSubmitter : IDisposable
         }
     }
 
-    /// <summary>Closes the connection without QUIT.</summary>
-    public void Dispose()
-    {
-        disposed = true;
-        client?.Dispose();
-        client = null;
-    }
-
-    private async Task<RecordingSmtpClient> ConnectAsync(CancellationToken cancellationToken)
+    private async Task<RecordingSmtpClient> ConnectAsync(bool synchronous, CancellationToken cancellationToken)
     {
         if (client is { IsConnected: true })
         {
@@ -187,14 +233,22 @@ public sealed class SmtpSubmitter : IDisposable
 
         try
         {
-            await fresh.ConnectAsync(options.Host, options.EffectivePort, ToSecureSocketOptions(options.Security), cancellationToken).ConfigureAwait(false);
+            if (synchronous)
+            {
+                fresh.Connect(options.Host, options.EffectivePort, ToSecureSocketOptions(options.Security), cancellationToken);
+            }
+            else
+            {
+                await fresh.ConnectAsync(options.Host, options.EffectivePort, ToSecureSocketOptions(options.Security), cancellationToken).ConfigureAwait(false);
+            }
+
             ConnectionCount++;
             var credential = options.Credential
                 ?? (options.CredentialProvider is { } provider ? await provider(cancellationToken).ConfigureAwait(false) : null);
             if (credential is not null)
             {
                 lastUser = credential.UserName;
-                await AuthenticateAsync(fresh, credential, cancellationToken).ConfigureAwait(false);
+                await AuthenticateAsync(fresh, credential, synchronous, cancellationToken).ConfigureAwait(false);
             }
         }
         catch
@@ -207,7 +261,7 @@ public sealed class SmtpSubmitter : IDisposable
         return fresh;
     }
 
-    private async Task AuthenticateAsync(SmtpClient connected, SmtpCredential credential, CancellationToken cancellationToken)
+    private async Task AuthenticateAsync(SmtpClient connected, SmtpCredential credential, bool synchronous, CancellationToken cancellationToken)
     {
         if (!connected.IsSecure && !options.AllowUnencryptedAuthentication)
         {
@@ -223,15 +277,32 @@ public sealed class SmtpSubmitter : IDisposable
 
         if (credential.IsAccessToken)
         {
-            await connected.AuthenticateAsync(new SaslMechanismOAuth2(credential.UserName, credential.Secret), cancellationToken).ConfigureAwait(false);
+            var oauth2 = new SaslMechanismOAuth2(credential.UserName, credential.Secret);
+            if (synchronous)
+            {
+                connected.Authenticate(oauth2, cancellationToken);
+            }
+            else
+            {
+                await connected.AuthenticateAsync(oauth2, cancellationToken).ConfigureAwait(false);
+            }
         }
         else
         {
-            await connected.AuthenticateAsync(new NetworkCredential(credential.UserName, credential.Secret), cancellationToken).ConfigureAwait(false);
+            // MailKit picks the strongest mechanism that both sides offer.
+            var password = new NetworkCredential(credential.UserName, credential.Secret);
+            if (synchronous)
+            {
+                connected.Authenticate(password, cancellationToken);
+            }
+            else
+            {
+                await connected.AuthenticateAsync(password, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
-    private async Task DropConnectionAsync()
+    private async Task DropConnectionAsync(bool synchronous)
     {
         var current = client;
         client = null;
@@ -239,7 +310,14 @@ public sealed class SmtpSubmitter : IDisposable
         {
             try
             {
-                await current.DisconnectAsync(false, CancellationToken.None).ConfigureAwait(false);
+                if (synchronous)
+                {
+                    current.Disconnect(false, CancellationToken.None);
+                }
+                else
+                {
+                    await current.DisconnectAsync(false, CancellationToken.None).ConfigureAwait(false);
+                }
             }
             catch (Exception ex) when (ex is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException)
             {

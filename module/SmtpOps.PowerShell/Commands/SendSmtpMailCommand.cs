@@ -305,7 +305,9 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
                 {
                     Credential = CredentialParameters.ToSmtpCredential(Credential, AccessToken, UserName ?? message.SenderAddress),
                 });
-                result = submitter.SendAsync(message, stopping.Token).GetAwaiter().GetResult();
+                // Blocking I/O on the pipeline thread: waiting on SendAsync here cost a thread-pool
+                // hand-off per server reply and a spinning waiter (most of the time per message).
+                result = submitter.Send(message, stopping.Token);
             }
             catch (SmtpSubmissionException ex)
             {
@@ -338,7 +340,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     /// <summary>Says QUIT and closes the connection.</summary>
     protected override void EndProcessing()
     {
-        submitter?.DisconnectAsync(stopping.Token).GetAwaiter().GetResult();
+        submitter?.Disconnect(stopping.Token);
         if (sent + failed > 1)
         {
             WriteProgress(new ProgressRecord(1, "Send-SmtpMail", $"{sent} sent, {failed} failed") { RecordType = ProgressRecordType.Completed });
