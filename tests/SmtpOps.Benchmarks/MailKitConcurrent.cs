@@ -43,7 +43,8 @@ internal static class MailKitConcurrent
         });
         await Task.WhenAll(workers).ConfigureAwait(false);
         stopwatch.Stop();
-        return JsonSerializer.Serialize(new { command = "mailkit-concurrent", count, concurrency, elapsedMs = stopwatch.Elapsed.TotalMilliseconds });
+        var cpuMs = Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
+        return JsonSerializer.Serialize(new { command = "mailkit-concurrent", count, concurrency, elapsedMs = stopwatch.Elapsed.TotalMilliseconds, cpuMs });
     }
 
     static MimeMessage Create(int index)

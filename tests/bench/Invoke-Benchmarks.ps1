@@ -17,7 +17,9 @@ param(
     [string[]] $Only = @('BulkSend', 'ModuleImport', 'LargeAttachment', 'MxResolution', 'Probing', 'Relay'),
     [int] $Messages = 1000,
     [int] $Domains = 2000,
-    [int] $RelayMessages = 2000
+    [int] $RelayMessages = 2000,
+    # Only these relay settings (names as in Invoke-RelayBenchmark, e.g. b16-c8); all by default.
+    [string[]] $RelaySettings = @()
 )
 
 $ErrorActionPreference = 'Stop'
@@ -268,16 +270,28 @@ function Get-ArrivalStatistics($Sink) {
         while ($times[$end] - $times[$start] -ge 6e8) { $start++ }
         $most = [math]::Max($most, $end - $start + 1)
     }
-    [pscustomobject]@{ Count = $times.Count; Rate = ($times.Count - 1) / $seconds; Seconds = $seconds; MostPerMinute = $most }
+    [pscustomobject]@{ Count = $times.Count; Rate = ($times.Count - 1) / $seconds; Seconds = $seconds; MostPerMinute = $most; Sessions = (Get-SinkSessionCount $Sink) }
+}
+
+function Clear-Sink($Sink) {
+    # The relay runs share one warm sink: each run starts with an empty mailbox and session log.
+    Get-ChildItem -Path $Sink.Directory -File | Where-Object { $_.Name -like '*.eml' -or $_.Name -like '*.envelope.json' -or $_.Name -eq 'sessions.log' } | Remove-Item
 }
 
 function Wait-SinkCount($Sink, [int] $Count, [int] $TimeoutSeconds, [Diagnostics.Process[]] $Processes = @()) {
+    # Polled once a second: the arrival times come from the files, and listing them costs CPU the run needs.
     $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
-    while (@(Get-SinkMessageFile $Sink).Count -lt $Count) {
+    while ([IO.Directory]::GetFiles($Sink.Directory, '*.eml').Count -lt $Count) {
         foreach ($p in $Processes) { if ($p.HasExited) { throw "The relay host exited with code $($p.ExitCode)." } }
-        if ([DateTime]::UtcNow -gt $deadline) { throw "Only $(@(Get-SinkMessageFile $Sink).Count) of $Count messages arrived within $TimeoutSeconds s." }
-        Start-Sleep -Milliseconds 250
+        if ([DateTime]::UtcNow -gt $deadline) { throw "Only $([IO.Directory]::GetFiles($Sink.Directory, '*.eml').Count) of $Count messages arrived within $TimeoutSeconds s." }
+        Start-Sleep -Milliseconds 1000
     }
+}
+
+function Get-CpuMs([Diagnostics.Process[]] $Processes) {
+    $total = 0.0
+    foreach ($p in $Processes) { $p.Refresh(); $total += $p.TotalProcessorTime.TotalMilliseconds }
+    $total
 }
 
 function Get-RelaySettings($Configuration, [int] $MessagesPerMinute) {
@@ -290,56 +304,60 @@ function Get-RelaySettings($Configuration, [int] $MessagesPerMinute) {
     }
 }
 
-function Measure-RelayRun($Azurite, [string] $Name, [hashtable] $Settings, [int] $Instances = 1) {
-    # One configuration: a fresh sink and queue, RelayMessages enqueued first, then the host(s) started and
-    # the arrivals timed from the first to the last (the host's start-up is not the relay's throughput).
-    $user = 'relay'; $password = [guid]::NewGuid().ToString('N')
-    $sink = Start-SmtpSink -Directory (Join-Path $Work "relay-$Name") -StartTls -User "${user}:$password" -ServerPath $ServerPath
+function Measure-RelayRun($Azurite, $Sink, [string] $Name, [hashtable] $Settings, [int] $Instances = 1) {
+    # One setting: a fresh queue, RelayMessages enqueued first, then the host(s) started and the arrivals timed
+    # from the first to the last (the host's start-up is not the relay's throughput). CPU per message is read
+    # from each process (host, Azurite, sink) over the run, start-up included for the host.
+    Clear-Sink $Sink
     $queue = "bench-$Name".ToLowerInvariant()
     $hosts = @()
     try {
-        $enqueue = Invoke-Benchmark @('relay-enqueue', '--queue', $queue, '--count', $RelayMessages, '--concurrency', 16)
+        Invoke-Benchmark @('relay-enqueue', '--queue', $queue, '--count', $RelayMessages, '--concurrency', 16) | Out-Null
+        $azuriteCpu = Get-CpuMs $Azurite.Process; $sinkCpu = Get-CpuMs $Sink.Process
         $hosts = @(foreach ($i in 1..$Instances) {
-                Start-RelayHost -HostPath $RelayHostPath -Azurite $Azurite -Sink $sink -User $user -Password $password `
+                Start-RelayHost -HostPath $RelayHostPath -Azurite $Azurite -Sink $Sink -User $Sink.User -Password $Sink.Password `
                     -Directory (Join-Path $Work "relay-$Name-host$i") -QueueName $queue -Settings $Settings
             })
-        Wait-SinkCount $sink $RelayMessages 900 $hosts
+        Wait-SinkCount $Sink $RelayMessages 900 $hosts
+        $cpu = [ordered]@{ Host = (Get-CpuMs $hosts); Azurite = (Get-CpuMs $Azurite.Process) - $azuriteCpu; Sink = (Get-CpuMs $Sink.Process) - $sinkCpu }
         Start-Sleep -Milliseconds 1000   # a duplicate would arrive now: exactly once means exactly RelayMessages
-        $stats = Get-ArrivalStatistics $sink
+        $stats = Get-ArrivalStatistics $Sink
         $left = Invoke-Benchmark @('relay-status', '--queue', $queue)
-        $stats | Add-Member -NotePropertyMembers @{ Sessions = (Get-SinkSessionCount $sink); Left = $left.queued + $left.failed + $left.poison; EnqueueRate = $RelayMessages / ($enqueue.elapsedMs / 1000) }
-        Write-Host ("{0}: {1:n1} messages/s, {2} arrived, {3} SMTP sessions, at most {4} in a minute; left: {5} queued, {6} dead-lettered, {7} poison" -f `
-                $Name, $stats.Rate, $stats.Count, $stats.Sessions, $stats.MostPerMinute, $left.queued, $left.failed, $left.poison)
+        $perMessage = ($cpu.Keys | ForEach-Object { '{0} {1:n2}' -f $_.ToLowerInvariant(), ($cpu[$_] / $RelayMessages) }) -join ', '
+        $stats | Add-Member -NotePropertyMembers @{ Left = $left.queued + $left.failed + $left.poison; CpuPerMessage = "CPU ms/message: $perMessage" }
+        Write-Host ("{0}: {1:n1} messages/s, {2} arrived, {3} SMTP sessions, at most {4} in a minute; left: {5} queued, {6} dead-lettered, {7} poison; {8}" -f `
+                $Name, $stats.Rate, $stats.Count, $stats.Sessions, $stats.MostPerMinute, $left.queued, $left.failed, $left.poison, $stats.CpuPerMessage)
         $stats
     }
     finally {
         foreach ($h in $hosts) { Stop-TestServerProcess $h }
-        Stop-SmtpSink $sink
-        Remove-Item -Recurse -Force (Join-Path $Work "relay-$Name") -ErrorAction Ignore
     }
 }
 
-function Measure-DirectRun([string] $Name, [int] $Concurrency) {
-    # The limit: the same messages straight to the same kind of sink (STARTTLS + AUTH) with MailKit, same concurrency.
-    $user = 'relay'; $password = [guid]::NewGuid().ToString('N')
-    $sink = Start-SmtpSink -Directory (Join-Path $Work "direct-$Name") -StartTls -User "${user}:$password" -ServerPath $ServerPath
-    try {
-        Invoke-Benchmark @('mailkit-concurrent', '--port', $sink.Port, '--count', $RelayMessages, '--concurrency', $Concurrency,
-            '--user', $user, '--password', $password, '--thumbprint', $sink.Thumbprint) | Out-Null
-        Wait-SinkCount $sink $RelayMessages 120
-        Get-ArrivalStatistics $sink
-    }
-    finally {
-        Stop-SmtpSink $sink
-        Remove-Item -Recurse -Force (Join-Path $Work "direct-$Name") -ErrorAction Ignore
-    }
+function Measure-DirectRun($Sink, [int] $Concurrency) {
+    # The limit: the same messages straight to the same sink (STARTTLS + AUTH) with MailKit, at the same concurrency.
+    Clear-Sink $Sink
+    $sinkCpu = Get-CpuMs $Sink.Process
+    $run = Invoke-Benchmark @('mailkit-concurrent', '--port', $Sink.Port, '--count', $RelayMessages, '--concurrency', $Concurrency,
+        '--user', $Sink.User, '--password', $Sink.Password, '--thumbprint', $Sink.Thumbprint)
+    Wait-SinkCount $Sink $RelayMessages 120
+    $stats = Get-ArrivalStatistics $Sink
+    $stats | Add-Member -NotePropertyMembers @{ CpuPerMessage = 'CPU ms/message: mailkit {0:n2}, sink {1:n2}' -f ($run.cpuMs / $RelayMessages), (((Get-CpuMs $Sink.Process) - $sinkCpu) / $RelayMessages) }
+    $stats
 }
 
 function Invoke-RelayBenchmark {
     Write-Host "`n== Relay: $RelayMessages queued messages through the local relay host (Azurite + SMTP sink with STARTTLS and AUTH) =="
     $azurite = Start-Azurite -Directory (Join-Path $Work 'azurite')
     $env:SMTPOPS_BENCH_STORAGE = $azurite.ConnectionString
+    $password = [guid]::NewGuid().ToString('N')
+    $sink = Start-SmtpSink -Directory (Join-Path $Work 'relay-sink') -StartTls -User "relay:$password" -ServerPath $ServerPath
+    $sink | Add-Member -NotePropertyMembers @{ User = 'relay'; Password = $password }
     try {
+        # A fresh sink runs cold for its first few thousand messages: warm it (untimed), for every contender alike.
+        Measure-DirectRun $sink 8 | Out-Null
+        Measure-DirectRun $sink 8 | Out-Null
+
         # The queue trigger runs up to Batch + Threshold messages at once; the smarthost sees at most Connections of them.
         $configurations = @(
             @{ Name = 'b4-c8'; Batch = 4; Threshold = 2; Connections = 8; Reuse = $true }
@@ -349,34 +367,36 @@ function Invoke-RelayBenchmark {
             @{ Name = 'b16-c4'; Batch = 16; Threshold = 8; Connections = 4; Reuse = $true }
             @{ Name = 'b16-c24'; Batch = 16; Threshold = 8; Connections = 24; Reuse = $true }
             @{ Name = 'b16-c8-noreuse'; Batch = 16; Threshold = 8; Connections = 8; Reuse = $false }
-        )
+        ) | Where-Object { $RelaySettings.Count -eq 0 -or $_.Name -in @($RelaySettings | ForEach-Object { $_ -split ',' }) }
+        if (-not $configurations) { throw "No relay setting is named $($RelaySettings -join ', ')." }
         $runs = foreach ($c in $configurations) {
-            $relay = Measure-RelayRun $azurite $c.Name (Get-RelaySettings $c 0)
+            $relay = Measure-RelayRun $azurite $sink $c.Name (Get-RelaySettings $c 0)
             $concurrency = [math]::Min($c.Connections, $c.Batch + $c.Threshold)
             # The direct run is short and so the noisier: the median of three.
-            $direct = Get-Median @(foreach ($i in 1..3) { (Measure-DirectRun "$($c.Name)-$i" $concurrency).Rate })
+            $directs = @(foreach ($i in 1..3) { Measure-DirectRun $sink $concurrency })
+            $direct = $directs | Sort-Object Rate | Select-Object -Index 1
             [pscustomobject]@{ Config = $c; Relay = $relay; Direct = $direct; Concurrency = $concurrency }
         }
         foreach ($r in $runs) {
             $c = $r.Config
             Add-Row 'Relay' ("messages/s: batch {0}+{1}, {2} connections{3} vs MailKit direct ({4} connections)" -f $c.Batch, $c.Threshold, $c.Connections, $(if ($c.Reuse) { ' reused' } else { ', one per message' }), $r.Concurrency) `
-                $r.Relay.Rate $null $r.Direct $null ($r.Relay.Rate / $r.Direct) '-' $null `
-                ("{0} arrived, {1} SMTP sessions, {2} left in queue/failed/poison; direct: median of 3" -f $r.Relay.Count, $r.Relay.Sessions, $r.Relay.Left)
+                $r.Relay.Rate $null $r.Direct.Rate $null ($r.Relay.Rate / $r.Direct.Rate) '-' $null `
+                ("{0} arrived, {1} SMTP sessions, {2} left in queue/failed/poison; {3}; direct (median of 3): {4}" -f $r.Relay.Count, $r.Relay.Sessions, $r.Relay.Left, $r.Relay.CpuPerMessage, $r.Direct.CpuPerMessage)
         }
 
         # The best setting twice more, for a median of three.
         $best = $runs | Sort-Object { $_.Relay.Rate } -Descending | Select-Object -First 1
         $c = $best.Config
-        $rates = @($best.Relay.Rate) + @(foreach ($i in 2..3) { (Measure-RelayRun $azurite "$($c.Name)-run$i" (Get-RelaySettings $c 0)).Rate })
+        $rates = @($best.Relay.Rate) + @(foreach ($i in 2..3) { (Measure-RelayRun $azurite $sink "$($c.Name)-run$i" (Get-RelaySettings $c 0)).Rate })
         $median = Get-Median $rates
-        Add-Row 'Relay' ("messages/s, best setting ({0}), median of 3 vs MailKit direct" -f $c.Name) $median $null $best.Direct $null ($median / $best.Direct) '-' $null `
+        Add-Row 'Relay' ("messages/s, best setting ({0}), median of 3 vs MailKit direct" -f $c.Name) $median $null $best.Direct.Rate $null ($median / $best.Direct.Rate) '-' $null `
             ("runs: {0}" -f (($rates | ForEach-Object { '{0:n1}' -f $_ }) -join ', '))
 
         # Under a rate limit of half the messages per minute the limiter must hold the second half back;
         # then two instances on one queue, each with half the limit (the scale-out rule in functions/README.md).
         $limit = [math]::Floor($RelayMessages / 2)
-        $one = Measure-RelayRun $azurite "$($c.Name)-limited" (Get-RelaySettings $c $limit)
-        $two = Measure-RelayRun $azurite "$($c.Name)-limited-x2" (Get-RelaySettings $c ([math]::Floor($limit / 2))) -Instances 2
+        $one = Measure-RelayRun $azurite $sink "$($c.Name)-limited" (Get-RelaySettings $c $limit)
+        $two = Measure-RelayRun $azurite $sink "$($c.Name)-limited-x2" (Get-RelaySettings $c ([math]::Floor($limit / 2))) -Instances 2
         foreach ($run in @(@{ Label = '1 instance'; Stats = $one; Each = $limit }, @{ Label = '2 instances'; Stats = $two; Each = [math]::Floor($limit / 2) })) {
             $stats = $run.Stats
             Add-Row 'Relay' ("most arrivals in any minute, limit {0}/min, {1} at {2}/min each ({3})" -f $limit, $run.Label, $run.Each, $c.Name) `
@@ -384,7 +404,11 @@ function Invoke-RelayBenchmark {
                 ("{0} arrived in {1:n1} s, {2} left in queue/failed/poison" -f $stats.Count, $stats.Seconds, $stats.Left)
         }
     }
-    finally { Stop-Azurite $azurite; $env:SMTPOPS_BENCH_STORAGE = $null }
+    finally {
+        Stop-SmtpSink $sink
+        Stop-Azurite $azurite
+        $env:SMTPOPS_BENCH_STORAGE = $null
+    }
 }
 
 foreach ($name in @($Only | ForEach-Object { $_ -split "," })) {
