@@ -10,10 +10,10 @@ namespace SmtpOps.Relay.LocalHost;
 public sealed class QueueHostSettings
 {
     /// <summary>Gets or sets how many messages one poll fetches.</summary>
-    public int BatchSize { get; set; } = 4;
+    public int BatchSize { get; set; } = 16;
 
     /// <summary>Gets or sets how few messages may be in flight before the next poll.</summary>
-    public int NewBatchThreshold { get; set; } = 2;
+    public int NewBatchThreshold { get; set; } = 8;
 
     /// <summary>Gets or sets how long a message the host releases after an unexpected failure stays invisible.</summary>
     public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromSeconds(30);
