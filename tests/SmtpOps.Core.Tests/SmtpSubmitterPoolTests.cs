@@ -11,13 +11,7 @@ namespace SmtpOps.Tests;
 /// <summary>The relay's connection pool against a real SMTP server: the cap, reuse, and one connection per message.</summary>
 public sealed class SmtpSubmitterPoolTests
 {
-    private static SmtpConnectionOptions Options(TestSmtpServer server) => new()
-    {
-        Host = "127.0.0.1",
-        Port = server.Port,
-        Security = SmtpSecurity.None,
-        Timeout = TimeSpan.FromSeconds(10),
-    };
+    private static SmtpConnectionOptions Options(TestSmtpServer server) => TestSmtpConnection.Options(server, SmtpSecurity.None);
 
     private static MailMessageDefinition Message(int index) => new()
     {

@@ -7,6 +7,7 @@ using SmtpOps.Messages;
 using SmtpOps.Smtp;
 using SmtpOps.TestServers;
 using Xunit;
+using static SmtpOps.Tests.TestSmtpConnection;
 
 namespace SmtpOps.Tests;
 
@@ -17,9 +18,6 @@ namespace SmtpOps.Tests;
 /// </summary>
 public sealed class SmtpSubmitterSynchronousTests
 {
-    private const string Password = "S3cret-Passw0rd!";
-    private static readonly Dictionary<string, string> Users = new() { ["alice"] = Password };
-    private static readonly RetryPolicy FastRetry = new() { MaxRetries = 2, InitialDelay = TimeSpan.FromMilliseconds(20) };
 
     private static ComposedMessage Message(string subject = "Daily report") => MessageComposer.Prepare(new MailMessageDefinition
     {
@@ -28,17 +26,6 @@ public sealed class SmtpSubmitterSynchronousTests
         Subject = subject,
         TextBody = "All systems nominal.",
     });
-
-    private static SmtpConnectionOptions Options(TestSmtpServer server, SmtpSecurity security, SmtpCredential? credential = null) => new()
-    {
-        Host = "127.0.0.1",
-        Port = server.Port,
-        Security = security,
-        Credential = credential,
-        CertificateThumbprints = server.Certificate is null ? Array.Empty<string>() : new[] { server.Certificate.Thumbprint },
-        Retry = FastRetry,
-        Timeout = TimeSpan.FromSeconds(10),
-    };
 
     private static Task<T> OnOwnThread<T>(Func<T> work)
     {

@@ -10,15 +10,13 @@ using SmtpOps.Messages;
 using SmtpOps.Smtp;
 using SmtpOps.TestServers;
 using Xunit;
+using static SmtpOps.Tests.TestSmtpConnection;
 
 namespace SmtpOps.Tests;
 
 /// <summary>SmtpSubmitter against real SMTP servers on 127.0.0.1.</summary>
 public sealed class SmtpSubmitterTests
 {
-    private const string Password = "S3cret-Passw0rd!";
-    private static readonly Dictionary<string, string> Users = new() { ["alice"] = Password };
-    private static readonly RetryPolicy FastRetry = new() { MaxRetries = 2, InitialDelay = TimeSpan.FromMilliseconds(20) };
 
     private static MailMessageDefinition Message(params string[] to) => new()
     {
@@ -26,17 +24,6 @@ public sealed class SmtpSubmitterTests
         To = to.Length == 0 ? new[] { "ops@contoso.test" } : to,
         Subject = "Daily report",
         TextBody = "All systems nominal.",
-    };
-
-    private static SmtpConnectionOptions Options(TestSmtpServer server, SmtpSecurity security, SmtpCredential? credential = null) => new()
-    {
-        Host = "127.0.0.1",
-        Port = server.Port,
-        Security = security,
-        Credential = credential,
-        CertificateThumbprints = server.Certificate is null ? Array.Empty<string>() : new[] { server.Certificate.Thumbprint },
-        Retry = FastRetry,
-        Timeout = TimeSpan.FromSeconds(10),
     };
 
     [Fact]
