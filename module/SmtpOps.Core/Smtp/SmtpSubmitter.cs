@@ -94,11 +94,11 @@ public sealed class SmtpSubmitter : IDisposable
     /// <summary>Says goodbye to the server (QUIT) and closes the connection, if one is open.</summary>
     /// <param name="cancellationToken">Cancels the disconnect.</param>
     /// <returns>A task that completes when the connection is closed.</returns>
-    public Task DisconnectAsync(CancellationToken cancellationToken = default) => DisconnectCoreAsync(synchronous: false, cancellationToken);
+    public Task DisconnectAsync(CancellationToken cancellationToken = default) => CloseAsync(quit: true, synchronous: false, cancellationToken);
 
     /// <summary>Says goodbye to the server (QUIT) and closes the connection on the calling thread; see <see cref="Send"/>.</summary>
     /// <param name="cancellationToken">Cancels the disconnect.</param>
-    public void Disconnect(CancellationToken cancellationToken = default) => DisconnectCoreAsync(synchronous: true, cancellationToken).GetAwaiter().GetResult();
+    public void Disconnect(CancellationToken cancellationToken = default) => CloseAsync(quit: true, synchronous: true, cancellationToken).GetAwaiter().GetResult();
 
     /// <summary>Closes the connection without QUIT.</summary>
     public void Dispose()
@@ -150,7 +150,7 @@ public sealed class SmtpSubmitter : IDisposable
             {
                 if (failure.Kind != SmtpFailureKind.Transient && failure.Kind != SmtpFailureKind.Permanent)
                 {
-                    await DropConnectionAsync(synchronous).ConfigureAwait(false);
+                    await CloseAsync(quit: false, synchronous, CancellationToken.None).ConfigureAwait(false);
                 }
 
                 throw failure;
@@ -159,7 +159,7 @@ public sealed class SmtpSubmitter : IDisposable
             // A 4xx leaves the session usable; anything else may have left it in an unknown state.
             if (failure.Kind != SmtpFailureKind.Transient)
             {
-                await DropConnectionAsync(synchronous).ConfigureAwait(false);
+                await CloseAsync(quit: false, synchronous, CancellationToken.None).ConfigureAwait(false);
             }
 
             var delay = options.Retry.GetDelay(attempt);
@@ -175,7 +175,9 @@ public sealed class SmtpSubmitter : IDisposable
         }
     }
 
-    private async Task DisconnectCoreAsync(bool synchronous, CancellationToken cancellationToken)
+    // Closes the connection: with QUIT when the session is in a known state (quit), without when it
+    // may not be (a failure left it unknown). Either way the client is disposed and forgotten.
+    private async Task CloseAsync(bool quit, bool synchronous, CancellationToken cancellationToken)
     {
         var current = client;
         client = null;
@@ -190,11 +192,11 @@ public sealed class SmtpSubmitter : IDisposable
             {
                 if (synchronous)
                 {
-                    current.Disconnect(true, cancellationToken);
+                    current.Disconnect(quit, cancellationToken);
                 }
                 else
                 {
-                    await current.DisconnectAsync(true, cancellationToken).ConfigureAwait(false);
+                    await current.DisconnectAsync(quit, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -298,34 +300,6 @@ public sealed class SmtpSubmitter : IDisposable
             else
             {
                 await connected.AuthenticateAsync(password, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private async Task DropConnectionAsync(bool synchronous)
-    {
-        var current = client;
-        client = null;
-        if (current is not null)
-        {
-            try
-            {
-                if (synchronous)
-                {
-                    current.Disconnect(false, CancellationToken.None);
-                }
-                else
-                {
-                    await current.DisconnectAsync(false, CancellationToken.None).ConfigureAwait(false);
-                }
-            }
-            catch (Exception ex) when (ex is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException)
-            {
-                // Already broken.
-            }
-            finally
-            {
-                current.Dispose();
             }
         }
     }
