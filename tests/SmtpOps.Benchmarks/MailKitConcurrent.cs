@@ -7,7 +7,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using MailKit.Net.Smtp;
 using MailKit.Security;
-using MimeKit;
 
 namespace SmtpOps.Benchmarks;
 
@@ -35,7 +34,7 @@ internal static class MailKitConcurrent
             int index;
             while ((index = Interlocked.Increment(ref next)) <= count)
             {
-                using var message = Create(index);
+                using var message = BenchMessage.Create(index);
                 await client.SendAsync(message).ConfigureAwait(false);
             }
 
@@ -45,16 +44,5 @@ internal static class MailKitConcurrent
         stopwatch.Stop();
         var cpuMs = Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
         return JsonSerializer.Serialize(new { command = "mailkit-concurrent", count, concurrency, elapsedMs = stopwatch.Elapsed.TotalMilliseconds, cpuMs });
-    }
-
-    static MimeMessage Create(int index)
-    {
-        var message = new MimeMessage();
-        message.From.Add(MailboxAddress.Parse(BenchMessage.From));
-        message.To.Add(MailboxAddress.Parse(BenchMessage.To));
-        message.Subject = BenchMessage.Subject(index);
-        message.MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId("contoso.example");
-        message.Body = new TextPart("plain") { Text = BenchMessage.Body };
-        return message;
     }
 }

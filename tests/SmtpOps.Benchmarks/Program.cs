@@ -13,7 +13,7 @@ internal static class Program
 {
     const string Usage =
         """
-        usage: SmtpOps.Benchmarks mailkit-bulk --port N --count N [--nodelay true]
+        usage: SmtpOps.Benchmarks mailkit-bulk --port N --count N
                  N small messages over one MailKit connection (async API) to 127.0.0.1:PORT.
                SmtpOps.Benchmarks dns-raw --port N --domains FILE --concurrency N
                  for each domain in FILE: MX, then A and AAAA of the first exchange, DnsClient against 127.0.0.1:PORT, no cache.
@@ -32,7 +32,7 @@ internal static class Program
             var options = ParseOptions(args);
             string json = (args.Length > 0 ? args[0] : string.Empty) switch
             {
-                "mailkit-bulk" => await MailKitBulk.RunAsync(Int(options, "--port"), Int(options, "--count"), options.TryGetValue("--nodelay", out var noDelay) && noDelay == "true").ConfigureAwait(false),
+                "mailkit-bulk" => await MailKitBulk.RunAsync(Int(options, "--port"), Int(options, "--count")).ConfigureAwait(false),
                 "dns-raw" => await DnsRaw.RunAsync(Int(options, "--port"), Text(options, "--domains"), Int(options, "--concurrency")).ConfigureAwait(false),
                 "mailkit-concurrent" => await MailKitConcurrent.RunAsync(Int(options, "--port"), Int(options, "--count"), Int(options, "--concurrency"), Text(options, "--user"), Text(options, "--password"), Text(options, "--thumbprint")).ConfigureAwait(false),
                 "relay-enqueue" => await RelayEnqueue.RunAsync(StorageConnection(), Text(options, "--queue"), Int(options, "--count"), Int(options, "--concurrency")).ConfigureAwait(false),

@@ -66,7 +66,6 @@ internal static class Program
             return 2;
         }
 
-
         if (scripted is not null)
         {
             await RunScriptedAsync(scripted, stop.Token).ConfigureAwait(false);
