@@ -60,10 +60,14 @@ public static class RelayServiceCollectionExtensions
         {
             Host = smarthost.Host,
             Port = smarthost.Port,
-            Security = smarthost.Security,
+            Tls = new SmtpTlsPolicy
+            {
+                Security = smarthost.Security,
+                    TrustedRoots = smarthost.LoadTrustedRoots(),
+                RevocationMode = smarthost.RevocationMode,
+            },
             Timeout = TimeSpan.FromSeconds(smarthost.Timeout),
             HeloName = string.IsNullOrWhiteSpace(smarthost.HeloName) ? null : smarthost.HeloName,
-            CertificateThumbprints = smarthost.CertificateThumbprints,
             Retry = new RetryPolicy { MaxRetries = smarthost.Retries, InitialDelay = TimeSpan.FromSeconds(1) },
             Credential = settings.OAuth.Mode == OAuthMode.None && !string.IsNullOrEmpty(smarthost.UserName)
                 ? SmtpCredential.FromPassword(smarthost.UserName, smarthost.Password ?? string.Empty)

@@ -1,4 +1,7 @@
+using System;
 using System.Collections.Generic;
+using System.IO;
+using System.Security.Cryptography;
 
 namespace SmtpOps.Relay.Hosting;
 
@@ -71,6 +74,15 @@ public sealed class RelaySettings
         if (Smarthost.MaxConnections < 1)
         {
             problems.Add("Relay:Smarthost:MaxConnections must be at least 1.");
+        }
+
+        try
+        {
+            Smarthost.LoadTrustedRoots();
+        }
+        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            problems.Add($"Relay:Smarthost:TrustedRootCertificates holds an entry that is neither a PEM certificate nor a readable certificate file: {ex.Message}");
         }
 
         var hasUser = !string.IsNullOrEmpty(Smarthost.UserName);

@@ -1,4 +1,9 @@
 using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using SmtpOps.Smtp;
 
 namespace SmtpOps.Relay.Hosting;
@@ -30,6 +35,15 @@ public sealed class SmarthostSettings
     /// <summary>Gets or sets pinned certificate thumbprints for a smarthost with a private certificate (SHA-1 or SHA-256 hex).</summary>
     public string[] CertificateThumbprints { get; set; } = Array.Empty<string>();
 
+    /// <summary>
+    /// Gets or sets root certificates to trust for the smarthost besides the machine's (a private CA; an App Service
+    /// or Functions plan cannot add to the machine's store): each entry is a PEM certificate or the path of a PEM or DER file.
+    /// </summary>
+    public string[] TrustedRootCertificates { get; set; } = Array.Empty<string>();
+
+    /// <summary>Gets or sets what to do about the revocation of the smarthost's certificate: SoftFail (default), Strict or NoCheck.</summary>
+    public CertificateRevocationMode RevocationMode { get; set; } = CertificateRevocationMode.SoftFail;
+
     /// <summary>Gets or sets how many connections to the smarthost one instance may have open at once (sends beyond it wait for a free one).</summary>
     public int MaxConnections { get; set; } = 8;
 
@@ -38,4 +52,16 @@ public sealed class SmarthostSettings
 
     /// <summary>Gets or sets the name sent in EHLO, or nothing for the machine's name.</summary>
     public string? HeloName { get; set; }
+
+    /// <summary>Loads <see cref="TrustedRootCertificates"/>.</summary>
+    /// <returns>The certificates.</returns>
+    /// <exception cref="CryptographicException">An entry is not a certificate.</exception>
+    /// <exception cref="IOException">A file cannot be read.</exception>
+    public IReadOnlyList<X509Certificate2> LoadTrustedRoots()
+        => TrustedRootCertificates
+            .Where(entry => !string.IsNullOrWhiteSpace(entry))
+            .Select(entry => entry.TrimStart().StartsWith("-----BEGIN", StringComparison.Ordinal)
+                ? X509Certificate2.CreateFromPem(entry)
+                : X509CertificateLoader.LoadCertificateFromFile(entry.Trim()))
+            .ToList();
 }

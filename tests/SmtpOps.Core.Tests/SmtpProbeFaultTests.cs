@@ -22,7 +22,7 @@ public sealed class SmtpProbeFaultTests
         Address = "127.0.0.1",
         Port = port,
         Timeout = TimeSpan.FromSeconds(timeoutSeconds),
-        TrustedRoots = new[] { Authority },
+        Tls = new SmtpTlsPolicy { TrustedRoots = new[] { Authority } },
     };
 
     private static ProbeCheck Check(SmtpProbeResult result, string name)

@@ -28,7 +28,7 @@ public sealed class SmtpProbeTests
         Host = "localhost",
         Address = "127.0.0.1",
         Port = port,
-        TrustedRoots = new[] { Authority },
+        Tls = new SmtpTlsPolicy { TrustedRoots = new[] { Authority } },
         Timeout = TimeSpan.FromSeconds(5),
         HeloName = "probe.test",
     };
@@ -48,9 +48,15 @@ public sealed class SmtpProbeTests
             To = "ops@contoso.test",
         });
 
-        Assert.All(result.Checks, c => Assert.Equal(ProbeVerdict.Pass, c.Verdict));
-        Assert.Equal(ProbeVerdict.Pass, result.Verdict);
-        Assert.Equal(new[] { "Connect", "Banner", "EHLO", "STARTTLS", "TLS protocol", "Certificate chain", "Certificate name", "Certificate expiry", "Banner host", "AUTH before TLS", "AUTH", "Recipient" }, result.Checks.Select(c => c.Name));
+        // The test CA's leaf names no CRL distribution point, as most private-CA certificates: revocation is
+        // unknown, which the default policy accepts and the probe reports as the only warning.
+        Assert.All(result.Checks.Where(c => c.Name != "Certificate revocation"), c => Assert.Equal(ProbeVerdict.Pass, c.Verdict));
+        Assert.Equal(ProbeVerdict.Warn, Check(result, "Certificate revocation").Verdict);
+        Assert.Contains("names no CRL distribution point", Check(result, "Certificate revocation").Reason);
+        Assert.StartsWith("would send: trusted", Check(result, "TLS policy").Reason);
+        Assert.Equal(CertificateTrust.Trusted, result.Certificate!.Trust);
+        Assert.Equal(CertificateRevocationStatus.Unknown, result.Certificate.Revocation);
+        Assert.Equal(new[] { "Connect", "Banner", "EHLO", "STARTTLS", "TLS protocol", "Certificate chain", "Certificate name", "Certificate expiry", "Certificate revocation", "Banner host", "AUTH before TLS", "AUTH", "TLS policy", "Recipient" }, result.Checks.Select(c => c.Name));
         Assert.Equal(220, result.Banner!.Code);
         Assert.Equal("localhost", result.BannerHostName);
         Assert.Equal("StartTls", result.TlsMode);
@@ -102,18 +108,28 @@ public sealed class SmtpProbeTests
     }
 
     [Fact]
-    public async Task NameMismatchedCertificateFailsAndTheBannerHostDiffers()
+    public async Task NameMismatchedCertificateFailsWithCredentialsAndWarnsWhenTlsIsOpportunistic()
     {
         var certificate = TestCertificates.IssueServerCertificate(Authority, new[] { "mail.wrong.example" }, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(90));
-        await using var server = await TestSmtpServer.StartAsync(new() { Tls = TestSmtpTls.StartTls, Certificate = certificate });
+        await using var server = await TestSmtpServer.StartAsync(new() { Tls = TestSmtpTls.StartTls, Certificate = certificate, Users = Users });
 
-        var result = await new SmtpProbe().ProbeAsync(Options(server.Port));
+        var authenticating = await new SmtpProbe().ProbeAsync(Options(server.Port) with { Credential = SmtpCredential.FromPassword("alice", Password) });
+        var opportunistic = await new SmtpProbe().ProbeAsync(Options(server.Port));
 
-        Assert.False(result.Certificate!.NameMatches);
-        Assert.Equal("the certificate is for mail.wrong.example, not localhost", Check(result, "Certificate name").Reason);
-        Assert.Equal(ProbeVerdict.Fail, Check(result, "Certificate name").Verdict);
-        Assert.Equal(ProbeVerdict.Pass, Check(result, "Certificate chain").Verdict);
-        Assert.Equal(ProbeVerdict.Warn, Check(result, "Banner host").Verdict);
+        Assert.False(authenticating.Certificate!.NameMatches);
+        Assert.Equal("the certificate is for mail.wrong.example, not localhost", Check(authenticating, "Certificate name").Reason);
+        Assert.Equal(ProbeVerdict.Fail, Check(authenticating, "Certificate name").Verdict);
+        Assert.Equal(ProbeVerdict.Pass, Check(authenticating, "Certificate chain").Verdict);
+        Assert.Equal(ProbeVerdict.Warn, Check(authenticating, "Banner host").Verdict);
+        Assert.Equal(ProbeVerdict.Fail, Check(authenticating, "TLS policy").Verdict);
+        Assert.StartsWith("not attempted: the certificate is refused", Check(authenticating, "AUTH").Reason);
+
+        // Without credentials under Auto the mail would otherwise go in clear: encrypted, unvalidated, a warning.
+        Assert.Equal(ProbeVerdict.Warn, Check(opportunistic, "Certificate name").Verdict);
+        Assert.EndsWith("used unvalidated: opportunistic TLS without credentials", Check(opportunistic, "Certificate name").Reason);
+        Assert.Equal(ProbeVerdict.Warn, Check(opportunistic, "TLS policy").Verdict);
+        Assert.StartsWith("would send encrypted but unvalidated", Check(opportunistic, "TLS policy").Reason);
+        Assert.Equal(CertificateTrust.Unvalidated, opportunistic.Certificate!.Trust);
     }
 
     [Fact]
@@ -121,11 +137,17 @@ public sealed class SmtpProbeTests
     {
         await using var server = await TestSmtpServer.StartAsync(new() { Tls = TestSmtpTls.StartTls });
 
-        var result = await new SmtpProbe().ProbeAsync(Options(server.Port) with { TrustedRoots = Array.Empty<X509Certificate2>() });
+        var required = await new SmtpProbe().ProbeAsync(Options(server.Port) with { Tls = new SmtpTlsPolicy { Security = SmtpSecurity.StartTls } });
+        var pinned = await new SmtpProbe().ProbeAsync(Options(server.Port) with { Tls = new SmtpTlsPolicy { Security = SmtpSecurity.StartTls, CertificateThumbprints = new[] { server.Certificate!.Thumbprint } } });
 
-        Assert.Equal(ProbeVerdict.Fail, Check(result, "Certificate chain").Verdict);
-        Assert.False(result.Certificate!.ChainValid);
-        Assert.Equal(server.Certificate!.Thumbprint, result.Certificate.Thumbprint);
+        Assert.Equal(ProbeVerdict.Fail, Check(required, "Certificate chain").Verdict);
+        Assert.Contains("UntrustedRoot", Check(required, "Certificate chain").Reason);
+        Assert.False(required.Certificate!.ChainValid);
+        Assert.Equal(server.Certificate.Thumbprint, required.Certificate.Thumbprint);
+        Assert.StartsWith("would refuse: 'CN=localhost' is not trusted: self-signed", Check(required, "TLS policy").Reason);
+        Assert.Equal(ProbeVerdict.Warn, Check(pinned, "Certificate chain").Verdict);
+        Assert.Equal(ProbeVerdict.Pass, Check(pinned, "TLS policy").Verdict);
+        Assert.Equal(CertificateTrust.Pinned, pinned.Certificate!.Trust);
     }
 
     [Fact]
@@ -159,7 +181,7 @@ public sealed class SmtpProbeTests
     {
         await using var server = await TestSmtpServer.StartAsync(new() { Tls = TestSmtpTls.Implicit, Certificate = Issue("localhost", 90) });
 
-        var result = await new SmtpProbe().ProbeAsync(Options(server.Port) with { Security = SmtpSecurity.SslOnConnect });
+        var result = await new SmtpProbe().ProbeAsync(Options(server.Port) with { Tls = new SmtpTlsPolicy { Security = SmtpSecurity.SslOnConnect, TrustedRoots = new[] { Authority } } });
 
         Assert.Equal("Implicit", result.TlsMode);
         Assert.Equal(ProbeVerdict.Pass, Check(result, "Implicit TLS").Verdict);

@@ -94,7 +94,7 @@ public sealed class SmtpSubmitterSynchronousTests
     public async Task UntrustedCertificateIsRefused()
     {
         await using var server = await TestSmtpServer.StartAsync(new() { Tls = TestSmtpTls.StartTls });
-        using var submitter = new SmtpSubmitter(Options(server, SmtpSecurity.StartTls) with { CertificateThumbprints = Array.Empty<string>() });
+        using var submitter = new SmtpSubmitter(Options(server, SmtpSecurity.StartTls) with { Tls = new SmtpTlsPolicy { Security = SmtpSecurity.StartTls } });
         using var message = Message();
 
         var failure = await Assert.ThrowsAsync<SmtpSubmissionException>(() => OnOwnThread(() => submitter.Send(message)));
@@ -121,7 +121,7 @@ public sealed class SmtpSubmitterSynchronousTests
     public async Task ConnectionDroppedMidDataIsReconnectedAndDelivered()
     {
         await using var server = await ScriptedSmtpServer.StartAsync(new() { DropDuringDataTimes = 1 });
-        using var submitter = new SmtpSubmitter(new SmtpConnectionOptions { Host = "127.0.0.1", Port = server.Port, Security = SmtpSecurity.None, Retry = FastRetry });
+        using var submitter = new SmtpSubmitter(new SmtpConnectionOptions { Host = "127.0.0.1", Port = server.Port, Tls = new SmtpTlsPolicy { Security = SmtpSecurity.None }, Retry = FastRetry });
         using var message = Message();
 
         var result = await OnOwnThread(() => submitter.Send(message));

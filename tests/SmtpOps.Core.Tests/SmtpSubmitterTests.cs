@@ -76,7 +76,7 @@ public sealed class SmtpSubmitterTests
     public async Task UntrustedCertificateIsRefusedByDefault()
     {
         await using var server = await TestSmtpServer.StartAsync(new() { Tls = TestSmtpTls.StartTls });
-        using var submitter = new SmtpSubmitter(Options(server, SmtpSecurity.StartTls) with { CertificateThumbprints = Array.Empty<string>() });
+        using var submitter = new SmtpSubmitter(Options(server, SmtpSecurity.StartTls) with { Tls = new SmtpTlsPolicy { Security = SmtpSecurity.StartTls } });
 
         var failure = await Assert.ThrowsAsync<SmtpSubmissionException>(() => submitter.SendAsync(Message()));
 
@@ -90,7 +90,7 @@ public sealed class SmtpSubmitterTests
     public async Task WrongPinnedThumbprintIsRefused()
     {
         await using var server = await TestSmtpServer.StartAsync(new() { Tls = TestSmtpTls.StartTls });
-        using var submitter = new SmtpSubmitter(Options(server, SmtpSecurity.StartTls) with { CertificateThumbprints = new[] { new string('A', 40) } });
+        using var submitter = new SmtpSubmitter(Options(server, SmtpSecurity.StartTls) with { Tls = new SmtpTlsPolicy { Security = SmtpSecurity.StartTls, CertificateThumbprints = new[] { new string('A', 40) } } });
 
         var failure = await Assert.ThrowsAsync<SmtpSubmissionException>(() => submitter.SendAsync(Message()));
 
@@ -102,7 +102,7 @@ public sealed class SmtpSubmitterTests
     public async Task SkipCertificateCheckAcceptsAnUntrustedCertificate()
     {
         await using var server = await TestSmtpServer.StartAsync(new() { Tls = TestSmtpTls.StartTls });
-        using var submitter = new SmtpSubmitter(Options(server, SmtpSecurity.StartTls) with { CertificateThumbprints = Array.Empty<string>(), SkipCertificateCheck = true });
+        using var submitter = new SmtpSubmitter(Options(server, SmtpSecurity.StartTls) with { Tls = new SmtpTlsPolicy { Security = SmtpSecurity.StartTls, SkipCertificateCheck = true } });
 
         await submitter.SendAsync(Message());
 
@@ -126,7 +126,7 @@ public sealed class SmtpSubmitterTests
     public async Task UnencryptedAuthenticationWorksOnlyWhenExplicitlyAllowed()
     {
         await using var server = await TestSmtpServer.StartAsync(new() { Users = Users, AllowUnsecureAuthentication = true });
-        using var submitter = new SmtpSubmitter(Options(server, SmtpSecurity.None, SmtpCredential.FromPassword("alice", Password)) with { AllowUnencryptedAuthentication = true });
+        using var submitter = new SmtpSubmitter(Options(server, SmtpSecurity.None, SmtpCredential.FromPassword("alice", Password)) with { Tls = new SmtpTlsPolicy { Security = SmtpSecurity.None, AllowUnencryptedAuthentication = true } });
 
         var result = await submitter.SendAsync(Message());
 
@@ -226,7 +226,7 @@ public sealed class SmtpSubmitterTests
     public async Task ConnectionDroppedMidDataIsReconnectedAndDelivered()
     {
         await using var server = await ScriptedSmtpServer.StartAsync(new() { DropDuringDataTimes = 1 });
-        using var submitter = new SmtpSubmitter(new SmtpConnectionOptions { Host = "127.0.0.1", Port = server.Port, Security = SmtpSecurity.None, Retry = FastRetry });
+        using var submitter = new SmtpSubmitter(new SmtpConnectionOptions { Host = "127.0.0.1", Port = server.Port, Tls = new SmtpTlsPolicy { Security = SmtpSecurity.None }, Retry = FastRetry });
 
         var result = await submitter.SendAsync(Message());
 
@@ -318,9 +318,8 @@ public sealed class SmtpSubmitterTests
             {
                 Host = "127.0.0.1",
                 Port = server.Port,
-                Security = SmtpSecurity.StartTls,
+                Tls = new SmtpTlsPolicy { Security = SmtpSecurity.StartTls, CertificateThumbprints = new[] { certificate.Thumbprint } },
                 Credential = SmtpCredential.FromAccessToken(User, Token),
-                CertificateThumbprints = new[] { certificate.Thumbprint },
                 Retry = FastRetry,
                 Timeout = TimeSpan.FromSeconds(10),
                 TranscriptPath = transcript,

@@ -19,9 +19,12 @@ internal static class TestSmtpConnection
     {
         Host = "127.0.0.1",
         Port = server.Port,
-        Security = security,
+        Tls = new SmtpTlsPolicy
+        {
+            Security = security,
+            CertificateThumbprints = server.Certificate is null ? Array.Empty<string>() : new[] { server.Certificate.Thumbprint },
+        },
         Credential = credential,
-        CertificateThumbprints = server.Certificate is null ? Array.Empty<string>() : new[] { server.Certificate.Thumbprint },
         Retry = FastRetry,
         Timeout = TimeSpan.FromSeconds(10),
     };

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using SmtpOps.Smtp;
 
 namespace SmtpOps.Probing;
 
@@ -27,15 +28,27 @@ public sealed class ProbeCertificate
     /// <summary>Gets the SHA-1 thumbprint (hex), the value to pin with -CertificateThumbprint.</summary>
     public string Thumbprint { get; init; } = string.Empty;
 
-    /// <summary>Gets whether the chain builds to a trusted root and every element is valid.</summary>
+    /// <summary>Gets the SHA-256 thumbprint (hex), also accepted by -CertificateThumbprint.</summary>
+    public string Sha256Thumbprint { get; init; } = string.Empty;
+
+    /// <summary>Gets whether the chain builds to a trusted root, every element is valid and nothing is known to be revoked.</summary>
     public bool ChainValid { get; init; }
 
     /// <summary>Gets whether the certificate names the host that was probed.</summary>
     public bool NameMatches { get; init; }
 
-    /// <summary>Gets the chain problems (e.g. UntrustedRoot, NotTimeValid), empty when valid.</summary>
+    /// <summary>Gets the chain problems (e.g. UntrustedRoot, NotTimeValid, Revoked), empty when valid.</summary>
     public IReadOnlyList<string> ChainErrors { get; init; } = Array.Empty<string>();
 
+    /// <summary>Gets what the TLS policy decided about the certificate: what sending with the same settings would do.</summary>
+    public ServerCertificateDecision Decision { get; init; } = new();
+
+    /// <summary>Gets how sending with the same settings would accept the certificate (Refused when it would not).</summary>
+    public CertificateTrust Trust => Decision.Trust;
+
+    /// <summary>Gets what is known about the certificate's revocation.</summary>
+    public CertificateRevocationStatus Revocation => Decision.Revocation;
+
     /// <inheritdoc />
-    public override string ToString() => $"{Subject} (issuer {Issuer}, expires {NotAfter:yyyy-MM-dd})";
+    public override string ToString() => $"{Subject} (issuer {Issuer}, expires {NotAfter:yyyy-MM-dd}; {Trust}, revocation {Revocation})";
 }

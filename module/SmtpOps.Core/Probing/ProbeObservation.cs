@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using SmtpOps.Smtp;
 
 namespace SmtpOps.Probing;
 
@@ -175,6 +176,8 @@ internal sealed class ProbeObservation
             yield return check;
         }
 
+        yield return JudgeSending();
+
         if (RelayReply is not null)
         {
             yield return RelayReply.IsPositive
@@ -238,20 +241,37 @@ internal sealed class ProbeObservation
             yield break;
         }
 
-        yield return certificate.ChainValid
+        // A problem the TLS policy lets pass (pinned, skipped, opportunistic) is a warning; one it refuses
+        // for is a failure: a Fail here means sending with the same settings refuses, a Pass that it sends.
+        var decision = certificate.Decision;
+        var problem = decision.Accepted ? ProbeVerdict.Warn : ProbeVerdict.Fail;
+        var acceptedAnyway = decision.Trust switch
+        {
+            CertificateTrust.Pinned => "; accepted: its thumbprint is pinned",
+            CertificateTrust.Skipped => "; accepted: the certificate check is skipped",
+            CertificateTrust.Unvalidated => "; used unvalidated: opportunistic TLS without credentials",
+            _ => string.Empty,
+        };
+        var chainErrors = certificate.ChainErrors.Where(e => e != nameof(CertificateRevocationStatus.Revoked)).ToList();
+        yield return chainErrors.Count == 0
             ? new ProbeCheck("Certificate chain", ProbeVerdict.Pass, $"trusted, issued by {certificate.Issuer}")
-            : new ProbeCheck("Certificate chain", ProbeVerdict.Fail, $"not trusted: {string.Join(", ", certificate.ChainErrors)} (issuer {certificate.Issuer})");
+            : new ProbeCheck("Certificate chain", problem, $"not trusted: {string.Join(", ", chainErrors)} (issuer {certificate.Issuer}){acceptedAnyway}");
 
         var names = certificate.SubjectAlternativeNames.Count > 0 ? string.Join(", ", certificate.SubjectAlternativeNames) : certificate.Subject;
         yield return certificate.NameMatches
             ? new ProbeCheck("Certificate name", ProbeVerdict.Pass, $"matches {Options.Host}")
-            : new ProbeCheck("Certificate name", ProbeVerdict.Fail, $"the certificate is for {names}, not {Options.Host}");
+            : new ProbeCheck("Certificate name", problem, $"the certificate is for {names}, not {Options.Host}{acceptedAnyway}");
 
         yield return certificate.DaysLeft < 0
-            ? new ProbeCheck("Certificate expiry", ProbeVerdict.Fail, $"expired on {certificate.NotAfter:yyyy-MM-dd}")
+            ? new ProbeCheck("Certificate expiry", problem, $"expired on {certificate.NotAfter:yyyy-MM-dd}{acceptedAnyway}")
             : certificate.DaysLeft < Options.CertificateWarningDays
                 ? new ProbeCheck("Certificate expiry", ProbeVerdict.Warn, $"certificate expires in {certificate.DaysLeft} days ({certificate.NotAfter:yyyy-MM-dd})")
                 : new ProbeCheck("Certificate expiry", ProbeVerdict.Pass, $"valid until {certificate.NotAfter:yyyy-MM-dd} ({certificate.DaysLeft} days)");
+
+        if (JudgeRevocation(decision) is { } revocation)
+        {
+            yield return revocation;
+        }
 
         // Only a word that looks like a host name: "220 ESMTP ready" names no host.
         if (BannerHostName() is { } bannerHost && (bannerHost.IndexOf('.') > 0 || bannerHost.Equals("localhost", StringComparison.OrdinalIgnoreCase)))
@@ -261,6 +281,55 @@ internal sealed class ProbeObservation
                 ? new ProbeCheck("Banner host", ProbeVerdict.Pass, $"the banner's host {bannerHost} is named by the certificate")
                 : new ProbeCheck("Banner host", ProbeVerdict.Warn, $"banner host {bannerHost} differs from the certificate name ({names})");
         }
+    }
+
+    private ProbeCheck? JudgeRevocation(ServerCertificateDecision decision) => decision.Revocation switch
+    {
+        CertificateRevocationStatus.Good => new ProbeCheck("Certificate revocation", ProbeVerdict.Pass, "not revoked (checked with its issuer's CRL or OCSP responder)"),
+        CertificateRevocationStatus.Revoked => new ProbeCheck("Certificate revocation", decision.Accepted ? ProbeVerdict.Warn : ProbeVerdict.Fail, $"revoked by its issuer ({decision.Issuer})"),
+        CertificateRevocationStatus.Unknown when Options.Tls.RevocationMode == CertificateRevocationMode.Strict
+            => new ProbeCheck("Certificate revocation", decision.Accepted ? ProbeVerdict.Warn : ProbeVerdict.Fail, $"status unknown: {decision.RevocationDetail}; refused by revocation mode Strict"),
+        CertificateRevocationStatus.Unknown
+            => new ProbeCheck("Certificate revocation", ProbeVerdict.Warn, $"status unknown: {decision.RevocationDetail}; accepted by revocation mode SoftFail, Strict would refuse it"),
+        _ when Options.Tls.RevocationMode == CertificateRevocationMode.NoCheck && decision.Trust == CertificateTrust.Trusted
+            => new ProbeCheck("Certificate revocation", ProbeVerdict.Warn, "not checked (revocation mode NoCheck)"),
+        _ => null,
+    };
+
+    // What sending with the same settings would do, by the same policy: the probe's promise that
+    // a Pass here means a send succeeds as far as TLS goes and a Fail that it is refused.
+    private ProbeCheck JudgeSending()
+    {
+        const string Name = "TLS policy";
+        var security = Options.Tls.ResolveSecurity(Options.Port);
+        if (TlsEstablished && Certificate is { } certificate)
+        {
+            var decision = certificate.Decision;
+            return decision.Trust switch
+            {
+                CertificateTrust.Refused => new ProbeCheck(Name, ProbeVerdict.Fail, $"would refuse: {decision.Reason}. {decision.Advice}"),
+                CertificateTrust.Unvalidated => new ProbeCheck(Name, ProbeVerdict.Warn, $"would send encrypted but unvalidated: {decision.Reason}"),
+                CertificateTrust.Skipped => new ProbeCheck(Name, ProbeVerdict.Warn, "would send without validating the certificate (the check is skipped)"),
+                _ => new ProbeCheck(Name, ProbeVerdict.Pass, $"would send: {decision.Reason}"),
+            };
+        }
+
+        if (ImplicitTls || (StartTlsOffered && !StartTlsSkipped))
+        {
+            return new ProbeCheck(Name, ProbeVerdict.Fail, $"would refuse: TLS could not be established ({Error})");
+        }
+
+        if (security is SmtpSecurity.StartTls or SmtpSecurity.SslOnConnect)
+        {
+            return new ProbeCheck(Name, ProbeVerdict.Fail, $"would refuse: Security {security} requires TLS and none was established");
+        }
+
+        if (Options.Credential is not null && Options.Tls.RefuseCredentials(secure: false, $"{Options.Host}:{Options.Port}") is { } refusal)
+        {
+            return new ProbeCheck(Name, ProbeVerdict.Fail, $"would refuse: {refusal}");
+        }
+
+        return new ProbeCheck(Name, ProbeVerdict.Warn, "would send in clear: no TLS");
     }
 
     private IEnumerable<ProbeCheck> JudgeAuthentication()

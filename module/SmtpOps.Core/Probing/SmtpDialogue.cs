@@ -72,14 +72,14 @@ internal sealed class SmtpDialogue : IDisposable
         return await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task StartTlsAsync(string host, RemoteCertificateValidationCallback validate, CancellationToken cancellationToken)
+    public async Task StartTlsAsync(string host, RemoteCertificateValidationCallback validate, bool checkRevocation, CancellationToken cancellationToken)
     {
         // Anything the server sent after its 220 but before the handshake would be read as if it
         // came through TLS: the STARTTLS response injection. Note it and throw it away.
         PlaintextAfterStartTls = end > start;
         start = end = 0;
         var tls = new SslStream(stream, leaveInnerStreamOpen: false, validate);
-        await Bounded(tcp, timeout, cancellationToken, _ => tls.AuthenticateAsClientAsync(host, null, SslProtocols.None, checkCertificateRevocation: false)).ConfigureAwait(false);
+        await Bounded(tcp, timeout, cancellationToken, _ => tls.AuthenticateAsClientAsync(host, null, SslProtocols.None, checkCertificateRevocation: checkRevocation)).ConfigureAwait(false);
         stream = tls;
         Log($"TLS: {tls.SslProtocol}");
     }

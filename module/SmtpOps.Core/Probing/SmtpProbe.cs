@@ -53,7 +53,7 @@ public sealed class SmtpProbe
             seen.Connected = true;
             seen.Connect = clock.Elapsed;
 
-            seen.ImplicitTls = options.Security == SmtpSecurity.SslOnConnect || (options.Security == SmtpSecurity.Auto && options.Port == 465);
+            seen.ImplicitTls = options.Tls.ResolveSecurity(options.Port) == SmtpSecurity.SslOnConnect;
             if (seen.ImplicitTls)
             {
                 stage = "TLS";
@@ -82,7 +82,7 @@ public sealed class SmtpProbe
 
             seen.ExtensionsBeforeTls = seen.Ehlo.Lines.Skip(1).ToList();
             seen.StartTlsOffered = seen.ExtensionsBeforeTls.Any(e => e.Equals("STARTTLS", StringComparison.OrdinalIgnoreCase));
-            if (!seen.ImplicitTls && seen.StartTlsOffered && options.Security == SmtpSecurity.None)
+            if (!seen.ImplicitTls && seen.StartTlsOffered && options.Tls.Security == SmtpSecurity.None)
             {
                 seen.StartTlsSkipped = true;
             }
@@ -104,7 +104,7 @@ public sealed class SmtpProbe
                 var again = await dialogue.CommandAsync($"EHLO {HeloName(options)}", cancellationToken).ConfigureAwait(false);
                 seen.ExtensionsAfterTls = again.Lines.Skip(1).ToList();
             }
-            else if (options.Security == SmtpSecurity.None)
+            else if (options.Tls.Security == SmtpSecurity.None)
             {
                 seen.StartTlsSkipped = true;
             }
@@ -173,19 +173,21 @@ public sealed class SmtpProbe
     private static async Task StartTlsAsync(SmtpDialogue dialogue, ProbeObservation seen, CancellationToken cancellationToken)
     {
         var options = seen.Options;
+        var opportunistic = options.Tls.IsOpportunistic(options.Port, options.Credential is not null);
         bool Inspect(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
         {
             if (certificate is not null)
             {
-                seen.Certificate = CertificateEvaluation.Evaluate(certificate, chain, errors, options.TrustedRoots, DateTimeOffset.UtcNow);
+                // The decision a send with the same settings would make; the probe goes on either way to see the rest.
+                var decision = options.Tls.Judge(options.Host, certificate, chain, errors, opportunistic);
+                seen.Certificate = CertificateEvaluation.Evaluate(certificate, decision, DateTimeOffset.UtcNow);
             }
 
-            // A probe looks at a bad certificate instead of refusing it; AUTH decides on its own.
             return true;
         }
 
         var clock = Stopwatch.StartNew();
-        await dialogue.StartTlsAsync(options.Host, Inspect, cancellationToken).ConfigureAwait(false);
+        await dialogue.StartTlsAsync(options.Host, Inspect, options.Tls.ChecksRevocation, cancellationToken).ConfigureAwait(false);
         seen.TlsTime = clock.Elapsed;
         seen.TlsEstablished = true;
         seen.StartTlsInjection = dialogue.PlaintextAfterStartTls;
@@ -213,9 +215,9 @@ public sealed class SmtpProbe
             return;
         }
 
-        if (seen.Certificate is { } certificate && !options.SkipCertificateCheck && (!certificate.ChainValid || !certificate.NameMatches))
+        if (seen.Certificate is { Decision.Accepted: false } certificate)
         {
-            seen.AuthNotAttempted = "the certificate is not trusted, so the server may not be who it claims (use -SkipCertificateCheck to try anyway)";
+            seen.AuthNotAttempted = $"the certificate is refused ({certificate.Decision.Reason}), so the server may not be who it claims and credentials are not sent";
             return;
         }
 

@@ -1,6 +1,4 @@
 using System;
-using System.Collections.Generic;
-using System.Security.Cryptography.X509Certificates;
 using SmtpOps.Smtp;
 
 namespace SmtpOps.Probing;
@@ -18,10 +16,11 @@ public sealed record SmtpProbeOptions
     public int Port { get; init; } = 25;
 
     /// <summary>
-    /// Gets the security to test: Auto is implicit TLS on 465 and STARTTLS when offered elsewhere;
-    /// StartTls fails the probe's STARTTLS check when it is not offered; None never starts TLS.
+    /// Gets the TLS rules to judge the server by, the same that sending uses: Security Auto is implicit TLS
+    /// on 465 and STARTTLS when offered elsewhere, StartTls fails the probe's STARTTLS check when it is not
+    /// offered, None never starts TLS; the certificate is judged as a send with the same policy would judge it.
     /// </summary>
-    public SmtpSecurity Security { get; init; } = SmtpSecurity.Auto;
+    public SmtpTlsPolicy Tls { get; init; } = new();
 
     /// <summary>Gets the name sent in EHLO; <c>null</c> for the machine's name.</summary>
     public string? HeloName { get; init; }
@@ -31,12 +30,6 @@ public sealed record SmtpProbeOptions
 
     /// <summary>Gets a credential to test AUTH with (no message is sent), or <c>null</c>.</summary>
     public SmtpCredential? Credential { get; init; }
-
-    /// <summary>Gets whether AUTH may be tried although the certificate is not trusted.</summary>
-    public bool SkipCertificateCheck { get; init; }
-
-    /// <summary>Gets extra root certificates to trust (an internal or test CA).</summary>
-    public IReadOnlyList<X509Certificate2> TrustedRoots { get; init; } = Array.Empty<X509Certificate2>();
 
     /// <summary>Gets the sender for the recipient test; <c>null</c> uses the null sender &lt;&gt;.</summary>
     public string? From { get; init; }

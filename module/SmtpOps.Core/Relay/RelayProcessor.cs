@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
@@ -33,6 +34,7 @@ public sealed class RelayProcessor : IDisposable
     private readonly SmtpSubmitterPool submitters;
     private readonly MessageRateLimiter rateLimiter;
     private readonly ILogger logger;
+    private readonly ConcurrentDictionary<string, bool> certificatesWarnedAbout = new(StringComparer.OrdinalIgnoreCase);
     private bool failedQueueCreated;
 
     /// <summary>Creates the processor over Storage clients.</summary>
@@ -173,6 +175,7 @@ public sealed class RelayProcessor : IDisposable
             {
                 var result = await submitter.SendAsync(message, DeliveryNotification.None, cancellationToken).ConfigureAwait(false);
                 healthy = true;
+                WarnAboutCertificate(result.Certificate);
                 await ledger.MarkSentAsync(envelope.IdempotencyKey, result.Response, CancellationToken.None).ConfigureAwait(false);
                 await DeleteBlobsAsync(envelope).ConfigureAwait(false);
                 var rejected = result.Rejected.Count == 0 ? string.Empty : $"; refused recipients: {string.Join(", ", result.Rejected)}";
@@ -182,6 +185,10 @@ public sealed class RelayProcessor : IDisposable
             {
                 healthy = ex.Kind is SmtpFailureKind.Transient or SmtpFailureKind.Permanent;
                 await ledger.ReleaseAsync(envelope.IdempotencyKey, CancellationToken.None).ConfigureAwait(false);
+                // A refused certificate is the operator's to fix while the queue still holds the message: say where.
+                var reason = ex.Kind == SmtpFailureKind.Certificate
+                    ? $"{ex.Message} Relay settings: Relay:Smarthost:TrustedRootCertificates, Relay:Smarthost:CertificateThumbprints, Relay:Smarthost:RevocationMode."
+                    : ex.Message;
                 if (ex.Kind == SmtpFailureKind.Permanent)
                 {
                     return await DeadLetterAsync(delivery, envelope, "Smtp", ex.Message, ex.StatusCode, cancellationToken).ConfigureAwait(false);
@@ -191,10 +198,10 @@ public sealed class RelayProcessor : IDisposable
                 // can fix while the queue still holds the message, are retried with a growing delay.
                 if (delivery.DequeueCount >= options.MaxAttempts)
                 {
-                    return await DeadLetterAsync(delivery, envelope, "GaveUp", $"gave up after {delivery.DequeueCount} attempts: {ex.Message}", ex.StatusCode, cancellationToken).ConfigureAwait(false);
+                    return await DeadLetterAsync(delivery, envelope, "GaveUp", $"gave up after {delivery.DequeueCount} attempts: {reason}", ex.StatusCode, cancellationToken).ConfigureAwait(false);
                 }
 
-                return new RelayOutcome { Kind = RelayOutcomeKind.Retry, EnvelopeId = envelope.Id, MessageId = envelope.MessageId, Detail = $"{ex.Kind}: {ex.Message}", StatusCode = ex.StatusCode, RetryAfter = options.RetryDelayAfter(delivery.DequeueCount) };
+                return new RelayOutcome { Kind = RelayOutcomeKind.Retry, EnvelopeId = envelope.Id, MessageId = envelope.MessageId, Detail = $"{ex.Kind}: {reason}", StatusCode = ex.StatusCode, RetryAfter = options.RetryDelayAfter(delivery.DequeueCount) };
             }
             catch (OperationCanceledException)
             {
@@ -205,6 +212,15 @@ public sealed class RelayProcessor : IDisposable
             {
                 await submitters.ReturnAsync(submitter, healthy).ConfigureAwait(false);
             }
+        }
+    }
+
+    // Once per certificate and instance: the smarthost's certificate is accepted with a reservation.
+    private void WarnAboutCertificate(ServerCertificateDecision? certificate)
+    {
+        if (certificate is { WarrantsWarning: true } && certificatesWarnedAbout.TryAdd(certificate.Sha256Thumbprint, true))
+        {
+            logger.LogWarning("The smarthost's certificate {Thumbprint}: {Reason}. {Advice}", certificate.Thumbprint, certificate.Reason, certificate.Advice);
         }
     }
 

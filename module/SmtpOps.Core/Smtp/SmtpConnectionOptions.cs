@@ -1,11 +1,10 @@
 using System;
-using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
 namespace SmtpOps.Smtp;
 
-/// <summary>Where and how to submit mail: server, security, authentication, timeouts, retries.</summary>
+/// <summary>Where and how to submit mail: server, TLS policy, authentication, timeouts, retries.</summary>
 public sealed record SmtpConnectionOptions
 {
     /// <summary>Gets the SMTP server's host name or address.</summary>
@@ -14,8 +13,8 @@ public sealed record SmtpConnectionOptions
     /// <summary>Gets the port; 0 means 465 for <see cref="SmtpSecurity.SslOnConnect"/> and 25 otherwise.</summary>
     public int Port { get; init; }
 
-    /// <summary>Gets how the connection is secured.</summary>
-    public SmtpSecurity Security { get; init; } = SmtpSecurity.Auto;
+    /// <summary>Gets the TLS rules: security mode, certificate decision, revocation, credentials without TLS.</summary>
+    public SmtpTlsPolicy Tls { get; init; } = new();
 
     /// <summary>Gets the credential to authenticate with, or <c>null</c> to send without AUTH.</summary>
     public SmtpCredential? Credential { get; init; }
@@ -28,18 +27,6 @@ public sealed record SmtpConnectionOptions
 
     /// <summary>Gets a sink for the SMTP dialogue, line by line (AUTH secrets redacted, message content omitted), or <c>null</c>.</summary>
     public Action<string>? TranscriptSink { get; init; }
-
-    /// <summary>Gets whether authenticating over a connection without TLS is allowed (it is refused by default).</summary>
-    public bool AllowUnencryptedAuthentication { get; init; }
-
-    /// <summary>Gets whether the server certificate is accepted without any validation.</summary>
-    public bool SkipCertificateCheck { get; init; }
-
-    /// <summary>
-    /// Gets pinned certificate thumbprints (SHA-1 or SHA-256, hex). When set, a certificate is
-    /// accepted if and only if its thumbprint is one of these, whatever its chain.
-    /// </summary>
-    public IReadOnlyList<string> CertificateThumbprints { get; init; } = Array.Empty<string>();
 
     /// <summary>Gets the timeout of each network operation.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(100);
@@ -54,5 +41,5 @@ public sealed record SmtpConnectionOptions
     public string? TranscriptPath { get; init; }
 
     /// <summary>Gets the port actually used.</summary>
-    public int EffectivePort => Port != 0 ? Port : Security == SmtpSecurity.SslOnConnect ? 465 : 25;
+    public int EffectivePort => Tls.EffectivePort(Port);
 }

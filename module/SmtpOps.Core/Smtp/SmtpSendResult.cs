@@ -18,8 +18,10 @@ public sealed class SmtpSendResult
     /// <param name="response">The server's final response to the message data.</param>
     /// <param name="elapsed">The time from the first attempt to the server's final answer.</param>
     /// <param name="attempts">How many attempts it took.</param>
-    public SmtpSendResult(string messageId, string subject, string server, int port, string tlsProtocol, string? tlsCipher, IReadOnlyList<SmtpRecipientResult> recipients, string response, TimeSpan elapsed, int attempts)
+    /// <param name="certificate">The TLS policy's decision about the server's certificate, or <c>null</c> without TLS.</param>
+    public SmtpSendResult(string messageId, string subject, string server, int port, string tlsProtocol, string? tlsCipher, IReadOnlyList<SmtpRecipientResult> recipients, string response, TimeSpan elapsed, int attempts, ServerCertificateDecision? certificate = null)
     {
+        Certificate = certificate;
         MessageId = messageId;
         Subject = subject;
         Server = server;
@@ -53,6 +55,15 @@ public sealed class SmtpSendResult
 
     /// <summary>Gets the negotiated cipher, or <c>null</c> without TLS.</summary>
     public string? TlsCipher { get; }
+
+    /// <summary>Gets the TLS policy's decision about the server's certificate, or <c>null</c> without TLS.</summary>
+    public ServerCertificateDecision? Certificate { get; }
+
+    /// <summary>Gets how the server's certificate was accepted (Trusted, Pinned, Skipped, Unvalidated), or <c>null</c> without TLS.</summary>
+    public CertificateTrust? CertificateTrust => Certificate?.Trust;
+
+    /// <summary>Gets what is known about the revocation of the server's certificate, or <c>null</c> without TLS.</summary>
+    public CertificateRevocationStatus? CertificateRevocation => Certificate?.Revocation;
 
     /// <summary>Gets every recipient with the server's answer.</summary>
     public IReadOnlyList<SmtpRecipientResult> Recipients { get; }

@@ -32,6 +32,9 @@ public sealed class SmtpSubmissionException : Exception
     /// <summary>Gets the recipients' answers, when no recipient was accepted.</summary>
     public IReadOnlyList<SmtpRecipientResult> Recipients { get; }
 
+    /// <summary>Gets the TLS policy's decision when the failure is a refused certificate, or <c>null</c>.</summary>
+    public ServerCertificateDecision? Certificate { get; init; }
+
     /// <summary>Gets whether the same submission may succeed later.</summary>
     public bool IsTransient => Kind is SmtpFailureKind.Transient or SmtpFailureKind.Connection or SmtpFailureKind.Timeout;
 }

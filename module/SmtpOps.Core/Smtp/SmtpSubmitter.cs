@@ -23,6 +23,7 @@ public sealed class SmtpSubmitter : IDisposable
 {
     private readonly SmtpConnectionOptions options;
     private readonly ServerCertificateCheck certificateCheck;
+    private ServerCertificateDecision? connectionCertificate;
     private RecordingSmtpClient? client;
     private string? lastUser;
     private bool disposed;
@@ -37,7 +38,8 @@ public sealed class SmtpSubmitter : IDisposable
             throw new ArgumentException("No SMTP server is given.", nameof(options));
         }
 
-        certificateCheck = new ServerCertificateCheck(options.SkipCertificateCheck, options.CertificateThumbprints);
+        var authenticates = options.Credential is not null || options.CredentialProvider is not null;
+        certificateCheck = new ServerCertificateCheck(options.Tls, options.Host, options.Tls.IsOpportunistic(options.EffectivePort, authenticates));
     }
 
     /// <summary>Gets how many connections this submitter has opened so far.</summary>
@@ -139,7 +141,8 @@ public sealed class SmtpSubmitter : IDisposable
                     connected.Recipients,
                     response,
                     stopwatch.Elapsed,
-                    attempt);
+                    attempt,
+                    connected.IsSecure ? connectionCertificate : null);
             }
             catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {
@@ -227,21 +230,31 @@ public sealed class SmtpSubmitter : IDisposable
         {
             Timeout = (int)Math.Min(int.MaxValue, options.Timeout.TotalMilliseconds),
             ServerCertificateValidationCallback = certificateCheck.Validate,
+            CheckCertificateRevocation = options.Tls.ChecksRevocation,
         };
         if (!string.IsNullOrEmpty(options.HeloName))
         {
             fresh.LocalDomain = options.HeloName;
         }
 
+        var security = options.Tls.ResolveSecurity(options.EffectivePort);
+        certificateCheck.Reset();
+
         try
         {
             if (synchronous)
             {
-                fresh.Connect(options.Host, options.EffectivePort, ToSecureSocketOptions(options.Security), cancellationToken);
+                fresh.Connect(options.Host, options.EffectivePort, ToSecureSocketOptions(security), cancellationToken);
             }
             else
             {
-                await fresh.ConnectAsync(options.Host, options.EffectivePort, ToSecureSocketOptions(options.Security), cancellationToken).ConfigureAwait(false);
+                await fresh.ConnectAsync(options.Host, options.EffectivePort, ToSecureSocketOptions(security), cancellationToken).ConfigureAwait(false);
+            }
+
+            connectionCertificate = fresh.IsSecure ? certificateCheck.LastDecision : null;
+            if (connectionCertificate is not null)
+            {
+                (logger as TranscriptLogger)?.Note($"TLS certificate of {options.Host}:{options.EffectivePort}: {connectionCertificate.Reason}");
             }
 
             ConnectionCount++;
@@ -265,11 +278,9 @@ public sealed class SmtpSubmitter : IDisposable
 
     private async Task AuthenticateAsync(SmtpClient connected, SmtpCredential credential, bool synchronous, CancellationToken cancellationToken)
     {
-        if (!connected.IsSecure && !options.AllowUnencryptedAuthentication)
+        if (options.Tls.RefuseCredentials(connected.IsSecure, $"{options.Host}:{options.EffectivePort}") is { } refusal)
         {
-            throw new SmtpSubmissionException(
-                SmtpFailureKind.Security,
-                $"Refusing to send credentials to {options.Host}:{options.EffectivePort} over a connection without TLS. Use Security StartTls or SslOnConnect, or allow unencrypted authentication explicitly.");
+            throw new SmtpSubmissionException(SmtpFailureKind.Security, refusal);
         }
 
         if (!connected.Capabilities.HasFlag(SmtpCapabilities.Authentication))
@@ -320,10 +331,10 @@ public sealed class SmtpSubmitter : IDisposable
                 SmtpFailureKind.Authentication,
                 $"Authentication to {server} as '{lastUser}' failed: {auth.Message}",
                 innerException: auth),
-            SslHandshakeException tls when certificateCheck.LastRefusal is { } refusal => new SmtpSubmissionException(
+            SslHandshakeException tls when certificateCheck.LastDecision is { Accepted: false } refused => new SmtpSubmissionException(
                 SmtpFailureKind.Certificate,
-                $"The certificate of {server} is not trusted: {refusal}. Fix the certificate, pin it by its thumbprint, or skip the check explicitly.",
-                innerException: tls),
+                $"The certificate of {server} was refused: {refused.Reason}. {refused.Advice}",
+                innerException: tls) { Certificate = refused },
             SslHandshakeException tls => new SmtpSubmissionException(
                 SmtpFailureKind.Security,
                 $"The TLS handshake with {server} failed: {tls.InnerException?.Message ?? tls.Message}",

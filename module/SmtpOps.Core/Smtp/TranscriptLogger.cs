@@ -71,6 +71,16 @@ internal sealed class TranscriptLogger : IProtocolLogger
         }
     }
 
+    /// <summary>Adds a line of our own (not part of the dialogue), marked with "**".</summary>
+    /// <param name="text">One line of text.</param>
+    public void Note(string text)
+    {
+        var stamp = inner.LogTimestamps ? DateTime.UtcNow.ToString(inner.TimestampFormat, System.Globalization.CultureInfo.InvariantCulture) + " " : string.Empty;
+        var line = Encoding.UTF8.GetBytes($"{stamp}** {text}\r\n");
+        inner.Stream.Write(line, 0, line.Length);
+        inner.Stream.Flush();
+    }
+
     public void Dispose() => inner.Dispose();
 
     private static bool StartsWith(byte[] buffer, int offset, int count, string prefix)

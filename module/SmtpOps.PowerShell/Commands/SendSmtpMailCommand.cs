@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.Linq;
 using System.Management.Automation;
 using System.Security;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Threading;
 using SmtpOps.Messages;
@@ -42,6 +43,8 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     private int priority = (int)MessagePriority.Normal;
     private int deliveryNotification = (int)DeliveryNotification.None;
     private int security = (int)SmtpSecurity.Auto;
+    private int revocationMode = (int)CertificateRevocationMode.SoftFail;
+    private readonly HashSet<string> certificatesWarnedAbout = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Gets or sets the To recipients.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -178,6 +181,18 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     [ValidateNotNullOrEmpty]
     public string[]? CertificateThumbprint { get; set; }
 
+    /// <summary>Gets or sets extra root certificates to trust for this server (an internal CA), as objects or file paths.</summary>
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
+    [ValidateNotNullOrEmpty]
+    [CertificateFileTransformation]
+    public X509Certificate2[]? TrustedRootCertificate { get; set; }
+
+    /// <summary>Gets or sets what to do about certificate revocation: SoftFail (default), Strict or NoCheck.</summary>
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
+    public CertificateRevocationMode RevocationMode { get => (CertificateRevocationMode)revocationMode; set => revocationMode = (int)value; }
+
     /// <summary>Gets or sets the network timeout in seconds.</summary>
     [Parameter(ParameterSetName = CredentialSet)]
     [Parameter(ParameterSetName = AccessTokenSet)]
@@ -245,24 +260,28 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
             ThrowTerminatingError(SmtpErrorRecords.Terminating("NoSmtpServer", ErrorCategory.InvalidArgument, "No SMTP server is given: use -SmtpServer or set $PSEmailServer.", null));
         }
 
-        if (SkipCertificateCheck && CertificateThumbprint is not null)
-        {
-            ThrowTerminatingError(SmtpErrorRecords.Terminating("ConflictingCertificateOptions", ErrorCategory.InvalidArgument, "-SkipCertificateCheck accepts any certificate, so -CertificateThumbprint would pin nothing: use one or the other.", CertificateThumbprint));
-        }
-
         connection = new SmtpConnectionOptions
         {
             Host = server!,
             Port = Port,
-            Security = ResolveSecurity(),
-            AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
-            SkipCertificateCheck = SkipCertificateCheck,
-            CertificateThumbprints = CertificateThumbprint ?? Array.Empty<string>(),
+            Tls = new SmtpTlsPolicy
+            {
+                Security = ResolveSecurity(),
+                AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
+                SkipCertificateCheck = SkipCertificateCheck,
+                CertificateThumbprints = CertificateThumbprint ?? Array.Empty<string>(),
+                TrustedRoots = TrustedRootCertificate ?? Array.Empty<X509Certificate2>(),
+                RevocationMode = RevocationMode,
+            },
             Timeout = TimeSpan.FromSeconds(Timeout),
             HeloName = HeloName,
             Retry = new RetryPolicy { MaxRetries = MaximumRetryCount, InitialDelay = TimeSpan.FromSeconds(RetryIntervalSec), MaxDelay = TimeSpan.FromSeconds(600) },
             TranscriptPath = TranscriptPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(TranscriptPath),
         };
+        if (connection.Tls.FindConflict() is { } conflict)
+        {
+            ThrowTerminatingError(SmtpErrorRecords.ConflictingCertificateOptions(conflict, CertificateThumbprint));
+        }
     }
 
     /// <summary>Validates and sends one message per pipeline object (or one for a plain call).</summary>
@@ -323,6 +342,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
             }
 
             sent++;
+            WarnAboutCertificate(result.Certificate);
             foreach (var rejected in result.Rejected)
             {
                 WriteError(SmtpErrorRecords.RecipientRejected(rejected));
@@ -394,7 +414,16 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
         }
 
         // Send-MailMessage's -UseSsl is System.Net.Mail's EnableSsl: STARTTLS. On 465 only implicit TLS works.
-        return Port == 465 ? SmtpSecurity.SslOnConnect : SmtpSecurity.StartTls;
+        return SmtpTlsPolicy.SecurityForUseSsl(Port);
+    }
+
+    // Once per certificate and pipeline: mail went encrypted but unvalidated, or its revocation is unknown.
+    private void WarnAboutCertificate(ServerCertificateDecision? certificate)
+    {
+        if (certificate is { WarrantsWarning: true } && certificatesWarnedAbout.Add(certificate.Sha256Thumbprint))
+        {
+            WriteWarning($"The certificate of {connection!.Host}:{connection.EffectivePort}: {certificate.Reason}. {certificate.Advice}");
+        }
     }
 
     private MailMessageDefinition BuildDefinition()

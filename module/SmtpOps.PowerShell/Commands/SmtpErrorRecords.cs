@@ -74,6 +74,9 @@ internal static class SmtpErrorRecords
         };
     }
 
+    public static ErrorRecord ConflictingCertificateOptions(string conflict, object? target)
+        => Terminating("ConflictingCertificateOptions", ErrorCategory.InvalidArgument, conflict.Replace("Skipping the certificate check", "-SkipCertificateCheck").Replace("a pinned thumbprint", "-CertificateThumbprint"), target);
+
     public static ErrorRecord Terminating(string id, ErrorCategory category, string message, object? target)
         => new(new ArgumentException(message), id, category, target);
 

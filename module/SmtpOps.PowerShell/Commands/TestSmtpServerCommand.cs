@@ -31,6 +31,7 @@ public sealed class TestSmtpServerCommand : PSCmdlet, IDisposable
 
     // Stored as int, not SmtpSecurity: see SendSmtpMailCommand (an enum field would load Core too early).
     private int security = (int)SmtpSecurity.Auto;
+    private int revocationMode = (int)CertificateRevocationMode.SoftFail;
 
     /// <summary>Gets or sets the server to probe; binds the Exchange property of Resolve-MailExchanger output.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -87,7 +88,7 @@ public sealed class TestSmtpServerCommand : PSCmdlet, IDisposable
     [ValidateNotNullOrEmpty]
     public string? UserName { get; set; }
 
-    /// <summary>Gets or sets whether AUTH is tried even over an untrusted certificate.</summary>
+    /// <summary>Gets or sets whether any certificate is accepted without validation, as Send-SmtpMail -SkipCertificateCheck would (AUTH is then tried over it).</summary>
     [Parameter]
     public SwitchParameter SkipCertificateCheck { get; set; }
 
@@ -96,6 +97,15 @@ public sealed class TestSmtpServerCommand : PSCmdlet, IDisposable
     [ValidateNotNullOrEmpty]
     [CertificateFileTransformation]
     public X509Certificate2[]? TrustedRootCertificate { get; set; }
+
+    /// <summary>Gets or sets pinned certificate thumbprints (SHA-1 or SHA-256), judged as Send-SmtpMail judges them.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? CertificateThumbprint { get; set; }
+
+    /// <summary>Gets or sets what to do about certificate revocation: SoftFail (default), Strict or NoCheck.</summary>
+    [Parameter]
+    public CertificateRevocationMode RevocationMode { get => (CertificateRevocationMode)revocationMode; set => revocationMode = (int)value; }
 
     /// <summary>Gets or sets the sender for the recipient test (default: the null sender).</summary>
     [Parameter]
@@ -135,18 +145,27 @@ public sealed class TestSmtpServerCommand : PSCmdlet, IDisposable
         template = new SmtpProbeOptions
         {
             Port = Port,
-            Security = Security,
             HeloName = HeloName,
             Timeout = TimeSpan.FromSeconds(Timeout),
             Credential = CredentialParameters.ToSmtpCredential(Credential, AccessToken, UserName),
-            SkipCertificateCheck = SkipCertificateCheck,
-            TrustedRoots = TrustedRootCertificate ?? Array.Empty<X509Certificate2>(),
+            Tls = new SmtpTlsPolicy
+            {
+                Security = Security,
+                SkipCertificateCheck = SkipCertificateCheck,
+                CertificateThumbprints = CertificateThumbprint ?? Array.Empty<string>(),
+                TrustedRoots = TrustedRootCertificate ?? Array.Empty<X509Certificate2>(),
+                RevocationMode = RevocationMode,
+            },
             From = From,
             To = To,
             TestOpenRelay = TestOpenRelay,
             TranscriptPath = TranscriptPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(TranscriptPath),
             CertificateWarningDays = CertificateWarningDays,
         };
+        if (template.Tls.FindConflict() is { } conflict)
+        {
+            ThrowTerminatingError(SmtpErrorRecords.ConflictingCertificateOptions(conflict, CertificateThumbprint));
+        }
     }
 
     /// <summary>Starts the probes of one input; writes those that finished meanwhile.</summary>

@@ -45,8 +45,11 @@ public sealed class RelayProcessorTests : IDisposable
             {
                 Host = "127.0.0.1",
                 Port = server.Port,
-                Security = server.Certificate is null ? SmtpSecurity.None : SmtpSecurity.StartTls,
-                CertificateThumbprints = server.Certificate is null ? Array.Empty<string>() : new[] { server.Certificate.Thumbprint },
+                Tls = new SmtpTlsPolicy
+                {
+                    Security = server.Certificate is null ? SmtpSecurity.None : SmtpSecurity.StartTls,
+                    CertificateThumbprints = server.Certificate is null ? Array.Empty<string>() : new[] { server.Certificate.Thumbprint },
+                },
                 Credential = server.Certificate is null ? null : SmtpCredential.FromPassword("relay", Password),
                 Retry = RetryPolicy.None,
                 Timeout = TimeSpan.FromSeconds(10),
