@@ -16,6 +16,10 @@ internal static class Program
 {
     const string Usage =
         """
+        usage: SmtpOps.TestServers test-trust --out DIR
+          Creates a private CA for a test run in DIR (ca.pem, ca.key.pem) and bundle.pem (the system's roots plus the CA),
+          prints the bundle's path: a process started with SSL_CERT_FILE set to it trusts the CA.
+
         usage: SmtpOps.TestServers smtp-sink --dir PATH [--port N] [--starttls | --implicit-tls]
                                              [--user NAME:PASSWORD]... [--allow-unsecure-auth]
                                              [--reject ADDRESS]... [--fail-data N] [--ready-file PATH]
@@ -37,6 +41,11 @@ internal static class Program
 
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+
+        if (args.Length > 0 && args[0] == "test-trust")
+        {
+            return TestTrustCommand(args);
+        }
 
         if (args.Length > 0 && args[0] == "dns-server")
         {
@@ -86,6 +95,7 @@ internal static class Program
     {
         using var certificate = command.Certificate;
         using var authority = command.Authority;
+        await using var crl = command.Crl;
         await using var server = await ScriptedSmtpServer.StartAsync(command.Options, stop).ConfigureAwait(false);
         string? caCertificatePath = null;
         if (authority is not null)
@@ -97,6 +107,19 @@ internal static class Program
 
         WriteReadyFile(command.ReadyFile, server.Port, certificate, caCertificatePath);
         await RunUntilStoppedAsync("scripted-smtp", server.Port, stop).ConfigureAwait(false);
+    }
+
+    // test-trust --out DIR: a private CA for this test run and the trust bundle that makes a process trust it.
+    static int TestTrustCommand(string[] args)
+    {
+        if (args.Length != 3 || args[1] != "--out")
+        {
+            Console.Error.WriteLine("usage: SmtpOps.TestServers test-trust --out DIR");
+            return 2;
+        }
+
+        Console.WriteLine(TestTrustStore.Create(Path.GetFullPath(args[2])));
+        return 0;
     }
 
     internal static async Task RunUntilStoppedAsync(string name, int port, CancellationToken stop)

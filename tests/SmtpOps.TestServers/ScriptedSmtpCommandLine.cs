@@ -12,14 +12,16 @@ internal sealed class ScriptedSmtpCommandLine
         """
         usage: SmtpOps.TestServers scripted-smtp --ready-file PATH [--port N]
                  [--banner-code N] [--banner-text TEXT] [--banner-delay-ms N] [--tarpit | --garbage]
-                 [--starttls | --implicit-tls] [--cert-kind valid|expired|mismatch|self-signed]
+                 [--starttls | --implicit-tls] [--cert-kind valid|expired|mismatch|self-signed|revoked|crl-unreachable] [--ca DIR]
                  [--user NAME:PASSWORD]... [--oauth USER:TOKEN]... [--auth-mechanism NAME]... [--auth-before-tls] [--require-auth]
                  [--accepted-domain DOMAIN]... [--reject ADDRESS]... [--fail-data N] [--drop-data N] [--extension LINE]...
           Runs a scripted SMTP server (fault injection, probing) on 127.0.0.1 until SIGTERM or Ctrl+C.
           --ready-file receives {"port","pid","certificateThumbprint","certificateSha256","caCertificatePath"} once listening.
           --cert-kind (default self-signed): valid, expired and mismatch leaves are issued by a new test CA whose certificate
           is written as PEM beside the ready file (NAME.ca.pem); valid names localhost and 127.0.0.1, expired ended yesterday,
-          mismatch names only wrong.example. --extension replaces the default EHLO extensions.
+          mismatch names only wrong.example. revoked names a CRL that this process serves on 127.0.0.1 and that revokes it;
+          crl-unreachable names a CRL distribution point where nothing listens. --ca DIR issues from the CA in DIR
+          (made by test-trust) instead of a new one. --extension replaces the default EHLO extensions.
         """;
 
     public required ScriptedSmtpServerOptions Options { get; init; }
@@ -32,11 +34,15 @@ internal sealed class ScriptedSmtpCommandLine
     /// <summary>The test CA that issued <see cref="Certificate"/>, or null for a self-signed certificate or no TLS.</summary>
     public X509Certificate2? Authority { get; init; }
 
+    /// <summary>The CRL served for a revoked certificate, or null.</summary>
+    public CrlServer? Crl { get; init; }
+
     /// <exception cref="ArgumentException">The arguments are invalid.</exception>
     public static ScriptedSmtpCommandLine Parse(IReadOnlyList<string> args)
     {
         string? readyFile = null;
         string? certificateKind = null;
+        string? authorityFolder = null;
         bool startTls = false, implicitTls = false, tarpit = false, garbage = false, authBeforeTls = false, requireAuth = false;
         int port = 0, bannerCode = 220, bannerDelay = 0, failData = 0, dropData = 0;
         string? bannerText = null;
@@ -65,6 +71,7 @@ internal sealed class ScriptedSmtpCommandLine
                 case "--starttls": startTls = true; break;
                 case "--implicit-tls": implicitTls = true; break;
                 case "--cert-kind": certificateKind = Value(); break;
+                case "--ca": authorityFolder = Value(); break;
                 case "--user": AddPair(users, name, Value()); break;
                 case "--oauth": AddPair(tokens, name, Value()); break;
                 case "--auth-mechanism": mechanisms.Add(Value()); break;
@@ -89,7 +96,7 @@ internal sealed class ScriptedSmtpCommandLine
             throw new ArgumentException("--cert-kind needs --starttls or --implicit-tls.");
         }
 
-        var (certificate, authority) = startTls || implicitTls ? CreateCertificate(certificateKind ?? "self-signed") : (null, null);
+        var (certificate, authority, crl) = startTls || implicitTls ? CreateCertificate(certificateKind ?? "self-signed", authorityFolder) : (null, null, null);
         var options = new ScriptedSmtpServerOptions
         {
             Port = port,
@@ -116,6 +123,7 @@ internal sealed class ScriptedSmtpCommandLine
             Options = options,
             ReadyFile = readyFile ?? throw new ArgumentException("--ready-file is required."),
             Certificate = certificate,
+            Crl = crl,
             Authority = authority,
         };
     }
@@ -131,22 +139,33 @@ internal sealed class ScriptedSmtpCommandLine
         pairs[value[..colon]] = value[(colon + 1)..];
     }
 
-    static (X509Certificate2 Certificate, X509Certificate2? Authority) CreateCertificate(string kind)
+    static (X509Certificate2 Certificate, X509Certificate2? Authority, CrlServer? Crl) CreateCertificate(string kind, string? authorityFolder)
     {
         if (kind == "self-signed")
         {
-            return (TestCertificates.CreateSelfSigned("localhost"), null);
+            return (TestCertificates.CreateSelfSigned("localhost"), null, null);
         }
 
         var now = DateTimeOffset.UtcNow;
+        var local = new[] { "localhost", "127.0.0.1" };
         var (names, notBefore, notAfter) = kind switch
         {
-            "valid" => (new[] { "localhost", "127.0.0.1" }, now.AddDays(-1), now.AddDays(30)),
-            "expired" => (new[] { "localhost", "127.0.0.1" }, now.AddDays(-30), now.AddDays(-1)),
+            "valid" or "revoked" or "crl-unreachable" => (local, now.AddDays(-1), now.AddDays(30)),
+            "expired" => (local, now.AddDays(-30), now.AddDays(-1)),
             "mismatch" => (new[] { "wrong.example" }, now.AddDays(-1), now.AddDays(30)),
-            _ => throw new ArgumentException($"--cert-kind is valid, expired, mismatch or self-signed, not '{kind}'."),
+            _ => throw new ArgumentException($"--cert-kind is valid, expired, mismatch, self-signed, revoked or crl-unreachable, not '{kind}'."),
         };
-        var authority = TestCertificates.CreateAuthority();
-        return (TestCertificates.IssueServerCertificate(authority, names, notBefore, notAfter), authority);
+        var authority = authorityFolder is null ? TestCertificates.CreateAuthority() : TestTrustStore.Load(authorityFolder);
+        if (kind != "revoked")
+        {
+            var crlUrl = kind == "crl-unreachable" ? CrlServer.UnreachableUrl() : null;
+            return (TestCertificates.IssueServerCertificate(authority, names, notBefore, notAfter, crlUrl), authority, null);
+        }
+
+        // The CRL names the leaf, and the leaf names the CRL: serve a list that will hold the leaf's serial.
+        var server = CrlServer.Start();
+        var leaf = TestCertificates.IssueServerCertificate(authority, names, notBefore, notAfter, server.Url);
+        server.Publish(TestCertificates.CreateRevocationList(authority, leaf));
+        return (leaf, authority, server);
     }
 }

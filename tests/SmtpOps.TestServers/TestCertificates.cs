@@ -1,5 +1,6 @@
 using System;
 using System.Net;
+using System.Numerics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -27,9 +28,10 @@ public static class TestCertificates
     /// <summary>
     /// A server certificate (RSA 2048, EKU serverAuth) signed by <paramref name="authority"/>. Names that parse as IP
     /// addresses (such as "127.0.0.1") become IP SANs, the others DNS SANs; the subject CN is the first name.
-    /// The validity must lie within the authority's validity.
+    /// The validity must lie within the authority's validity. With <paramref name="crlUrl"/> the leaf names that CRL
+    /// distribution point (most private-CA leaves name none: their revocation status is unknown to a client).
     /// </summary>
-    public static X509Certificate2 IssueServerCertificate(X509Certificate2 authority, string[] dnsNames, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    public static X509Certificate2 IssueServerCertificate(X509Certificate2 authority, string[] dnsNames, DateTimeOffset notBefore, DateTimeOffset notAfter, string? crlUrl = null)
     {
         ArgumentNullException.ThrowIfNull(authority);
         ArgumentNullException.ThrowIfNull(dnsNames);
@@ -42,6 +44,11 @@ public static class TestCertificates
         using var key = RSA.Create(2048);
         var request = CreateServerRequest(key, dnsNames);
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(authority, true, false));
+        if (crlUrl is not null)
+        {
+            request.CertificateExtensions.Add(CertificateRevocationListBuilder.BuildCrlDistributionPointExtension([crlUrl]));
+        }
+
         var generator = X509SignatureGenerator.CreateForRSA(issuerKey, RSASignaturePadding.Pkcs1);
         using var issued = request.Create(authority.SubjectName, generator, notBefore, notAfter, NewSerialNumber());
         using var withKey = issued.CopyWithPrivateKey(key);
@@ -56,6 +63,23 @@ public static class TestCertificates
         var now = DateTimeOffset.UtcNow;
         using var certificate = request.CreateSelfSigned(now.AddDays(-1), now.AddDays(30));
         return Reimport(certificate);
+    }
+
+    /// <summary>A CRL of <paramref name="authority"/> (DER) that revokes the given certificates; valid from 5 minutes ago for a week.</summary>
+    public static byte[] CreateRevocationList(X509Certificate2 authority, params X509Certificate2[] revoked)
+    {
+        ArgumentNullException.ThrowIfNull(authority);
+        var builder = new CertificateRevocationListBuilder();
+        var now = DateTimeOffset.UtcNow;
+        foreach (var certificate in revoked)
+        {
+            builder.AddEntry(certificate, now.AddMinutes(-1), X509RevocationReason.KeyCompromise);
+        }
+
+        using var key = authority.GetRSAPrivateKey() ?? throw new ArgumentException("The authority has no RSA private key.", nameof(authority));
+        var generator = X509SignatureGenerator.CreateForRSA(key, RSASignaturePadding.Pkcs1);
+        return builder.Build(authority.SubjectName, generator, BigInteger.One, now.AddDays(7), HashAlgorithmName.SHA256,
+            X509AuthorityKeyIdentifierExtension.CreateFromCertificate(authority, true, false), now.AddMinutes(-5));
     }
 
     static CertificateRequest CreateServerRequest(RSA key, string[] names)
