@@ -128,6 +128,19 @@ function Install-Azurite {
     }
 }
 
+function Enable-TestTrust {
+    # A private CA for this run, trusted the way a machine trusts its company CA: through the system's root
+    # store as .NET on Linux reads it (SSL_CERT_FILE: the system's roots plus the CA). Set for the processes the
+    # suites start from here on; nothing on the machine changes. The TLS policy tests issue their servers'
+    # certificates from it (SMTPOPS_TEST_CA).
+    $folder = Join-Path $Artifacts 'test-trust'
+    if (Test-Path $folder) { Remove-Item -Recurse -Force $folder }
+    $bundle = & dotnet (Get-TestServerPath) test-trust --out $folder
+    if ($LASTEXITCODE -ne 0) { throw "test-trust failed with exit code $LASTEXITCODE." }
+    $env:SSL_CERT_FILE = $bundle
+    $env:SMTPOPS_TEST_CA = $folder
+}
+
 function Invoke-XunitSuite {
     # Every xunit project under tests/ (tests/<Name>.Tests/<Name>.Tests.csproj), one results file each; the counts are summed.
     # The runners' output goes to the host (Out-Host): only the counts object may be this function's output.
@@ -184,6 +197,7 @@ function Invoke-TestTask {
     $env:SMTPOPS_PSREPOSITORY = Publish-ModulePackage $module
     $env:SMTPOPS_NUGET = Invoke-CorePack
     Install-Azurite
+    Enable-TestTrust
     $xunit = Invoke-XunitSuite
     $pester = Invoke-PesterSuite $module
     $passed = $xunit.Passed + $pester.Passed

@@ -116,7 +116,8 @@ public sealed record SmtpTlsPolicy
             .Where(flag => flag != X509ChainStatusFlags.NoError && (flag & RevocationFlags) == 0 && statuses.HasFlag(flag))
             .Select(flag => flag.ToString())
             .ToList();
-        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors) && problems.Count == 0 && (statuses & RevocationFlags) == 0)
+        // Chain errors reported without a single status (nothing to tell more): say so rather than call it trusted.
+        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors) && statuses == X509ChainStatusFlags.NoError && Flags(chain) == X509ChainStatusFlags.NoError)
         {
             problems.Add(nameof(SslPolicyErrors.RemoteCertificateChainErrors));
         }
@@ -278,7 +279,7 @@ public sealed record SmtpTlsPolicy
         {
             nameof(X509ChainStatusFlags.UntrustedRoot) when selfSigned => "self-signed and not trusted here",
             nameof(X509ChainStatusFlags.UntrustedRoot) => $"issued by a CA this machine does not trust ({leaf.Issuer})",
-            nameof(X509ChainStatusFlags.PartialChain) => $"its chain does not reach a trusted root (issuer {leaf.Issuer})",
+            nameof(X509ChainStatusFlags.PartialChain) => $"issued by a CA this machine does not trust or cannot find ({leaf.Issuer}): its chain does not reach a trusted root",
             nameof(X509ChainStatusFlags.NotTimeValid) when leaf.NotAfter.ToUniversalTime() < DateTime.UtcNow => $"expired on {leaf.NotAfter.ToUniversalTime():yyyy-MM-dd}",
             nameof(X509ChainStatusFlags.NotTimeValid) => $"not valid before {leaf.NotBefore.ToUniversalTime():yyyy-MM-dd}",
             "NameMismatch" => $"it does not name {host} (it names {Names(leaf)})",

@@ -37,7 +37,7 @@ internal static class SmtpErrorRecords
             SmtpFailureKind.Connection => ("SmtpConnectionFailed", ErrorCategory.ConnectionError, "Check -SmtpServer, -Port and that the server is reachable."),
             SmtpFailureKind.Timeout => ("SmtpTimeout", ErrorCategory.OperationTimeout, "The server did not answer in time; raise -Timeout or check the server."),
             SmtpFailureKind.Authentication => ("SmtpAuthenticationFailed", ErrorCategory.AuthenticationError, "Check the user name and password or token; authentication failures are not retried."),
-            SmtpFailureKind.Certificate => ("CertificateValidationFailed", ErrorCategory.SecurityError, "Fix the server certificate, or pin it with -CertificateThumbprint, or (not recommended) use -SkipCertificateCheck."),
+            SmtpFailureKind.Certificate => ("CertificateValidationFailed", ErrorCategory.SecurityError, CertificateAdvice(exception.Certificate)),
             _ => ("SmtpSecurityFailure", ErrorCategory.SecurityError, "Use -Security StartTls (587) or SslOnConnect (465); -AllowUnencryptedAuthentication sends credentials in clear."),
         };
         return new ErrorRecord(exception, id, category, target)
@@ -45,6 +45,13 @@ internal static class SmtpErrorRecords
             ErrorDetails = new ErrorDetails(exception.Message) { RecommendedAction = advice },
         };
     }
+
+    private static string CertificateAdvice(ServerCertificateDecision? certificate) => certificate switch
+    {
+        { Revocation: CertificateRevocationStatus.Revoked } => "The issuer revoked the server's certificate: the server needs a new one.",
+        { Problems.Count: 0, Revocation: CertificateRevocationStatus.Unknown } => "Make the certificate's CRL distribution point or OCSP responder reachable, or accept an unknown revocation status with -RevocationMode SoftFail.",
+        _ => "Trust the CA that issued the certificate (the machine's trusted roots, or -TrustedRootCertificate), or pin it with -CertificateThumbprint, or (not recommended) use -SkipCertificateCheck.",
+    };
 
     public static ErrorRecord RecipientRejected(SmtpRecipientResult recipient)
     {
