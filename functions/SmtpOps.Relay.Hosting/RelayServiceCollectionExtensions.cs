@@ -63,7 +63,8 @@ public static class RelayServiceCollectionExtensions
             Tls = new SmtpTlsPolicy
             {
                 Security = smarthost.Security,
-                    TrustedRoots = smarthost.LoadTrustedRoots(),
+                CertificateThumbprints = smarthost.CertificateThumbprints,
+                TrustedRoots = smarthost.LoadTrustedRoots(),
                 RevocationMode = smarthost.RevocationMode,
             },
             Timeout = TimeSpan.FromSeconds(smarthost.Timeout),

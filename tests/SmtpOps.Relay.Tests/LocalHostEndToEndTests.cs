@@ -123,6 +123,38 @@ public sealed partial class LocalHostEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task ASmarthostWithAPrivateCaCertificateIsTrustedWithoutAPinAndItsUnknownRevocationLogged()
+    {
+        // The run's CA is trusted through the system store (SSL_CERT_FILE, inherited by the host process).
+        using var authority = TestTrustStore.LoadTrusted();
+        var leaf = TestCertificates.IssueServerCertificate(authority, ["localhost", "127.0.0.1"], DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(90));
+        await using var server = await StartServerAsync(certificate: leaf);
+        await using var host = StartHost(server.Port, server, pin: false);
+
+        await Client.EnqueueAsync(Mail("Private CA"));
+
+        Assert.Single(await WaitForAsync(server, 1, host));
+        await WaitUntilAsync(() => Task.FromResult(host.Lines.Any(l => l.Contains("The smarthost's certificate", StringComparison.Ordinal))), "the certificate warning");
+        Assert.Contains(host.Lines, l => l.Contains("revocation status unknown: it names no CRL distribution point", StringComparison.Ordinal));
+        Secrets.AssertNotLogged(host.Lines, User, password);
+    }
+
+    [Fact]
+    public async Task ASmarthostWhoseCaTheMachineDoesNotTrustIsTrustedThroughTrustedRootCertificates()
+    {
+        using var authority = TestCertificates.CreateAuthority("SmtpOps Relay Test CA " + Guid.NewGuid().ToString("N"));
+        var leaf = TestCertificates.IssueServerCertificate(authority, ["localhost", "127.0.0.1"], DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(90));
+        await using var server = await StartServerAsync(certificate: leaf);
+        var rootFile = Path.Combine(folder, "smarthost-root.pem");
+        await File.WriteAllTextAsync(rootFile, authority.ExportCertificatePem());
+        await using var host = StartHost(server.Port, server, new() { ["Relay__Smarthost__TrustedRootCertificates__0"] = rootFile }, pin: false);
+
+        await Client.EnqueueAsync(Mail("Relay's own root"));
+
+        Assert.Single(await WaitForAsync(server, 1, host));
+    }
+
+    [Fact]
     public async Task A550IsDeadLetteredWithItsReasonAndNeverRetried()
     {
         await using var server = await StartServerAsync(reject: "customer@fabrikam.test");
@@ -264,15 +296,16 @@ public sealed partial class LocalHostEndToEndTests : IDisposable
         return MessageIdHeader().Match(headers) is { Success: true } match ? match.Groups[1].Value : throw new InvalidOperationException("No Message-ID header.");
     }
 
-    private Task<TestSmtpServer> StartServerAsync(int failDataTimes = 0, string? reject = null) => TestSmtpServer.StartAsync(new()
+    private Task<TestSmtpServer> StartServerAsync(int failDataTimes = 0, string? reject = null, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null) => TestSmtpServer.StartAsync(new()
     {
         Tls = TestSmtpTls.StartTls,
+        Certificate = certificate,
         Users = new Dictionary<string, string> { [User] = password },
         FailDataTimes = failDataTimes,
         RejectRecipients = reject is null ? [] : [reject],
     });
 
-    private LocalHostProcess StartHost(int smtpPort, TestSmtpServer server, Dictionary<string, string>? overrides = null)
+    private LocalHostProcess StartHost(int smtpPort, TestSmtpServer server, Dictionary<string, string>? overrides = null, bool pin = true)
     {
         var environment = new Dictionary<string, string>
         {
@@ -301,6 +334,11 @@ public sealed partial class LocalHostEndToEndTests : IDisposable
         foreach (var (name, value) in overrides ?? new())
         {
             environment[name] = value;
+        }
+
+        if (!pin)
+        {
+            environment.Remove("Relay__Smarthost__CertificateThumbprints__0");
         }
 
         return LocalHostProcess.Start(environment);

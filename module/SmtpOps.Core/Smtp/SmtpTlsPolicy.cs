@@ -46,7 +46,10 @@ public sealed record SmtpTlsPolicy
     public CertificateRevocationMode RevocationMode { get; init; } = CertificateRevocationMode.SoftFail;
 
     /// <summary>Gets whether the TLS handshake should ask for the revocation status (not when pinned, skipped or off).</summary>
-    public bool ChecksRevocation => !SkipCertificateCheck && CertificateThumbprints.Count == 0 && RevocationMode != CertificateRevocationMode.NoCheck;
+    public bool ChecksRevocation => !SkipCertificateCheck && Pins.Count == 0 && RevocationMode != CertificateRevocationMode.NoCheck;
+
+    // The thumbprints as hex digits only ("AB:CD ..." and "abcd" are the same pin); empty entries pin nothing.
+    private HashSet<string> Pins => new(CertificateThumbprints.Select(NormalizeThumbprint).Where(t => t.Length > 0), StringComparer.Ordinal);
 
     /// <summary>The security that Send-MailMessage's -UseSsl means on a port: STARTTLS required, implicit TLS on 465.</summary>
     /// <param name="port">The port.</param>
@@ -79,7 +82,7 @@ public sealed record SmtpTlsPolicy
     /// <summary>Says what in this policy contradicts itself, or <c>null</c> when nothing does.</summary>
     /// <returns>The contradiction, or <c>null</c>.</returns>
     public string? FindConflict()
-        => SkipCertificateCheck && CertificateThumbprints.Count > 0
+        => SkipCertificateCheck && Pins.Count > 0
             ? "Skipping the certificate check accepts any certificate, so a pinned thumbprint would pin nothing: use one or the other."
             : null;
 
@@ -157,7 +160,7 @@ public sealed record SmtpTlsPolicy
             NotAfter = new DateTimeOffset(leaf.NotAfter.ToUniversalTime(), TimeSpan.Zero),
         };
         var found = Describe(leaf, host, problems);
-        var pins = new HashSet<string>(CertificateThumbprints.Select(NormalizeThumbprint).Where(t => t.Length > 0), StringComparer.Ordinal);
+        var pins = Pins;
 
         if (SkipCertificateCheck)
         {
