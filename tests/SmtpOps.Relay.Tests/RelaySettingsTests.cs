@@ -51,6 +51,17 @@ public sealed class RelaySettingsTests
         Assert.DoesNotContain(password, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/no/such/folder/smarthost-root.pem")]
+    [InlineData("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----")]
+    public void ATrustedRootThatIsNoCertificateIsRefusedAtStart(string entry)
+    {
+        var settings = RelayServices.Settings(Storage, "relay", 25);
+        settings["Relay:Smarthost:TrustedRootCertificates:0"] = entry;
+
+        Assert.Contains("Relay:Smarthost:TrustedRootCertificates holds an entry that is neither a PEM certificate nor a readable certificate file", Invalid(settings).Message);
+    }
+
     [Fact]
     public void AnEmptyAllowListIsRefusedAtStart()
     {

@@ -12,14 +12,15 @@ internal sealed class ScriptedSmtpCommandLine
         """
         usage: SmtpOps.TestServers scripted-smtp --ready-file PATH [--port N]
                  [--banner-code N] [--banner-text TEXT] [--banner-delay-ms N] [--tarpit | --garbage]
-                 [--starttls | --implicit-tls] [--cert-kind valid|expired|mismatch|self-signed|revoked|crl-unreachable] [--ca DIR]
+                 [--starttls | --implicit-tls] [--cert-kind valid|expired|mismatch|self-signed|revoked|crl-good|crl-unreachable] [--ca DIR]
                  [--user NAME:PASSWORD]... [--oauth USER:TOKEN]... [--auth-mechanism NAME]... [--auth-before-tls] [--require-auth]
                  [--accepted-domain DOMAIN]... [--reject ADDRESS]... [--fail-data N] [--drop-data N] [--extension LINE]...
           Runs a scripted SMTP server (fault injection, probing) on 127.0.0.1 until SIGTERM or Ctrl+C.
           --ready-file receives {"port","pid","certificateThumbprint","certificateSha256","caCertificatePath"} once listening.
           --cert-kind (default self-signed): valid, expired and mismatch leaves are issued by a new test CA whose certificate
           is written as PEM beside the ready file (NAME.ca.pem); valid names localhost and 127.0.0.1, expired ended yesterday,
-          mismatch names only wrong.example. revoked names a CRL that this process serves on 127.0.0.1 and that revokes it;
+          mismatch names only wrong.example. revoked names a CRL that this process serves on 127.0.0.1 and that revokes it,
+          crl-good one that does not;
           crl-unreachable names a CRL distribution point where nothing listens. --ca DIR issues from the CA in DIR
           (made by test-trust) instead of a new one. --extension replaces the default EHLO extensions.
         """;
@@ -150,22 +151,22 @@ internal sealed class ScriptedSmtpCommandLine
         var local = new[] { "localhost", "127.0.0.1" };
         var (names, notBefore, notAfter) = kind switch
         {
-            "valid" or "revoked" or "crl-unreachable" => (local, now.AddDays(-1), now.AddDays(30)),
+            "valid" or "revoked" or "crl-good" or "crl-unreachable" => (local, now.AddDays(-1), now.AddDays(30)),
             "expired" => (local, now.AddDays(-30), now.AddDays(-1)),
             "mismatch" => (new[] { "wrong.example" }, now.AddDays(-1), now.AddDays(30)),
-            _ => throw new ArgumentException($"--cert-kind is valid, expired, mismatch, self-signed, revoked or crl-unreachable, not '{kind}'."),
+            _ => throw new ArgumentException($"--cert-kind is valid, expired, mismatch, self-signed, revoked, crl-good or crl-unreachable, not '{kind}'."),
         };
         var authority = authorityFolder is null ? TestCertificates.CreateAuthority() : TestTrustStore.Load(authorityFolder);
-        if (kind != "revoked")
+        if (kind is not ("revoked" or "crl-good"))
         {
             var crlUrl = kind == "crl-unreachable" ? CrlServer.UnreachableUrl() : null;
             return (TestCertificates.IssueServerCertificate(authority, names, notBefore, notAfter, crlUrl), authority, null);
         }
 
-        // The CRL names the leaf, and the leaf names the CRL: serve a list that will hold the leaf's serial.
+        // The leaf names the CRL, and the CRL (for revoked) names the leaf.
         var server = CrlServer.Start();
         var leaf = TestCertificates.IssueServerCertificate(authority, names, notBefore, notAfter, server.Url);
-        server.Publish(TestCertificates.CreateRevocationList(authority, leaf));
+        server.Publish(kind == "revoked" ? TestCertificates.CreateRevocationList(authority, leaf) : TestCertificates.CreateRevocationList(authority));
         return (leaf, authority, server);
     }
 }

@@ -18,7 +18,8 @@ AfterAll {
 
 Describe 'Test-SmtpServer: a healthy server' {
     BeforeAll {
-        $server = Start-Server 'healthy' @('--starttls', '--cert-kind', 'valid', '--accepted-domain', 'contoso.test')
+        # crl-good: the leaf names a CRL distribution point that the server's process serves, so revocation is checked too.
+        $server = Start-Server 'healthy' @('--starttls', '--cert-kind', 'crl-good', '--accepted-domain', 'contoso.test')
         # A relative path resolves against the PowerShell location, as for any cmdlet.
         Push-Location (Split-Path $server.CaCertificatePath)
         try {
@@ -36,6 +37,8 @@ Describe 'Test-SmtpServer: a healthy server' {
         $result.Verdict | Should -Be 'Pass'
         $result.TlsMode | Should -Be 'StartTls'
         $result.Certificate.ChainValid | Should -BeTrue
+        $result.Certificate.Revocation | Should -Be 'Good'
+        (Get-Check $result 'TLS policy').Reason | Should -Match '^would send: trusted'
         $result.OpenRelay | Should -BeFalse
         $result.RecipientReply.Code | Should -Be 250
     }
@@ -51,12 +54,15 @@ Describe 'Test-SmtpServer: a healthy server' {
 }
 
 Describe 'Test-SmtpServer: findings and errors' {
-    It 'fails an expired certificate and says so' {
+    It 'fails an expired certificate where TLS is required, and only warns where it is opportunistic' {
         $server = Start-Server 'expired' @('--starttls', '--cert-kind', 'expired')
         try {
-            $result = Test-SmtpServer localhost -IPAddress 127.0.0.1 -Port $server.Port -TrustedRootCertificate $server.CaCertificatePath
+            $result = Test-SmtpServer localhost -IPAddress 127.0.0.1 -Port $server.Port -TrustedRootCertificate $server.CaCertificatePath -Security StartTls
             (Get-Check $result 'Certificate expiry').Verdict | Should -Be 'Fail'
             (Get-Check $result 'Certificate expiry').Reason | Should -Match '^expired on '
+            $opportunistic = Test-SmtpServer localhost -IPAddress 127.0.0.1 -Port $server.Port -TrustedRootCertificate $server.CaCertificatePath
+            (Get-Check $opportunistic 'Certificate expiry').Verdict | Should -Be 'Warn'
+            (Get-Check $opportunistic 'TLS policy').Reason | Should -Match '^would send encrypted but unvalidated'
         }
         finally { Stop-SmtpSink $server }
     }
@@ -121,8 +127,10 @@ Describe 'Test-SmtpServer: composition with Resolve-MailExchanger' {
         ($results.ComputerName | Sort-Object) | Should -Be @('mx1.contoso.test', 'mx2.contoso.test')
         $results.IPAddress | Should -Be @('127.0.0.1', '127.0.0.1')
         $results | ForEach-Object { $_.Connected | Should -BeTrue }
-        # The certificate names localhost, not the exchanges: the probe says so.
-        $results | ForEach-Object { (Get-Check $_ 'Certificate name').Verdict | Should -Be 'Fail' }
+        # The certificate names localhost, not the exchanges: the probe says so. Without credentials on a port other than
+        # 465 TLS is opportunistic (a sending MTA would still encrypt), so it is a warning, not a failure.
+        $results | ForEach-Object { (Get-Check $_ 'Certificate name').Verdict | Should -Be 'Warn' }
+        $results | ForEach-Object { (Get-Check $_ 'Certificate name').Reason | Should -Match 'used unvalidated' }
     }
 
     It 'skips a null MX with a warning' {

@@ -234,8 +234,7 @@ public sealed record SmtpTlsPolicy
         Advice = advice,
     };
 
-    // The handshake's chain, or (with extra trusted roots) the chain built again with them: trusted when
-    // it ends in one of them and nothing but the root's unknown-ness is wrong.
+    // The handshake's chain, or (with extra trusted roots) the chain built again with them as trust anchors.
     private X509ChainStatusFlags ChainStatuses(X509Certificate2 leaf, X509Chain? chain)
     {
         var reported = Flags(chain);
@@ -247,15 +246,21 @@ public sealed record SmtpTlsPolicy
         using var custom = new X509Chain();
         custom.ChainPolicy.RevocationMode = ChecksRevocation ? X509RevocationMode.Online : X509RevocationMode.NoCheck;
         custom.ChainPolicy.RevocationFlag = X509RevocationFlag.ExcludeRoot;
-        custom.ChainPolicy.VerificationFlags = X509VerificationFlags.AllowUnknownCertificateAuthority;
-        foreach (var root in TrustedRoots)
-        {
-            custom.ChainPolicy.ExtraStore.Add(root);
-        }
-
         foreach (var element in chain?.ChainElements.Cast<X509ChainElement>() ?? Enumerable.Empty<X509ChainElement>())
         {
             custom.ChainPolicy.ExtraStore.Add(element.Certificate);
+        }
+
+        var anchoredByRuntime = TrustOnly(custom.ChainPolicy, TrustedRoots);
+        if (!anchoredByRuntime)
+        {
+            // .NET Framework: no custom trust store. Accept an unknown root and check that it is one of ours;
+            // revocation is then not learned on every platform (no CRL is fetched for an untrusted root).
+            custom.ChainPolicy.VerificationFlags = X509VerificationFlags.AllowUnknownCertificateAuthority;
+            foreach (var root in TrustedRoots)
+            {
+                custom.ChainPolicy.ExtraStore.Add(root);
+            }
         }
 
         custom.Build(leaf);
@@ -265,6 +270,25 @@ public sealed record SmtpTlsPolicy
         return anchored
             ? rebuilt & ~(X509ChainStatusFlags.UntrustedRoot | X509ChainStatusFlags.PartialChain)
             : rebuilt | X509ChainStatusFlags.UntrustedRoot;
+    }
+
+    // .NET 5 and later (PowerShell 7, the relay): the given roots become the only trust anchors, so the chain
+    // is checked as fully as one to a machine root, revocation included. The API is newer than netstandard2.0.
+    private static bool TrustOnly(X509ChainPolicy policy, IEnumerable<X509Certificate2> roots)
+    {
+        var trustMode = policy.GetType().GetProperty("TrustMode");
+        if (trustMode is null || policy.GetType().GetProperty("CustomTrustStore")?.GetValue(policy) is not X509Certificate2Collection store)
+        {
+            return false;
+        }
+
+        trustMode.SetValue(policy, Enum.ToObject(trustMode.PropertyType, 1)); // X509ChainTrustMode.CustomRootTrust
+        foreach (var root in roots)
+        {
+            store.Add(root);
+        }
+
+        return true;
     }
 
     private static X509ChainStatusFlags Flags(X509Chain? chain)
