@@ -15,9 +15,11 @@ public sealed class SmtpSubmissionException : Exception
     /// <param name="statusCode">The SMTP reply code, when the server answered.</param>
     /// <param name="innerException">The underlying exception.</param>
     /// <param name="recipients">The recipients' answers, when the failure is that none was accepted.</param>
-    public SmtpSubmissionException(SmtpFailureKind kind, string message, int? statusCode = null, Exception? innerException = null, IReadOnlyList<SmtpRecipientResult>? recipients = null)
+    /// <param name="certificate">The TLS policy's decision, when the failure is a refused certificate.</param>
+    public SmtpSubmissionException(SmtpFailureKind kind, string message, int? statusCode = null, Exception? innerException = null, IReadOnlyList<SmtpRecipientResult>? recipients = null, ServerCertificateDecision? certificate = null)
         : base(message, innerException)
     {
+        Certificate = certificate;
         Kind = kind;
         StatusCode = statusCode;
         Recipients = recipients ?? Array.Empty<SmtpRecipientResult>();
@@ -33,7 +35,7 @@ public sealed class SmtpSubmissionException : Exception
     public IReadOnlyList<SmtpRecipientResult> Recipients { get; }
 
     /// <summary>Gets the TLS policy's decision when the failure is a refused certificate, or <c>null</c>.</summary>
-    public ServerCertificateDecision? Certificate { get; init; }
+    public ServerCertificateDecision? Certificate { get; }
 
     /// <summary>Gets whether the same submission may succeed later.</summary>
     public bool IsTransient => Kind is SmtpFailureKind.Transient or SmtpFailureKind.Connection or SmtpFailureKind.Timeout;

@@ -334,7 +334,8 @@ public sealed class SmtpSubmitter : IDisposable
             SslHandshakeException tls when certificateCheck.LastDecision is { Accepted: false } refused => new SmtpSubmissionException(
                 SmtpFailureKind.Certificate,
                 $"The certificate of {server} was refused: {refused.Reason}. {refused.Advice}",
-                innerException: tls) { Certificate = refused },
+                innerException: tls,
+                certificate: refused),
             SslHandshakeException tls => new SmtpSubmissionException(
                 SmtpFailureKind.Security,
                 $"The TLS handshake with {server} failed: {tls.InnerException?.Message ?? tls.Message}",
