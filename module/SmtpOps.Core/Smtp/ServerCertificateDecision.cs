@@ -7,7 +7,7 @@ namespace SmtpOps.Smtp;
 /// What <see cref="SmtpTlsPolicy"/> decided about one server certificate, and why: the same decision
 /// for sending, probing and relaying.
 /// </summary>
-public sealed class ServerCertificateDecision
+public sealed record ServerCertificateDecision
 {
     /// <summary>Gets how the certificate was judged; anything but <see cref="CertificateTrust.Refused"/> is accepted.</summary>
     public CertificateTrust Trust { get; init; }

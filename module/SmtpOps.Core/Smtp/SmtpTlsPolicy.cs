@@ -219,20 +219,8 @@ public sealed record SmtpTlsPolicy
             .ToList();
     }
 
-    private static ServerCertificateDecision Decide(ServerCertificateDecision facts, CertificateTrust trust, string reason, string? advice) => new()
-    {
-        Trust = trust,
-        Revocation = facts.Revocation,
-        RevocationDetail = facts.RevocationDetail,
-        Problems = facts.Problems,
-        Subject = facts.Subject,
-        Issuer = facts.Issuer,
-        Thumbprint = facts.Thumbprint,
-        Sha256Thumbprint = facts.Sha256Thumbprint,
-        NotAfter = facts.NotAfter,
-        Reason = reason,
-        Advice = advice,
-    };
+    private static ServerCertificateDecision Decide(ServerCertificateDecision facts, CertificateTrust trust, string reason, string? advice)
+        => facts with { Trust = trust, Reason = reason, Advice = advice };
 
     // The handshake's chain, or (with extra trusted roots) the chain built again with them as trust anchors.
     private X509ChainStatusFlags ChainStatuses(X509Certificate2 leaf, X509Chain? chain)
