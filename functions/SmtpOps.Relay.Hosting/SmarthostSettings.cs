@@ -30,8 +30,11 @@ public sealed class SmarthostSettings
     /// <summary>Gets or sets pinned certificate thumbprints for a smarthost with a private certificate (SHA-1 or SHA-256 hex).</summary>
     public string[] CertificateThumbprints { get; set; } = Array.Empty<string>();
 
-    /// <summary>Gets or sets how many connections to the smarthost one instance may have open at once (sends beyond it wait for a free one).</summary>
-    public int MaxConnections { get; set; } = 8;
+    /// <summary>
+    /// Gets or sets how many connections to the smarthost one instance may have open at once (sends beyond it wait for a free one).
+    /// 3 by default: Exchange Online refuses a fourth concurrent SMTP AUTH connection per mailbox (<c>432 4.3.2</c>).
+    /// </summary>
+    public int MaxConnections { get; set; } = 3;
 
     /// <summary>Gets or sets a value indicating whether a connection is kept open for the next message (false: one connection per message).</summary>
     public bool ReuseConnections { get; set; } = true;
