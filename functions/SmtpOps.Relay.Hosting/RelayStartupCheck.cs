@@ -145,10 +145,11 @@ public static class RelayStartupCheck
             return failure;
         }
 
-        if (exception is AggregateException aggregate && aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(e => e is RequestFailedException))
+        // A try that got no answer within the policy's NetworkTimeout is a TaskCanceledException in the aggregate.
+        if (exception is AggregateException aggregate && aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(e => e is RequestFailedException or OperationCanceledException))
         {
             attempts = aggregate.InnerExceptions.Count;
-            return (RequestFailedException)aggregate.InnerExceptions[^1];
+            return aggregate.InnerExceptions[^1] as RequestFailedException ?? new RequestFailedException(0, "no answer: the request timed out", aggregate.InnerExceptions[^1]);
         }
 
         return null;

@@ -186,7 +186,8 @@ public sealed class SmtpRelayClient
     }
 
     // The SDK throws a RequestFailedException for a request the service answered (or one not retried), and
-    // an AggregateException of one per try when its retries ran out.
+    // an AggregateException of one per try when its retries ran out; a try that got no answer within the
+    // policy's NetworkTimeout is in it as a TaskCanceledException.
     private static RequestFailedException? LastRequestFailure(Exception exception, out int attempts)
     {
         attempts = 1;
@@ -194,9 +195,10 @@ public sealed class SmtpRelayClient
         {
             case RequestFailedException failure:
                 return failure;
-            case AggregateException aggregate when aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(e => e is RequestFailedException):
+            case AggregateException aggregate when aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(e => e is RequestFailedException or OperationCanceledException):
                 attempts = aggregate.InnerExceptions.Count;
-                return (RequestFailedException)aggregate.InnerExceptions[aggregate.InnerExceptions.Count - 1];
+                return aggregate.InnerExceptions[aggregate.InnerExceptions.Count - 1] as RequestFailedException
+                    ?? new RequestFailedException(0, "no answer: the request timed out", aggregate.InnerExceptions[aggregate.InnerExceptions.Count - 1]);
             default:
                 return null;
         }
