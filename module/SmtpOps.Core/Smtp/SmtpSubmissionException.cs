@@ -44,7 +44,7 @@ public sealed class SmtpSubmissionException : Exception
     /// sender should slow down (fewer connections, a longer wait) rather than try again at once.
     /// </summary>
     public bool IsThrottling => Kind == SmtpFailureKind.Transient
-        && (StatusCode == 432 || Message.IndexOf("4.3.2", StringComparison.Ordinal) >= 0);
+        && (StatusCode == 432 || Message.IndexOf(" 4.3.2 ", StringComparison.Ordinal) >= 0);
 
     /// <summary>Gets whether the same submission may succeed later.</summary>
     public bool IsTransient => Kind is SmtpFailureKind.Transient or SmtpFailureKind.Connection or SmtpFailureKind.Timeout;
