@@ -26,6 +26,14 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 
+# Output for logs: no ANSI escape codes when the output goes to a file or a pipe, or when NO_COLOR is set
+# (https://no-color.org). pwsh's default OutputRendering 'Host' still colours formatted output and errors
+# written to a redirected stdout; NO_COLOR carries the choice to the child pwsh processes (Pester, bench).
+if ($env:NO_COLOR -or [Console]::IsOutputRedirected) {
+    $PSStyle.OutputRendering = 'PlainText'
+    $env:NO_COLOR = '1'
+}
+
 $Root = $PSScriptRoot
 $Artifacts = Join-Path $Root 'artifacts'
 $PesterVersion = '6.2.0'

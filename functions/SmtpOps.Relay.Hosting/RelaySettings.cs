@@ -26,8 +26,8 @@ public sealed class RelaySettings
     /// <summary>Gets or sets what the relay agrees to send.</summary>
     public PolicySettings Policy { get; set; } = new();
 
-    /// <summary>Gets or sets the per-process limit of messages per minute (0: none). Exchange Online accepts 30 per minute per mailbox.</summary>
-    public int MessagesPerMinute { get; set; }
+    /// <summary>Gets or sets the per-process limit of messages per minute (0: none); 30 by default, what Exchange Online accepts per mailbox.</summary>
+    public int MessagesPerMinute { get; set; } = 30;
 
     /// <summary>Gets or sets after how many deliveries a transient failure is dead-lettered; keep it equal to host.json's maxDequeueCount.</summary>
     public int MaxAttempts { get; set; } = 5;

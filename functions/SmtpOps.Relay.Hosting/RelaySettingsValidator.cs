@@ -7,6 +7,8 @@ namespace SmtpOps.Relay.Hosting;
 /// <summary>Refuses to start the host with unusable settings; the message names settings, never their values.</summary>
 internal sealed class RelaySettingsValidator : IValidateOptions<RelaySettings>
 {
+    public const string FailurePrefix = "SmtpOps relay settings: ";
+
     private readonly RelayStorageConnection storage;
 
     public RelaySettingsValidator(RelayStorageConnection storage) => this.storage = storage;
@@ -21,6 +23,6 @@ internal sealed class RelaySettingsValidator : IValidateOptions<RelaySettings>
 
         return problems.Count == 0
             ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail(problems.Select(p => "SmtpOps relay settings: " + p));
+            : ValidateOptionsResult.Fail(problems.Select(p => FailurePrefix + p));
     }
 }

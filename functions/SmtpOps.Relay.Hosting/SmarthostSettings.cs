@@ -44,8 +44,11 @@ public sealed class SmarthostSettings
     /// <summary>Gets or sets what to do about the revocation of the smarthost's certificate: SoftFail (default), Strict or NoCheck.</summary>
     public CertificateRevocationMode RevocationMode { get; set; } = CertificateRevocationMode.SoftFail;
 
-    /// <summary>Gets or sets how many connections to the smarthost one instance may have open at once (sends beyond it wait for a free one).</summary>
-    public int MaxConnections { get; set; } = 8;
+    /// <summary>
+    /// Gets or sets how many connections to the smarthost one instance may have open at once (sends beyond it wait for a free one).
+    /// 3 by default: Exchange Online refuses a fourth concurrent SMTP AUTH connection per mailbox (<c>432 4.3.2</c>).
+    /// </summary>
+    public int MaxConnections { get; set; } = 3;
 
     /// <summary>Gets or sets a value indicating whether a connection is kept open for the next message (false: one connection per message).</summary>
     public bool ReuseConnections { get; set; } = true;

@@ -3,6 +3,7 @@ using Azure.Core;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SmtpOps.Relay.Hosting;
@@ -11,7 +12,9 @@ using SmtpOps.Relay.LocalHost;
 // The relay on the WebJobs SDK: the same queue-trigger engine as the Functions host, the same
 // settings (appsettings.json, then environment variables such as Relay__Smarthost__Host and
 // RelayStorage, then the command line), the same handler as the Function.
-var host = new HostBuilder()
+// Exit codes: 0 stopped (Ctrl+C, SIGTERM); 2 invalid settings; 3 Storage unreachable or refusing the
+// credentials at start-up (RelayStartupCheck): one line per problem on stderr, no stack trace.
+var builder = new HostBuilder()
     .ConfigureHostConfiguration(configuration => configuration.AddEnvironmentVariables("DOTNET_"))
     .ConfigureAppConfiguration((context, configuration) => configuration
         .SetBasePath(AppContext.BaseDirectory)
@@ -42,16 +45,36 @@ var host = new HostBuilder()
     .ConfigureServices((context, services) =>
     {
         services.AddSmtpRelay(context.Configuration);
-        if (context.Configuration.GetSection("Queues").Get<QueueHostSettings>()?.InFlightVisibilityTimeout is { } visibility)
+        var queues = context.Configuration.GetSection("Queues").Get<QueueHostSettings>() ?? new QueueHostSettings();
+        services.AddHostedService(sp => new StorageWatch(sp, queues.StorageCheckInterval, sp.GetRequiredService<ILogger<StorageWatch>>()));
+        if (queues.InFlightVisibilityTimeout is { } visibility)
         {
             // The queue extension builds its clients through AzureComponentFactory, which applies these defaults.
             services.AddAzureClients(clients => clients.ConfigureDefaults(options => options.AddPolicy(new ReceiveVisibilityPolicy(visibility), HttpPipelinePosition.PerCall)));
         }
     })
-    .UseConsoleLifetime()
-    .Build();
+    .UseConsoleLifetime();
+
+IHost host;
+try
+{
+    host = builder.Build();
+}
+catch (Exception ex) when (RelayStartupCheck.IsBindingError(ex))
+{
+    await Console.Error.WriteLineAsync(RelayStartupCheck.Prefix + "configuration error: " + ex.Message);
+    return RelayStartupCheck.InvalidSettingsExitCode;
+}
 
 using (host)
 {
+    var check = await RelayStartupCheck.RunAsync(host.Services, Console.Error);
+    if (check != 0)
+    {
+        return check;
+    }
+
     await host.RunAsync();
 }
+
+return 0;

@@ -27,4 +27,7 @@ public sealed class QueueHostSettings
 
     /// <summary>Gets or sets the longest wait between polls of an empty queue.</summary>
     public TimeSpan MaxPollingInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Gets or sets how often the host checks that Storage answers, to log an outage and the recovery (<see cref="StorageWatch"/>).</summary>
+    public TimeSpan StorageCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -1,3 +1,4 @@
+using System;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
 using SmtpOps.Relay.Hosting;
@@ -5,6 +6,16 @@ using SmtpOps.Relay.Hosting;
 // The isolated worker (FunctionsApplication applies ConfigureFunctionsWorkerDefaults). Configuration
 // comes from app settings (Relay__Smarthost__Host, ..., RelayStorage); the relay's services come
 // from SmtpOps.Relay.Hosting, the same registration the local WebJobs host uses.
+// Before the worker starts: invalid settings (exit 2) or an unreachable Storage account (exit 3) end it
+// with one line per problem on stderr, which the Functions host logs, instead of a stack trace.
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.Services.AddSmtpRelay(builder.Configuration);
-builder.Build().Run();
+using var host = builder.Build();
+var check = await RelayStartupCheck.RunAsync(host.Services, Console.Error);
+if (check != 0)
+{
+    return check;
+}
+
+await host.RunAsync();
+return 0;

@@ -77,6 +77,29 @@ public sealed class SmtpSubmitterPoolTests
     }
 
     [Fact]
+    public async Task LoweringTheLimitTakesASlotAwayForGoodButNeverTheLastOne()
+    {
+        await using var server = await TestSmtpServer.StartAsync(new());
+        using var pool = new SmtpSubmitterPool(Options(server), maxConnections: 2);
+        var first = await pool.RentAsync();
+        var second = await pool.RentAsync();
+
+        Assert.Equal(1, pool.LowerConnectionLimit());
+        await pool.ReturnAsync(first, healthy: true);
+        var third = pool.RentAsync();
+        await Task.Delay(200);
+        Assert.False(third.IsCompleted);
+
+        await pool.ReturnAsync(second, healthy: true);
+        Assert.Same(second, await third);
+        Assert.Equal(1, pool.LowerConnectionLimit());
+        Assert.Equal(1, pool.ConnectionLimit);
+        await pool.ReturnAsync(second, healthy: true);
+        Assert.Same(second, await pool.RentAsync());
+        await pool.ReturnAsync(second, healthy: true);
+    }
+
+    [Fact]
     public void AtLeastOneConnectionIsNeeded()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new SmtpSubmitterPool(new SmtpConnectionOptions(), maxConnections: 0));

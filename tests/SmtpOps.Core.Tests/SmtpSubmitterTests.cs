@@ -222,6 +222,24 @@ public sealed class SmtpSubmitterTests
         Assert.Empty(server.Messages);
     }
 
+    [Theory]
+    [InlineData(432, "4.3.2 Concurrent connections limit exceeded", true)]
+    [InlineData(451, "4.3.2 System not accepting network messages", true)]
+    [InlineData(451, "4.3.0 Temporary failure", false)]
+    public async Task AFailureSaysHowOftenAndHowLongItWasTriedAndWhetherItIsThrottling(int code, string text, bool throttling)
+    {
+        await using var server = await TestSmtpServer.StartAsync(new() { FailDataTimes = 10, FailDataReply = (code, text) });
+        using var submitter = new SmtpSubmitter(Options(server, SmtpSecurity.None));
+
+        var failure = await Assert.ThrowsAsync<SmtpSubmissionException>(() => submitter.SendAsync(Message()));
+
+        Assert.Equal(SmtpFailureKind.Transient, failure.Kind);
+        Assert.Equal(code, failure.StatusCode);
+        Assert.Equal(throttling, failure.IsThrottling);
+        Assert.Equal(3, failure.Attempts);
+        Assert.InRange(failure.Elapsed, TimeSpan.FromMilliseconds(60), TimeSpan.FromSeconds(30)); // waits of 20 + 40 ms at least
+    }
+
     [Fact]
     public async Task ConnectionDroppedMidDataIsReconnectedAndDelivered()
     {

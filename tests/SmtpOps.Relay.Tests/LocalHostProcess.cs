@@ -20,6 +20,8 @@ public sealed class LocalHostProcess : IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
+    public int ExitCode => process.ExitCode;
+
     public static string DllPath
     {
         get
@@ -71,6 +73,23 @@ public sealed class LocalHostProcess : IAsyncDisposable
         }
 
         await process.WaitForExitAsync();
+    }
+
+    /// <summary>Waits for the process to end by itself, at most <paramref name="timeout"/>.</summary>
+    /// <param name="timeout">The longest wait.</param>
+    /// <returns>Whether it ended (its output read to the end).</returns>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var wait = new System.Threading.CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(wait.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     public string Tail(int count = 40) => string.Join(Environment.NewLine, Lines.TakeLast(count));

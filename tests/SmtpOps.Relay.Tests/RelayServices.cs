@@ -22,6 +22,7 @@ public static class RelayServices
         ["Relay:Policy:AllowedSenders:0"] = "contoso.test",
         ["Relay:RetryDelay"] = "2",
         ["Relay:ClaimLease"] = "30",
+        ["Relay:MessagesPerMinute"] = "0",
     };
 
     public static ServiceProvider Build(IDictionary<string, string?> settings, CollectingLoggerProvider? logs = null, Action<IServiceCollection>? before = null)

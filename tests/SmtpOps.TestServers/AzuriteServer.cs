@@ -20,6 +20,8 @@ public sealed class AzuriteServer : IAsyncDisposable
 
     private readonly Process process;
 
+    private bool disposed;
+
     private AzuriteServer(Process process, int blobPort, int queuePort, int tablePort)
     {
         this.process = process;
@@ -45,12 +47,18 @@ public sealed class AzuriteServer : IAsyncDisposable
     /// <summary>Starts Azurite and returns once all three services accept connections.</summary>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The running emulator.</returns>
-    public static async Task<AzuriteServer> StartAsync(CancellationToken cancellationToken = default)
+    public static Task<AzuriteServer> StartAsync(CancellationToken cancellationToken = default)
+        => StartAsync(FreePort(), FreePort(), FreePort(), cancellationToken);
+
+    /// <summary>Starts Azurite on given ports (e.g. those of an instance stopped to simulate a Storage outage).</summary>
+    /// <param name="blob">The blob service port.</param>
+    /// <param name="queue">The queue service port.</param>
+    /// <param name="table">The table service port.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running emulator.</returns>
+    public static async Task<AzuriteServer> StartAsync(int blob, int queue, int table, CancellationToken cancellationToken = default)
     {
         var script = FindScript();
-        var blob = FreePort();
-        var queue = FreePort();
-        var table = FreePort();
         var start = new ProcessStartInfo("node")
         {
             ArgumentList =
@@ -110,6 +118,12 @@ public sealed class AzuriteServer : IAsyncDisposable
     /// <returns>A task that completes when it has exited.</returns>
     public async ValueTask DisposeAsync()
     {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
         if (!process.HasExited)
         {
             process.Kill(entireProcessTree: true);

@@ -51,7 +51,7 @@ internal static class DnsServerCommand
         }
         catch (ArgumentException ex)
         {
-            await Console.Error.WriteLineAsync(ex.Message + Environment.NewLine + Usage).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync(ex.Message + Environment.NewLine + Environment.NewLine + Usage.TrimEnd()).ConfigureAwait(false);
             return 2;
         }
 

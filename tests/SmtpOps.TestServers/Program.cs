@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -14,20 +15,40 @@ namespace SmtpOps.TestServers;
 /// <summary>Out-of-process use (Pester tests, the demo): <c>dotnet SmtpOps.TestServers.dll smtp-sink|scripted-smtp ...</c>.</summary>
 internal static class Program
 {
-    const string Usage =
+    const string TrustUsage =
         """
         usage: SmtpOps.TestServers test-trust --out DIR
           Creates a private CA for a test run in DIR (ca.pem, ca.key.pem) and bundle.pem (the system's roots plus the CA),
           prints the bundle's path: a process started with SSL_CERT_FILE set to it trusts the CA.
+        """;
 
+    const string SinkUsage =
+        """
         usage: SmtpOps.TestServers smtp-sink --dir PATH [--port N] [--starttls | --implicit-tls]
                                              [--user NAME:PASSWORD]... [--allow-unsecure-auth]
                                              [--reject ADDRESS]... [--fail-data N] [--ready-file PATH]
           Runs a test SMTP server on 127.0.0.1 until SIGTERM or Ctrl+C. Accepted messages are written to
           PATH as 000001.eml (+ 000001.envelope.json) as they arrive; each connection appends to sessions.log.
           --ready-file receives {"port","pid","certificateThumbprint","certificateSha256"} once listening.
+        """;
 
-        """ + "\n" + DnsServerCommand.Usage;
+    // One block: a line on what this is, then each command's usage, separated by a blank line.
+    static readonly string Usage = string.Join(
+        Environment.NewLine + Environment.NewLine,
+        "SmtpOps.TestServers: SMTP and DNS servers on 127.0.0.1 for the tests and the demo. '<command> --help' shows one command.",
+        SinkUsage.TrimEnd(),
+        ScriptedSmtpCommandLine.Usage.TrimEnd(),
+        TrustUsage.TrimEnd(),
+        DnsServerCommand.Usage.TrimEnd());
+
+    static string UsageOf(string command) => command switch
+    {
+        "smtp-sink" => SinkUsage.TrimEnd(),
+        "scripted-smtp" => ScriptedSmtpCommandLine.Usage.TrimEnd(),
+        "dns-server" => DnsServerCommand.Usage.TrimEnd(),
+        "test-trust" => TrustUsage.TrimEnd(),
+        _ => Usage,
+    };
 
     static async Task<int> Main(string[] args)
     {
@@ -42,7 +63,20 @@ internal static class Program
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 
-        if (args.Length > 0 && args[0] == "test-trust")
+        if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+        {
+            // Asked for: usage on stdout, success. Nothing given: usage on stderr, a usage error.
+            await (args.Length == 0 ? Console.Error : Console.Out).WriteLineAsync(Usage).ConfigureAwait(false);
+            return args.Length == 0 ? 2 : 0;
+        }
+
+        if (args.Skip(1).Any(arg => arg is "--help" or "-h"))
+        {
+            await Console.Out.WriteLineAsync(UsageOf(args[0])).ConfigureAwait(false);
+            return 0;
+        }
+
+        if (args[0] == "test-trust")
         {
             return TestTrustCommand(args);
         }
@@ -66,12 +100,12 @@ internal static class Program
                     scripted = ScriptedSmtpCommandLine.Parse(args);
                     break;
                 default:
-                    throw new ArgumentException("The first argument must be the command: smtp-sink, scripted-smtp or dns-server.");
+                    throw new ArgumentException("The first argument must be the command: smtp-sink, scripted-smtp, dns-server or test-trust.");
             }
         }
         catch (ArgumentException ex)
         {
-            await Console.Error.WriteLineAsync(ex.Message + Environment.NewLine + Usage + ScriptedSmtpCommandLine.Usage).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync(ex.Message + Environment.NewLine + Environment.NewLine + UsageOf(args[0])).ConfigureAwait(false);
             return 2;
         }
 
@@ -114,7 +148,7 @@ internal static class Program
     {
         if (args.Length != 3 || args[1] != "--out")
         {
-            Console.Error.WriteLine("usage: SmtpOps.TestServers test-trust --out DIR");
+            Console.Error.WriteLine(TrustUsage.TrimEnd());
             return 2;
         }
 

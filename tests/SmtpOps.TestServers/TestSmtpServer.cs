@@ -213,7 +213,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
     {
         if (Interlocked.Increment(ref _dataAttempts) <= _options.FailDataTimes)
         {
-            return new SmtpResponse(SmtpReplyCode.Aborted, "4.3.0 Temporary failure injected by the test server");
+            return new SmtpResponse((SmtpReplyCode)_options.FailDataReply.Code, _options.FailDataReply.Text);
         }
 
         var message = new ReceivedMessage(

@@ -27,6 +27,12 @@ public sealed class TestSmtpServerOptions
     public int FailDataTimes { get; init; }
 
     /// <summary>
+    /// The reply code and text for the transactions <see cref="FailDataTimes"/> fails, e.g. 432 and
+    /// "4.3.2 Concurrent connections limit exceeded" (Exchange Online throttling); 451 4.3.0 by default.
+    /// </summary>
+    public (int Code, string Text) FailDataReply { get; init; } = (451, "4.3.0 Temporary failure injected by the test server");
+
+    /// <summary>
     /// When set: each accepted message is written as 000001.eml, 000002.eml ... (with its envelope in
     /// 000001.envelope.json, written first), and each connection appends a line to sessions.log.
     /// </summary>

@@ -128,6 +128,14 @@ Describe 'Resolve-MailExchanger: errors' {
         if ($Temporary) { $failure[0].Exception.Message | Should -Match 'temporary failure' }
     }
 
+    It 'says that a timed-out query was resent and how long that took in all (DnsTimeout)' {
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        Resolve-MailExchanger 'silent.test' -Server $Dns.Server -Timeout 1 -ErrorAction SilentlyContinue -ErrorVariable failure
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 15
+        $failure[0].FullyQualifiedErrorId | Should -Be "DnsTimeout,$CommandType"
+        $failure[0].Exception.Message | Should -Match 'sent 2 times \(resent 1 time\), 1 s each, 2 s in all'
+    }
+
     It 'reports invalid input as InvalidDomain and goes on with the next domain' {
         $output = Resolve-MailExchanger 'not a domain', 'implicit.test' @Common -ErrorAction SilentlyContinue -ErrorVariable failure
         $failure | Should -HaveCount 1

@@ -155,6 +155,8 @@ Describe 'Send-SmtpMail: what is not sent' {
         $failure[0].FullyQualifiedErrorId | Should -Be "$Id,$CommandType"
         $failure[0].CategoryInfo.Category | Should -Be $Category
         $failure[0].TargetObject | Should -Be $Target
+        # A CR/LF in the refused value must not break the category line in two.
+        $failure[0].CategoryInfo.ToString() | Should -Not -Match "[`r`n]"
         Get-SinkSessionCount $sink | Should -Be 0
     }
 
@@ -182,6 +184,34 @@ Describe 'Send-SmtpMail: what is not sent' {
         $files = Get-SinkMessageFile $sink
         $files | Should -HaveCount ($before + 1)
         (Read-Mime $files[-1].FullName).Subject | Should -Be 'Positional subject'
+    }
+}
+
+Describe 'Send-SmtpMail: a server that cannot be reached' {
+    BeforeAll {
+        # A port nothing listens on: taken from the system, then released.
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start(); $script:ClosedPort = $listener.LocalEndpoint.Port; $listener.Stop()
+    }
+
+    It 'stops with SmtpConnectionFailed (ConnectionError), targets server:port and says it retried' {
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $err = { Send-SmtpMail -To 'ops@contoso.test' -From 'reports@contoso.test' -Subject 'Report' -SmtpServer '127.0.0.1' -Port $ClosedPort `
+                -MaximumRetryCount 2 -RetryIntervalSec 1 -ErrorAction Stop } | Should -Throw -PassThru
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 30
+        $err.FullyQualifiedErrorId | Should -Be "SmtpConnectionFailed,$CommandType"
+        $err.CategoryInfo.Category | Should -Be 'ConnectionError'
+        $err.TargetObject | Should -Be "127.0.0.1:$ClosedPort"
+        $err.CategoryInfo.TargetName | Should -Be "127.0.0.1:$ClosedPort"
+        $err.ErrorDetails.Message | Should -Match "Cannot connect to 127\.0\.0\.1:$ClosedPort.* Tried 3 times over [3-9]\.\d s\."
+        $err.ErrorDetails.RecommendedAction | Should -Match '-SmtpServer'
+    }
+
+    It 'says when it did not retry' {
+        $err = { Send-SmtpMail -To 'ops@contoso.test' -From 'reports@contoso.test' -Subject 'Report' -SmtpServer '127.0.0.1' -Port $ClosedPort `
+                -MaximumRetryCount 0 -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -Be "SmtpConnectionFailed,$CommandType"
+        $err.ErrorDetails.Message | Should -Match 'Not retried \(-MaximumRetryCount 0\)\.$'
     }
 }
 

@@ -65,13 +65,50 @@ Describe 'Send-SmtpMail -RelayQueue' {
         [Azure.Storage.Queues.QueueClient]::new($Azurite.ConnectionString, $queue).Exists().Value | Should -BeFalse
     }
 
-    It 'stops with RelayEnqueueFailed when the Storage account refuses' {
+    It 'stops with RelayEnqueueFailed (AuthenticationError) within seconds when the account key is wrong' {
         $wrongKey = $Azurite.ConnectionString -replace 'AccountKey=[^;]+', "AccountKey=$([Convert]::ToBase64String([byte[]]::new(64)))"
+        $clock = [Diagnostics.Stopwatch]::StartNew()
         $err = { Send-SmtpMail -RelayQueue $queue -RelayConnectionString $wrongKey -From 'a@contoso.test' -To 'b@contoso.test' -Subject 's' -ErrorAction Stop } |
             Should -Throw -PassThru
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 15
         $err.FullyQualifiedErrorId | Should -Be "RelayEnqueueFailed,$CommandType"
-        $err.CategoryInfo.Category | Should -Be 'PermissionDenied'
+        $err.CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $err.TargetObject | Should -Be "devstoreaccount1/$queue"
+        $err.ErrorDetails.Message | Should -Match "queue '$queue' of Storage account 'devstoreaccount1': the service did not accept the credentials \(403 AuthenticationFailed\)"
+        $err.ErrorDetails.RecommendedAction | Should -Match '-RelayConnectionString'
+    }
+
+    It 'stops with RelayEnqueueFailed (ConnectionError) after 3 quick tries when the account cannot be reached' {
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start(); $closed = $listener.LocalEndpoint.Port; $listener.Stop()
+        $unreachable = $Azurite.ConnectionString -replace 'QueueEndpoint=http://127\.0\.0\.1:\d+', "QueueEndpoint=http://127.0.0.1:$closed" -replace 'BlobEndpoint=http://127\.0\.0\.1:\d+', "BlobEndpoint=http://127.0.0.1:$closed"
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $err = { Send-SmtpMail -RelayQueue $queue -RelayConnectionString $unreachable -From 'a@contoso.test' -To 'b@contoso.test' -Subject 's' -ErrorAction Stop } |
+            Should -Throw -PassThru
+        # The Azure SDK's default policy took about 26 s (6 tries); ours is 3 tries within about 2 s.
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 15
+        $err.FullyQualifiedErrorId | Should -Be "RelayEnqueueFailed,$CommandType"
+        $err.CategoryInfo.Category | Should -Be 'ConnectionError'
+        $err.TargetObject | Should -Be "devstoreaccount1/$queue"
+        $err.ErrorDetails.Message | Should -Match "http://127\.0\.0\.1:$closed/devstoreaccount1/$queue could not be reached \(.+\); 3 tries in \d+\.\d s\.$"
+        $err.ErrorDetails.Message | Should -Not -Match 'AccountKey|Eby8vdM02'
+        $err.ErrorDetails.RecommendedAction | Should -Match '-RelayConnectionString'
+    }
+
+    It 'stops with RelayEnqueueFailed (InvalidArgument) naming -RelayConnectionString when it is malformed: <Case>' -ForEach @(
+        @{ Case = 'not name=value'; ConnectionString = 'not a connection string' }
+        @{ Case = 'no endpoint'; ConnectionString = 'AccountName=nosuchacct;AccountKey=S3cretKeyValue' }
+    ) {
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $err = { Send-SmtpMail -RelayQueue $queue -RelayConnectionString $ConnectionString -From 'a@contoso.test' -To 'b@contoso.test' -Subject 's' -ErrorAction Stop } |
+            Should -Throw -PassThru
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 5
+        $err.FullyQualifiedErrorId | Should -Be "RelayEnqueueFailed,$CommandType"
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
         $err.TargetObject | Should -Be $queue
+        $err.ErrorDetails.Message | Should -Match '^-RelayConnectionString: The Storage connection string .* is malformed'
+        $err.ErrorDetails.Message | Should -Not -Match 'S3cretKeyValue'
+        $err.ErrorDetails.RecommendedAction | Should -Match 'Fix -RelayConnectionString'
     }
 
     It 'keeps SMTP-only parameters out of the relay parameter set' {

@@ -20,6 +20,7 @@ internal sealed class DnsLookup
     private readonly LookupClient client;
     private readonly LookupClient dnssecClient;
     private readonly TimeSpan timeout;
+    private readonly int retries;
 
     public DnsLookup(MxResolverOptions options)
     {
@@ -28,6 +29,7 @@ internal sealed class DnsLookup
             : SystemNameServers();
         Servers = servers.Select(s => new IPEndPoint(IPAddress.Parse(s.Address), s.Port)).ToList().AsReadOnly();
         timeout = options.Timeout;
+        retries = Math.Max(0, options.Retries);
         client = new LookupClient(Configure(new LookupClientOptions(servers), options, dnssec: false));
         // TLSA needs the DO bit: a validating resolver sets AD only when the query asks for DNSSEC.
         dnssecClient = new LookupClient(Configure(new LookupClientOptions(servers), options, dnssec: true));
@@ -46,7 +48,7 @@ internal sealed class DnsLookup
             throw new DnsResolutionException(
                 DnsFailureKind.Timeout,
                 domain,
-                $"No answer from {DescribeServers()} for {type} {name} within {timeout.TotalSeconds:0.###} s: a temporary failure, try again later. This does not mean that {domain} has no MX.",
+                $"No answer from {DescribeServers()} for {type} {name}: {DescribeTries()}. A temporary failure, try again later. This does not mean that {domain} has no MX.",
                 name,
                 type.ToString(),
                 innerException: ex);
@@ -64,6 +66,11 @@ internal sealed class DnsLookup
     }
 
     public string DescribeServers() => string.Join(", ", Servers.Select(s => s.ToString()));
+
+    // The query is sent once and resent Retries times, each waiting Timeout: say so, the total included.
+    private string DescribeTries() => retries == 0
+        ? $"the query was sent once and waited {timeout.TotalSeconds:0.###} s"
+        : $"the query was sent {retries + 1} times (resent {retries} time{(retries == 1 ? string.Empty : "s")}), {timeout.TotalSeconds:0.###} s each, {timeout.TotalSeconds * (retries + 1):0.###} s in all";
 
     /// <summary>The conventional mnemonic of a response code (NXDOMAIN, SERVFAIL, ...).</summary>
     public static string ResponseCodeName(IDnsQueryResponse response) => response.Header.ResponseCode switch

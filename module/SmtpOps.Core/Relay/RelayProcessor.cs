@@ -98,6 +98,9 @@ public sealed class RelayProcessor : IDisposable
         return outcome;
     }
 
+    /// <summary>Gets how many smarthost connections this process may open now: <see cref="RelayProcessorOptions.MaxConnections"/>, lowered by one for each throttling reply (never below one).</summary>
+    public int ConnectionLimit => submitters.ConnectionLimit;
+
     /// <summary>Closes the pooled smarthost connections.</summary>
     public void Dispose() => submitters.Dispose();
 
@@ -201,7 +204,23 @@ public sealed class RelayProcessor : IDisposable
                     return await DeadLetterAsync(delivery, envelope, "GaveUp", $"gave up after {delivery.DequeueCount} attempts: {reason}", ex.StatusCode, cancellationToken).ConfigureAwait(false);
                 }
 
-                return new RelayOutcome { Kind = RelayOutcomeKind.Retry, EnvelopeId = envelope.Id, MessageId = envelope.MessageId, Detail = $"{ex.Kind}: {reason}", StatusCode = ex.StatusCode, RetryAfter = options.RetryDelayAfter(delivery.DequeueCount) };
+                var retryAfter = options.RetryDelayAfter(delivery.DequeueCount);
+                if (ex.IsThrottling)
+                {
+                    // The smarthost limits this mailbox (Exchange Online: 3 connections, 30 messages a minute):
+                    // fewer connections from now on, and this message waits for its backoff.
+                    var connections = submitters.LowerConnectionLimit();
+                    logger.LogWarning(
+                        "Smarthost {Smarthost} is throttling ({StatusCode}): connections lowered to {ConnectionLimit} for this process; queue message {QueueMessageId} is retried in {RetryAfterSeconds} s",
+                        $"{options.Smarthost.Host}:{options.Smarthost.EffectivePort}",
+                        ex.StatusCode,
+                        connections,
+                        delivery.QueueMessageId,
+                        retryAfter.TotalSeconds);
+                    return new RelayOutcome { Kind = RelayOutcomeKind.Retry, EnvelopeId = envelope.Id, MessageId = envelope.MessageId, Detail = $"Throttled (connections now {connections}): {ex.Message}", StatusCode = ex.StatusCode, RetryAfter = retryAfter };
+                }
+
+                return new RelayOutcome { Kind = RelayOutcomeKind.Retry, EnvelopeId = envelope.Id, MessageId = envelope.MessageId, Detail = $"{ex.Kind}: {reason}", StatusCode = ex.StatusCode, RetryAfter = retryAfter };
             }
             catch (OperationCanceledException)
             {

@@ -34,8 +34,9 @@ public sealed class RelayProcessorOptions
     /// <summary>
     /// Gets how many smarthost connections this process may have open at once; sends beyond it wait
     /// for a free connection (the queue's concurrency may be higher: the rest of a delivery is Storage work).
+    /// 3 by default: Exchange Online refuses a fourth concurrent SMTP AUTH connection per mailbox (<c>432 4.3.2</c>).
     /// </summary>
-    public int MaxConnections { get; init; } = 8;
+    public int MaxConnections { get; init; } = 3;
 
     /// <summary>Gets a value indicating whether a connection is kept open for the next message (otherwise one connection per message).</summary>
     public bool ReuseConnections { get; init; } = true;

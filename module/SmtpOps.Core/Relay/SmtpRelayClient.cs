@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Threading;
@@ -26,8 +28,10 @@ public sealed class SmtpRelayClient
 
     /// <summary>
     /// Tells whether an exception is the Storage service refusing or failing a request
-    /// (<see cref="RequestFailedException"/>), with its HTTP status and error code, for callers that
-    /// must not bind to Azure.Core themselves (the PowerShell module loads Core in its own load context).
+    /// (<see cref="RequestFailedException"/>, also inside the <see cref="AggregateException"/> the SDK
+    /// throws after its retries, or a <see cref="RelayStorageException"/>), with its HTTP status and
+    /// error code, for callers that must not bind to Azure.Core themselves (the PowerShell module loads
+    /// Core in its own load context).
     /// </summary>
     /// <param name="exception">The exception.</param>
     /// <param name="status">The HTTP status (0: no response).</param>
@@ -35,7 +39,14 @@ public sealed class SmtpRelayClient
     /// <returns>Whether it is a Storage request failure.</returns>
     public static bool IsStorageFailure(Exception exception, out int status, out string? errorCode)
     {
-        if (exception is RequestFailedException failure)
+        if (exception is RelayStorageException relay)
+        {
+            status = relay.Status;
+            errorCode = relay.ErrorCode;
+            return relay.Kind != RelayStorageFailureKind.InvalidConnectionString;
+        }
+
+        if (LastRequestFailure(exception, out _) is { } failure)
         {
             status = failure.Status;
             errorCode = failure.ErrorCode;
@@ -63,19 +74,42 @@ public sealed class SmtpRelayClient
     /// <param name="connectionString">The Storage connection string.</param>
     /// <param name="queueName">The relay queue.</param>
     /// <param name="containerName">The attachment container; defaults to <c>&lt;queue&gt;-attachments</c>.</param>
+    /// <param name="retry">How failed Storage requests are retried; defaults to <see cref="StorageRetryPolicy.Default"/> (3 tries within about 2 s).</param>
     /// <returns>The client.</returns>
-    public static SmtpRelayClient Create(string connectionString, string queueName, string? containerName = null)
-        => new(
-            new QueueClient(connectionString, queueName, RelayStorage.QueueOptions()),
-            new BlobContainerClient(connectionString, containerName ?? RelayStorage.AttachmentContainerName(queueName)));
+    /// <exception cref="RelayStorageException">The connection string cannot be parsed (<see cref="RelayStorageFailureKind.InvalidConnectionString"/>); the message does not repeat it.</exception>
+    public static SmtpRelayClient Create(string connectionString, string queueName, string? containerName = null, StorageRetryPolicy? retry = null)
+    {
+        var policy = retry ?? StorageRetryPolicy.Default;
+        try
+        {
+            return new(
+                new QueueClient(connectionString, queueName, policy.ApplyTo(RelayStorage.QueueOptions())),
+                new BlobContainerClient(connectionString, containerName ?? RelayStorage.AttachmentContainerName(queueName), policy.ApplyTo(new BlobClientOptions())));
+        }
+        catch (FormatException ex)
+        {
+            // The SDK's parser says what is wrong without repeating the string (which holds the key).
+            throw new RelayStorageException(
+                RelayStorageFailureKind.InvalidConnectionString,
+                $"The Storage connection string for relay queue '{queueName}' is malformed: {ex.Message} Expected 'DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...;EndpointSuffix=core.windows.net', a 'BlobEndpoint=...;QueueEndpoint=...;SharedAccessSignature=...' string, or 'UseDevelopmentStorage=true'.",
+                ex)
+            {
+                Queue = queueName,
+            };
+        }
+    }
 
     /// <summary>Creates a client for a managed identity or any other Entra ID credential.</summary>
     /// <param name="queueUri">The queue URI, e.g. https://account.queue.core.windows.net/mail.</param>
     /// <param name="containerUri">The attachment container URI.</param>
     /// <param name="credential">The credential (e.g. DefaultAzureCredential).</param>
+    /// <param name="retry">How failed Storage requests are retried; defaults to <see cref="StorageRetryPolicy.Default"/>.</param>
     /// <returns>The client.</returns>
-    public static SmtpRelayClient Create(Uri queueUri, Uri containerUri, TokenCredential credential)
-        => new(new QueueClient(queueUri, credential, RelayStorage.QueueOptions()), new BlobContainerClient(containerUri, credential));
+    public static SmtpRelayClient Create(Uri queueUri, Uri containerUri, TokenCredential credential, StorageRetryPolicy? retry = null)
+    {
+        var policy = retry ?? StorageRetryPolicy.Default;
+        return new(new QueueClient(queueUri, credential, policy.ApplyTo(RelayStorage.QueueOptions())), new BlobContainerClient(containerUri, credential, policy.ApplyTo(new BlobClientOptions())));
+    }
 
     /// <summary>Validates the message and puts it on the relay queue.</summary>
     /// <param name="message">The message, as for a direct send.</param>
@@ -83,6 +117,7 @@ public sealed class SmtpRelayClient
     /// <param name="cancellationToken">Cancels the enqueue.</param>
     /// <returns>What was queued.</returns>
     /// <exception cref="MessageValidationException">The message is invalid; nothing was queued.</exception>
+    /// <exception cref="RelayStorageException">The Storage account could not be reached or refused the request (after the retries of the client's <see cref="StorageRetryPolicy"/>).</exception>
     public async Task<RelayEnqueueResult> EnqueueAsync(MailMessageDefinition message, string? idempotencyKey = null, CancellationToken cancellationToken = default)
     {
         if (message is null)
@@ -90,6 +125,19 @@ public sealed class SmtpRelayClient
             throw new ArgumentNullException(nameof(message));
         }
 
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            return await EnqueueCoreAsync(message, idempotencyKey, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (LastRequestFailure(ex, out var attempts) is { } failure && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            throw Describe(failure, attempts, clock.Elapsed, ex);
+        }
+    }
+
+    private async Task<RelayEnqueueResult> EnqueueCoreAsync(MailMessageDefinition message, string? idempotencyKey, CancellationToken cancellationToken)
+    {
         string messageId;
         using (var composed = MessageComposer.Compose(message))
         {
@@ -134,6 +182,62 @@ public sealed class SmtpRelayClient
             Subject = message.Subject,
             BlobCount = blobCount,
             QueueMessageBytes = RelayEnvelopeFormat.SizeOf(json),
+        };
+    }
+
+    // The SDK throws a RequestFailedException for a request the service answered (or one not retried), and
+    // an AggregateException of one per try when its retries ran out; a try that got no answer within the
+    // policy's NetworkTimeout is in it as a TaskCanceledException.
+    private static RequestFailedException? LastRequestFailure(Exception exception, out int attempts)
+    {
+        attempts = 1;
+        switch (exception)
+        {
+            case RequestFailedException failure:
+                return failure;
+            case AggregateException aggregate when aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(e => e is RequestFailedException or OperationCanceledException):
+                attempts = aggregate.InnerExceptions.Count;
+                return aggregate.InnerExceptions[aggregate.InnerExceptions.Count - 1] as RequestFailedException
+                    ?? new RequestFailedException(0, "no answer: the request timed out", aggregate.InnerExceptions[aggregate.InnerExceptions.Count - 1]);
+            default:
+                return null;
+        }
+    }
+
+    private RelayStorageException Describe(RequestFailedException failure, int attempts, TimeSpan elapsed, Exception thrown)
+    {
+        var kind = failure.Status switch
+        {
+            0 => RelayStorageFailureKind.Unreachable,
+            401 => RelayStorageFailureKind.AuthenticationFailed,
+            403 when failure.ErrorCode == "AuthenticationFailed" => RelayStorageFailureKind.AuthenticationFailed,
+            403 => RelayStorageFailureKind.PermissionDenied,
+            404 => RelayStorageFailureKind.NotFound,
+            _ => RelayStorageFailureKind.Refused,
+        };
+        // Never the full URI: a SAS connection string puts its signature in the query.
+        var endpoint = queue.Uri.GetLeftPart(UriPartial.Path);
+        var reason = failure.Message.Split('\n')[0].Trim();
+        var what = kind switch
+        {
+            RelayStorageFailureKind.Unreachable => $"{endpoint} could not be reached ({reason})",
+            RelayStorageFailureKind.AuthenticationFailed => $"the service did not accept the credentials ({failure.Status} {failure.ErrorCode})",
+            RelayStorageFailureKind.PermissionDenied => $"the credentials lack the permission ({failure.Status} {failure.ErrorCode})",
+            RelayStorageFailureKind.NotFound => $"the queue or the attachment container does not exist ({failure.Status} {failure.ErrorCode})",
+            _ => $"the service refused the request ({failure.Status} {failure.ErrorCode}: {reason})",
+        };
+        var tries = attempts == 1
+            ? string.Format(CultureInfo.InvariantCulture, "1 try in {0:0.0} s", elapsed.TotalSeconds)
+            : string.Format(CultureInfo.InvariantCulture, "{0} tries in {1:0.0} s", attempts, elapsed.TotalSeconds);
+        return new RelayStorageException(kind, $"Cannot enqueue on queue '{queue.Name}' of Storage account '{queue.AccountName}': {what}; {tries}.", thrown)
+        {
+            Account = queue.AccountName,
+            Queue = queue.Name,
+            Endpoint = endpoint,
+            Status = failure.Status,
+            ErrorCode = failure.ErrorCode,
+            Attempts = attempts,
+            Elapsed = elapsed,
         };
     }
 

@@ -37,6 +37,20 @@ public sealed class SmtpSubmissionException : Exception
     /// <summary>Gets the TLS policy's decision when the failure is a refused certificate, or <c>null</c>.</summary>
     public ServerCertificateDecision? Certificate { get; }
 
+    /// <summary>Gets how many times the message was tried before this failure was given up on (1: no retry).</summary>
+    public int Attempts { get; internal set; } = 1;
+
+    /// <summary>Gets the time from the first attempt to this failure, retries and their waits included.</summary>
+    public TimeSpan Elapsed { get; internal set; }
+
+    /// <summary>
+    /// Gets whether the server said it is throttling this client: reply 432 or enhanced status 4.3.2
+    /// (Exchange Online: <c>432 4.3.2 Concurrent connections limit exceeded</c>). It is transient; the
+    /// sender should slow down (fewer connections, a longer wait) rather than try again at once.
+    /// </summary>
+    public bool IsThrottling => Kind == SmtpFailureKind.Transient
+        && (StatusCode == 432 || Message.IndexOf(" 4.3.2 ", StringComparison.Ordinal) >= 0);
+
     /// <summary>Gets whether the same submission may succeed later.</summary>
     public bool IsTransient => Kind is SmtpFailureKind.Transient or SmtpFailureKind.Connection or SmtpFailureKind.Timeout;
 }

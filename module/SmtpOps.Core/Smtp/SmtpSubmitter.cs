@@ -156,6 +156,8 @@ public sealed class SmtpSubmitter : IDisposable
                     await CloseAsync(quit: false, synchronous, CancellationToken.None).ConfigureAwait(false);
                 }
 
+                failure.Attempts = attempt;
+                failure.Elapsed = stopwatch.Elapsed;
                 throw failure;
             }
 

@@ -17,13 +17,16 @@ public sealed class SmtpSubmitterPool : IDisposable
     private readonly bool reuse;
     private readonly SemaphoreSlim slots;
     private readonly ConcurrentBag<SmtpSubmitter> idle = new();
+    private readonly object gate = new();
+    private int limit;
+    private int withhold;
     private volatile bool disposed;
 
     /// <summary>Creates the pool.</summary>
     /// <param name="options">The smarthost.</param>
     /// <param name="maxConnections">How many connections may be open (in use or idle) at once; at least 1.</param>
     /// <param name="reuseConnections">Whether a connection is kept for the next message (otherwise each message gets its own connection, closed with QUIT after it).</param>
-    public SmtpSubmitterPool(SmtpConnectionOptions options, int maxConnections = 8, bool reuseConnections = true)
+    public SmtpSubmitterPool(SmtpConnectionOptions options, int maxConnections = 3, bool reuseConnections = true)
     {
         if (maxConnections < 1)
         {
@@ -33,6 +36,30 @@ public sealed class SmtpSubmitterPool : IDisposable
         this.options = options ?? throw new ArgumentNullException(nameof(options));
         reuse = reuseConnections;
         slots = new SemaphoreSlim(maxConnections, maxConnections);
+        limit = maxConnections;
+    }
+
+    /// <summary>Gets how many connections may be open at once now: the configured maximum, less what <see cref="LowerConnectionLimit"/> took away.</summary>
+    public int ConnectionLimit => Volatile.Read(ref limit);
+
+    /// <summary>
+    /// Allows one connection fewer from now on (never fewer than one), for a smarthost that says it is
+    /// throttling (e.g. <c>432 4.3.2 Concurrent connections limit exceeded</c>): the next submitter given
+    /// back is closed and its slot is not freed. Call it while holding a rented submitter.
+    /// </summary>
+    /// <returns>The new limit (unchanged at 1).</returns>
+    public int LowerConnectionLimit()
+    {
+        lock (gate)
+        {
+            if (limit > 1)
+            {
+                limit--;
+                withhold++;
+            }
+
+            return limit;
+        }
     }
 
     /// <summary>Waits for a free connection slot, then takes an idle submitter or makes a new one.</summary>
@@ -55,9 +82,24 @@ public sealed class SmtpSubmitterPool : IDisposable
             throw new ArgumentNullException(nameof(submitter));
         }
 
+        var withheld = false;
+        lock (gate)
+        {
+            if (withhold > 0)
+            {
+                withhold--;
+                withheld = true;
+            }
+        }
+
         try
         {
-            if (healthy && reuse && !disposed)
+            if (withheld)
+            {
+                // The limit was lowered: this connection closes and its slot is gone.
+                submitter.Dispose();
+            }
+            else if (healthy && reuse && !disposed)
             {
                 idle.Add(submitter);
             }
@@ -73,7 +115,10 @@ public sealed class SmtpSubmitterPool : IDisposable
         }
         finally
         {
-            slots.Release();
+            if (!withheld)
+            {
+                slots.Release();
+            }
         }
     }
 

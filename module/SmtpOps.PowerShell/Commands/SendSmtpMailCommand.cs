@@ -249,7 +249,16 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
         progressClock.Start();
         if (ParameterSetName == RelaySet)
         {
-            relay = SmtpRelayClient.Create(RelayConnectionString!, RelayQueue!);
+            try
+            {
+                relay = SmtpRelayClient.Create(RelayConnectionString!, RelayQueue!);
+            }
+            catch (RelayStorageException ex)
+            {
+                ThrowTerminatingError(SmtpErrorRecords.RelayFailure(ex));
+                return;
+            }
+
             relay.Enqueuer = $"{Environment.UserName}@{Environment.MachineName} (Send-SmtpMail)";
             return;
         }
@@ -331,7 +340,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
             catch (SmtpSubmissionException ex)
             {
                 failed++;
-                var record = SmtpErrorRecords.FromSubmission(ex, definition);
+                var record = SmtpErrorRecords.FromSubmission(ex, definition, $"{connection!.Host}:{connection.EffectivePort}");
                 if (SmtpErrorRecords.EndsPipeline(ex))
                 {
                     ThrowTerminatingError(record);
@@ -390,10 +399,10 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
             WriteError(SmtpErrorRecords.FromValidation(ex));
             return;
         }
-        catch (Exception ex) when (SmtpRelayClient.IsStorageFailure(ex, out var status, out var errorCode))
+        catch (RelayStorageException ex)
         {
             // The queue is the same for every message: if it refuses one, it refuses them all.
-            ThrowTerminatingError(SmtpErrorRecords.RelayFailure(ex, status, errorCode, RelayQueue!));
+            ThrowTerminatingError(SmtpErrorRecords.RelayFailure(ex));
             return;
         }
 

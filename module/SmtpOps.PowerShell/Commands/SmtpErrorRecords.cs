@@ -1,6 +1,8 @@
 using System;
+using System.Globalization;
 using System.Management.Automation;
 using SmtpOps.Messages;
+using SmtpOps.Relay;
 using SmtpOps.Smtp;
 
 namespace SmtpOps.PowerShell.Commands;
@@ -25,10 +27,16 @@ internal static class SmtpErrorRecords
             MessageValidationError.InvalidContentId => ("InvalidContentId", ErrorCategory.InvalidArgument),
             _ => ("InvalidMessage", ErrorCategory.InvalidArgument),
         };
-        return new ErrorRecord(exception, id, category, exception.Target);
+        var record = new ErrorRecord(exception, id, category, exception.Target);
+        KeepOnOneLine(record);
+        return record;
     }
 
-    public static ErrorRecord FromSubmission(SmtpSubmissionException exception, object target)
+    /// <summary>
+    /// A failure of the connection (unreachable, timeout, authentication, TLS) targets what the user typed
+    /// to reach the server, <c>server:port</c>; a failure of one message (4xx/5xx for it) targets the message.
+    /// </summary>
+    public static ErrorRecord FromSubmission(SmtpSubmissionException exception, MailMessageDefinition message, string server)
     {
         var (id, category, advice) = exception.Kind switch
         {
@@ -40,10 +48,47 @@ internal static class SmtpErrorRecords
             SmtpFailureKind.Certificate => ("CertificateValidationFailed", ErrorCategory.SecurityError, CertificateAdvice(exception.Certificate)),
             _ => ("SmtpSecurityFailure", ErrorCategory.SecurityError, "Use -Security StartTls (587) or SslOnConnect (465); -AllowUnencryptedAuthentication sends credentials in clear."),
         };
-        return new ErrorRecord(exception, id, category, target)
+        var perMessage = !EndsPipeline(exception);
+        var record = new ErrorRecord(exception, id, category, perMessage ? message : server)
         {
-            ErrorDetails = new ErrorDetails(exception.Message) { RecommendedAction = advice },
+            ErrorDetails = new ErrorDetails(Sentence(exception.Message) + RetrySummary(exception)) { RecommendedAction = advice },
         };
+        if (perMessage)
+        {
+            // The category line shows the target's name: the subject, not the record's ToString().
+            record.CategoryInfo.TargetName = $"'{message.Subject}'";
+        }
+
+        KeepOnOneLine(record);
+        return record;
+    }
+
+    // MailKit's and the socket's messages may end without a full stop; the retry summary follows them.
+    private static string Sentence(string message)
+    {
+        var text = message.TrimEnd();
+        return text.EndsWith(".", StringComparison.Ordinal) ? text : text + ".";
+    }
+
+    // Says that the failure is what was left after retrying, with how long it took.
+    private static string RetrySummary(SmtpSubmissionException exception)
+    {
+        if (exception.Attempts <= 1)
+        {
+            return exception.IsTransient ? " Not retried (-MaximumRetryCount 0)." : string.Empty;
+        }
+
+        return string.Format(CultureInfo.InvariantCulture, " Tried {0} times over {1:0.0} s.", exception.Attempts, exception.Elapsed.TotalSeconds);
+    }
+
+    // A CR or LF in the target (a refused header value) would break the category line in two.
+    private static void KeepOnOneLine(ErrorRecord record)
+    {
+        var name = record.CategoryInfo.TargetName;
+        if (name is not null && name.IndexOfAny(new[] { '\r', '\n' }) >= 0)
+        {
+            record.CategoryInfo.TargetName = name.Replace("\r", "`r").Replace("\n", "`n");
+        }
     }
 
     private static string CertificateAdvice(ServerCertificateDecision? certificate) => certificate switch
@@ -63,21 +108,23 @@ internal static class SmtpErrorRecords
         return new ErrorRecord(exception, "RecipientRejected", category, recipient.Address);
     }
 
-    public static ErrorRecord RelayFailure(Exception exception, int status, string? errorCode, string queue)
+    public static ErrorRecord RelayFailure(RelayStorageException exception)
     {
-        var category = status switch
+        var (category, advice) = exception.Kind switch
         {
-            0 => ErrorCategory.ConnectionError,
-            401 or 403 => ErrorCategory.PermissionDenied,
-            404 => ErrorCategory.ObjectNotFound,
-            _ => ErrorCategory.WriteError,
+            RelayStorageFailureKind.Unreachable => (ErrorCategory.ConnectionError, "Check the account name and endpoints in -RelayConnectionString (a mistyped account does not resolve) and that this machine can reach the Storage account (network, firewall, private endpoint, DNS)."),
+            RelayStorageFailureKind.AuthenticationFailed => (ErrorCategory.AuthenticationError, "Check the account key or SAS in -RelayConnectionString: it is wrong, expired or for another account."),
+            RelayStorageFailureKind.PermissionDenied => (ErrorCategory.PermissionDenied, "Give the SAS or identity of -RelayConnectionString add permission on the queue and create/write on the '<queue>-attachments' blob container."),
+            RelayStorageFailureKind.NotFound => (ErrorCategory.ObjectNotFound, "Check -RelayQueue and the account in -RelayConnectionString; a SAS without create permission needs the queue and its '<queue>-attachments' container to exist."),
+            RelayStorageFailureKind.InvalidConnectionString => (ErrorCategory.InvalidArgument, "Fix -RelayConnectionString: copy it from the Storage account's 'Access keys' (or a SAS connection string), or use 'UseDevelopmentStorage=true' for Azurite."),
+            _ => (ErrorCategory.WriteError, "Check the Storage account's state and -RelayConnectionString; run the command again later if the service reported a temporary problem."),
         };
-        return new ErrorRecord(exception, "RelayEnqueueFailed", category, queue)
+        var message = exception.Kind == RelayStorageFailureKind.InvalidConnectionString
+            ? "-RelayConnectionString: " + exception.Message
+            : exception.Message;
+        return new ErrorRecord(exception, "RelayEnqueueFailed", category, exception.Target)
         {
-            ErrorDetails = new ErrorDetails($"Cannot enqueue on relay queue '{queue}': {status} {errorCode} {exception.Message.Split('\n')[0]}")
-            {
-                RecommendedAction = "Check -RelayConnectionString (its account, key or SAS with add permission on the queue and create/write on the blob container) and that the Storage account is reachable.",
-            },
+            ErrorDetails = new ErrorDetails(message) { RecommendedAction = advice },
         };
     }
 

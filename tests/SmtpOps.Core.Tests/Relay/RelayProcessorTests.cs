@@ -184,6 +184,31 @@ public sealed class RelayProcessorTests : IDisposable
     }
 
     [Fact]
+    public async Task A432IsThrottlingRetriedWithTheBackoffLoggedAndTheConnectionsLowered()
+    {
+        await using var server = await TestSmtpServer.StartAsync(new() { FailDataTimes = 1, FailDataReply = (432, "4.3.2 Concurrent connections limit exceeded") });
+        var logger = new ListLogger();
+        using var processor = Processor(server, logger);
+        Assert.Equal(3, processor.ConnectionLimit);
+        await Client.EnqueueAsync(Mail());
+        var delivery = await ReceiveAsync();
+
+        var first = await processor.ProcessAsync(delivery);
+
+        Assert.Equal(RelayOutcomeKind.Retry, first.Kind);
+        Assert.Equal(432, first.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(2), first.RetryAfter);
+        Assert.StartsWith("Throttled", first.Detail, StringComparison.Ordinal);
+        Assert.Equal(2, processor.ConnectionLimit);
+        Assert.Contains(logger.Lines, line => line.StartsWith("Warning:", StringComparison.Ordinal) && line.Contains("is throttling (432)", StringComparison.Ordinal) && line.Contains("connections lowered to 2", StringComparison.Ordinal));
+
+        var second = await processor.ProcessAsync(new RelayDelivery { QueueMessageId = delivery.QueueMessageId, Text = delivery.Text, DequeueCount = 2 });
+        Assert.Equal(RelayOutcomeKind.Sent, second.Kind);
+        Assert.Equal(2, processor.ConnectionLimit);
+        Assert.Single(await server.WaitForMessagesAsync(1, TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
     public async Task A550IsDeadLetteredWithTheReasonAndNotRetried()
     {
         await using var server = await TestSmtpServer.StartAsync(new() { RejectRecipients = new[] { "customer@fabrikam.test" } });

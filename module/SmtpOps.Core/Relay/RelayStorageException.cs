@@ -1,0 +1,47 @@
+using System;
+
+namespace SmtpOps.Relay;
+
+/// <summary>
+/// The relay queue's Storage account could not be used: what was tried (account, queue, endpoint,
+/// how many tries over how long) and why, in a message that names no secret.
+/// </summary>
+public sealed class RelayStorageException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="kind">Why the account could not be used.</param>
+    /// <param name="message">A message for the user; it must not contain a key or SAS.</param>
+    /// <param name="innerException">The Storage SDK's exception.</param>
+    public RelayStorageException(RelayStorageFailureKind kind, string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Kind = kind;
+    }
+
+    /// <summary>Gets why the account could not be used.</summary>
+    public RelayStorageFailureKind Kind { get; }
+
+    /// <summary>Gets the Storage account name, when the connection string could be read.</summary>
+    public string? Account { get; init; }
+
+    /// <summary>Gets the relay queue.</summary>
+    public string? Queue { get; init; }
+
+    /// <summary>Gets the queue endpoint that was tried, without any SAS query.</summary>
+    public string? Endpoint { get; init; }
+
+    /// <summary>Gets the HTTP status of the last answer (0: no answer).</summary>
+    public int Status { get; init; }
+
+    /// <summary>Gets the Storage error code of the last answer, if any.</summary>
+    public string? ErrorCode { get; init; }
+
+    /// <summary>Gets how many times the failing request was tried.</summary>
+    public int Attempts { get; init; }
+
+    /// <summary>Gets how long the enqueue took before it gave up.</summary>
+    public TimeSpan Elapsed { get; init; }
+
+    /// <summary>Gets the account and queue as <c>account/queue</c> (the queue alone when the account is unknown).</summary>
+    public string Target => Account is null ? Queue ?? string.Empty : $"{Account}/{Queue}";
+}
