@@ -1,4 +1,4 @@
-using SmtpOps.Smtp;
+using SmtpOps.Relay.Processing;
 
 namespace SmtpOps.Relay.Hosting;
 

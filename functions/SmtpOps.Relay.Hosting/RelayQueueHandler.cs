@@ -5,6 +5,7 @@ using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
+using SmtpOps.Relay.Processing;
 
 namespace SmtpOps.Relay.Hosting;
 
@@ -18,19 +19,16 @@ public sealed class RelayQueueHandler
 {
     private readonly RelayProcessor processor;
     private readonly QueueClient queue;
-    private readonly int maxDequeueCount;
     private readonly ILogger logger;
 
     /// <summary>Initializes a new instance of the <see cref="RelayQueueHandler"/> class.</summary>
     /// <param name="processor">The relay processor.</param>
     /// <param name="queue">The relay queue (with <see cref="RelayStorage.QueueOptions"/>), for the per-message backoff.</param>
-    /// <param name="maxDequeueCount">The host's maxDequeueCount (= Relay:MaxAttempts): on the last delivery the host, not the backoff, decides.</param>
     /// <param name="logger">The logger.</param>
-    public RelayQueueHandler(RelayProcessor processor, QueueClient queue, int maxDequeueCount, ILogger logger)
+    public RelayQueueHandler(RelayProcessor processor, QueueClient queue, ILogger logger)
     {
         this.processor = processor ?? throw new ArgumentNullException(nameof(processor));
         this.queue = queue ?? throw new ArgumentNullException(nameof(queue));
-        this.maxDequeueCount = maxDequeueCount;
         this.logger = logger ?? throw new ArgumentNullException(nameof(logger));
     }
 
@@ -55,12 +53,12 @@ public sealed class RelayQueueHandler
         }
 
         var retryAfter = outcome.RetryAfter ?? TimeSpan.Zero;
-        if (message.DequeueCount >= maxDequeueCount)
+        if (!processor.Decision.MayPostpone(message.DequeueCount))
         {
             // The last delivery: the host moves the message to <queue>-poison and deletes it. Postponing
             // it here would change its pop receipt, the host's delete would miss, and it would come
             // back only to be copied to the poison queue a second time.
-            throw new RelayRetryException($"Still failing at the last delivery ({message.DequeueCount} of {maxDequeueCount}), queue message {message.MessageId} goes to the poison queue: {outcome.Detail}")
+            throw new RelayRetryException($"Still failing at the last delivery ({message.DequeueCount} of {processor.Decision.MaxAttempts}), queue message {message.MessageId} goes to the poison queue: {outcome.Detail}")
             {
                 QueueMessageId = message.MessageId,
             };

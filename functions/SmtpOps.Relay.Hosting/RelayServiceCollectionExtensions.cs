@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using SmtpOps.Relay.Processing;
 using SmtpOps.Smtp;
 
 namespace SmtpOps.Relay.Hosting;
@@ -47,7 +48,6 @@ public static class RelayServiceCollectionExtensions
         services.TryAddSingleton(sp => new RelayQueueHandler(
             sp.GetRequiredService<RelayProcessor>(),
             new QueueClient(sp.GetRequiredService<RelayStorageConnection>().ConnectionString, sp.GetRequiredService<IOptions<RelaySettings>>().Value.QueueName, RelayStorage.QueueOptions()),
-            sp.GetRequiredService<IOptions<RelaySettings>>().Value.MaxAttempts,
             sp.GetService<ILoggerFactory>()?.CreateLogger<RelayQueueHandler>() ?? NullLogger<RelayQueueHandler>.Instance));
         return services;
     }

@@ -12,6 +12,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using MimeKit;
 using SmtpOps.Messages;
+using SmtpOps.Relay.Processing;
 using SmtpOps.TestServers;
 using Xunit;
 

@@ -8,7 +8,7 @@ using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
 using SmtpOps.Messages;
 using SmtpOps.Relay.Hosting;
-using SmtpOps.Smtp;
+using SmtpOps.Relay.Processing;
 using SmtpOps.TestServers;
 using Xunit;
 

@@ -11,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SmtpOps.Messages;
 using SmtpOps.Relay.Function;
 using SmtpOps.Relay.Hosting;
+using SmtpOps.Relay.Processing;
 using SmtpOps.TestServers;
 using Xunit;
 

@@ -7,7 +7,7 @@ namespace SmtpOps.Relay;
 /// <summary>
 /// The relay's queue contract, schema version 1: one mail to submit, as JSON in a Base64-encoded
 /// Azure Storage queue message. Written by <see cref="SmtpRelayClient"/> and read by
-/// <see cref="RelayProcessor"/> only, through <see cref="RelayEnvelopeFormat"/>, so that
+/// the relay (SmtpOps.Relay.Processing) only, through <see cref="RelayEnvelopeFormat"/>, so that
 /// enqueuers and the relay cannot drift apart.
 /// </summary>
 public sealed class RelayEnvelope

@@ -2,16 +2,24 @@ using System;
 using System.Linq;
 using System.Threading.Tasks;
 using SmtpOps.Messages;
+using SmtpOps.Relay.Processing;
 using SmtpOps.Smtp;
 using SmtpOps.TestServers;
 using Xunit;
 
-namespace SmtpOps.Tests;
+namespace SmtpOps.Relay.Tests.Processing;
 
 /// <summary>The relay's connection pool against a real SMTP server: the cap, reuse, and one connection per message.</summary>
 public sealed class SmtpSubmitterPoolTests
 {
-    private static SmtpConnectionOptions Options(TestSmtpServer server) => TestSmtpConnection.Options(server, SmtpSecurity.None);
+    private static SmtpConnectionOptions Options(TestSmtpServer server) => new()
+    {
+        Host = "127.0.0.1",
+        Port = server.Port,
+        Tls = new SmtpTlsPolicy { Security = SmtpSecurity.None },
+        Retry = new RetryPolicy { MaxRetries = 2, InitialDelay = TimeSpan.FromMilliseconds(20) },
+        Timeout = TimeSpan.FromSeconds(10),
+    };
 
     private static MailMessageDefinition Message(int index) => new()
     {

@@ -1,6 +1,6 @@
 using System;
 
-namespace SmtpOps.Relay;
+namespace SmtpOps.Relay.Processing;
 
 /// <summary>What became of one queue message, for the trigger to act on and to log.</summary>
 public sealed record RelayOutcome
@@ -16,6 +16,9 @@ public sealed record RelayOutcome
 
     /// <summary>Gets the smarthost's response (Sent) or the failure reason (Retry, DeadLettered).</summary>
     public string? Detail { get; init; }
+
+    /// <summary>Gets the dead-letter record's kind (Envelope, Policy, Message, Smtp, GaveUp), DeadLettered only.</summary>
+    public string? DeadLetterKind { get; init; }
 
     /// <summary>Gets the SMTP status code of the failure, when the server answered.</summary>
     public int? StatusCode { get; init; }

@@ -1,4 +1,4 @@
-namespace SmtpOps.Relay;
+namespace SmtpOps.Relay.Processing;
 
 /// <summary>What became of one queue message.</summary>
 public enum RelayOutcomeKind

@@ -5,12 +5,12 @@ using System.Security.Cryptography.X509Certificates;
 using System.Threading.Tasks;
 using Azure.Storage.Queues;
 using SmtpOps.Messages;
-using SmtpOps.Relay;
+using SmtpOps.Relay.Processing;
 using SmtpOps.Smtp;
 using SmtpOps.TestServers;
 using Xunit;
 
-namespace SmtpOps.Tests.Relay;
+namespace SmtpOps.Relay.Tests.Processing;
 
 /// <summary>
 /// The relay's smarthost behind certificates from a private CA that this process trusts through the system's root

@@ -2,8 +2,9 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using Azure.Core;
+using SmtpOps.Smtp;
 
-namespace SmtpOps.Smtp;
+namespace SmtpOps.Relay.Processing;
 
 /// <summary>
 /// OAuth2 credentials for XOAUTH2 from any Entra ID credential (managed identity, client secret,

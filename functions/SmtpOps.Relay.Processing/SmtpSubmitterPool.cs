@@ -2,8 +2,9 @@ using System;
 using System.Collections.Concurrent;
 using System.Threading;
 using System.Threading.Tasks;
+using SmtpOps.Smtp;
 
-namespace SmtpOps.Smtp;
+namespace SmtpOps.Relay.Processing;
 
 /// <summary>
 /// The smarthost connections of one process, shared by concurrent senders (one submitter per

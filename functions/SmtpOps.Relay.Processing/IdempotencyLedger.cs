@@ -6,7 +6,7 @@ using System.Threading.Tasks;
 using Azure;
 using Azure.Data.Tables;
 
-namespace SmtpOps.Relay;
+namespace SmtpOps.Relay.Processing;
 
 /// <summary>
 /// Remembers which idempotency keys were sent, in an Azure Storage table, so that an

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace SmtpOps.Tests.Relay;
+namespace SmtpOps.Relay.Tests.Processing;
 
 /// <summary>Keeps every log line, at every level, so tests can look for secrets in them.</summary>
 public sealed class ListLogger : ILogger

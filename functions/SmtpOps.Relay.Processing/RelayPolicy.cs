@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using SmtpOps.Messages;
 
-namespace SmtpOps.Relay;
+namespace SmtpOps.Relay.Processing;
 
 /// <summary>
 /// What the relay agrees to send. A compromised enqueuer must not be able to spoof any sender,

@@ -1,7 +1,7 @@
 using System;
 using SmtpOps.Smtp;
 
-namespace SmtpOps.Relay;
+namespace SmtpOps.Relay.Processing;
 
 /// <summary>How the relay sends: the smarthost, the policy, retries and limits.</summary>
 public sealed class RelayProcessorOptions
@@ -44,12 +44,6 @@ public sealed class RelayProcessorOptions
     /// <summary>Gets how long a claimed idempotency key protects a send in progress.</summary>
     public TimeSpan ClaimLease { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Gets the wait before the next delivery after <paramref name="dequeueCount"/> deliveries.</summary>
-    /// <param name="dequeueCount">How many times the message was delivered.</param>
-    /// <returns>The delay.</returns>
-    public TimeSpan RetryDelayAfter(long dequeueCount)
-    {
-        var factor = Math.Pow(2, Math.Max(0, dequeueCount - 1));
-        return TimeSpan.FromTicks((long)Math.Min(RetryDelay.Ticks * factor, MaxRetryDelay.Ticks));
-    }
+    /// <summary>Gets the decision these options make: <see cref="MaxAttempts"/> and the backoff from <see cref="RetryDelay"/> to <see cref="MaxRetryDelay"/>.</summary>
+    public RelayDecision Decision => new(MaxAttempts, new RetryPolicy { InitialDelay = RetryDelay, MaxDelay = MaxRetryDelay });
 }

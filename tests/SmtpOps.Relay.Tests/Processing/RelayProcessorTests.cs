@@ -8,12 +8,12 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using MimeKit;
 using SmtpOps.Messages;
-using SmtpOps.Relay;
+using SmtpOps.Relay.Processing;
 using SmtpOps.Smtp;
 using SmtpOps.TestServers;
 using Xunit;
 
-namespace SmtpOps.Tests.Relay;
+namespace SmtpOps.Relay.Tests.Processing;
 
 /// <summary>RelayProcessor on real queue messages from Azurite, submitting to real SMTP servers on 127.0.0.1.</summary>
 [Collection(AzuriteCollection.Name)]

@@ -1,4 +1,4 @@
-namespace SmtpOps.Relay;
+namespace SmtpOps.Relay.Processing;
 
 /// <summary>The answer of the <see cref="IdempotencyLedger"/> when the relay asks to send a key.</summary>
 public enum LedgerClaim

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace SmtpOps.Smtp;
+namespace SmtpOps.Relay.Processing;
 
 /// <summary>
 /// Keeps sending under a smarthost's per-minute limit (Exchange Online: 30 messages a minute per

@@ -1,4 +1,4 @@
-namespace SmtpOps.Relay;
+namespace SmtpOps.Relay.Processing;
 
 /// <summary>One delivery of a queue message to the relay (the same message may be delivered more than once).</summary>
 public sealed class RelayDelivery

@@ -15,7 +15,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using SmtpOps.Messages;
 using SmtpOps.Smtp;
 
-namespace SmtpOps.Relay;
+namespace SmtpOps.Relay.Processing;
 
 /// <summary>
 /// The relay's work for one queue message: read the envelope, apply the policy, make sure it is
@@ -27,7 +27,11 @@ public sealed class RelayProcessor : IDisposable
 {
     private const int MaxInlineOriginalBytes = 40 * 1024;
 
+    // Storage's "never expires" time-to-live for a queue message.
+    private static readonly TimeSpan NeverExpires = TimeSpan.FromSeconds(-1);
+
     private readonly RelayProcessorOptions options;
+    private readonly RelayDecision decision;
     private readonly BlobContainerClient attachments;
     private readonly QueueClient failed;
     private readonly IdempotencyLedger ledger;
@@ -46,6 +50,7 @@ public sealed class RelayProcessor : IDisposable
     public RelayProcessor(RelayProcessorOptions options, BlobContainerClient attachments, QueueClient failed, IdempotencyLedger ledger, ILogger? logger = null)
     {
         this.options = options ?? throw new ArgumentNullException(nameof(options));
+        decision = options.Decision;
         this.attachments = attachments ?? throw new ArgumentNullException(nameof(attachments));
         this.failed = failed ?? throw new ArgumentNullException(nameof(failed));
         this.ledger = ledger ?? throw new ArgumentNullException(nameof(ledger));
@@ -98,6 +103,9 @@ public sealed class RelayProcessor : IDisposable
         return outcome;
     }
 
+    /// <summary>Gets the rules this processor decides by (and the queue handler postpones by).</summary>
+    public RelayDecision Decision => decision;
+
     /// <summary>Gets how many smarthost connections this process may open now: <see cref="RelayProcessorOptions.MaxConnections"/>, lowered by one for each throttling reply (never below one).</summary>
     public int ConnectionLimit => submitters.ConnectionLimit;
 
@@ -106,45 +114,57 @@ public sealed class RelayProcessor : IDisposable
 
     private async Task<RelayOutcome> ProcessCoreAsync(RelayDelivery delivery, CancellationToken cancellationToken)
     {
-        RelayEnvelope envelope;
+        EnvelopeRead read;
         try
         {
-            envelope = await ReadEnvelopeAsync(delivery.Text, cancellationToken).ConfigureAwait(false);
+            read = await ReadEnvelopeAsync(delivery.Text, cancellationToken).ConfigureAwait(false);
         }
         catch (RelayEnvelopeException ex)
         {
-            return await DeadLetterAsync(delivery, null, "Envelope", ex.Message, null, cancellationToken).ConfigureAwait(false);
+            return await ConcludeAsync(delivery, null, decision.InvalidEnvelope(ex.Message), cancellationToken).ConfigureAwait(false);
         }
 
+        var envelope = read.Envelope;
         if (options.Policy.Check(envelope) is { } violation)
         {
-            return await DeadLetterAsync(delivery, envelope, "Policy", $"policy: {violation}", null, cancellationToken).ConfigureAwait(false);
+            return await ConcludeAsync(delivery, read, decision.PolicyRefused(violation), cancellationToken).ConfigureAwait(false);
         }
 
-        switch (await ledger.ClaimAsync(envelope.IdempotencyKey, cancellationToken).ConfigureAwait(false))
+        var claim = await ledger.ClaimAsync(envelope.IdempotencyKey, cancellationToken).ConfigureAwait(false);
+        if (decision.AfterClaim(claim, envelope.IdempotencyKey, delivery.DequeueCount) is { } settled)
         {
-            case LedgerClaim.AlreadySent:
-                await DeleteBlobsAsync(envelope).ConfigureAwait(false);
-                return new RelayOutcome { Kind = RelayOutcomeKind.Duplicate, EnvelopeId = envelope.Id, MessageId = envelope.MessageId, Detail = $"idempotency key {envelope.IdempotencyKey} was sent already; not sent again" };
-            case LedgerClaim.InFlight:
-                return new RelayOutcome { Kind = RelayOutcomeKind.Retry, EnvelopeId = envelope.Id, MessageId = envelope.MessageId, Detail = "another delivery is sending this message", RetryAfter = options.RetryDelayAfter(delivery.DequeueCount) };
+            return await ConcludeAsync(delivery, read, settled, cancellationToken).ConfigureAwait(false);
         }
 
+        // From here the key is claimed: every way out either marks it sent or releases it.
         var temporaryFiles = new List<string>();
         try
         {
-            MailMessageDefinition definition;
+            RelayOutcome outcome;
             try
             {
-                definition = await ToDefinitionAsync(envelope, temporaryFiles, cancellationToken).ConfigureAwait(false);
+                outcome = await SendAsync(envelope, await ToDefinitionAsync(envelope, temporaryFiles, cancellationToken).ConfigureAwait(false), delivery.DequeueCount, cancellationToken).ConfigureAwait(false);
             }
             catch (RelayEnvelopeException ex)
             {
+                outcome = decision.InvalidEnvelope(ex.Message);
+            }
+            catch (OperationCanceledException)
+            {
                 await ledger.ReleaseAsync(envelope.IdempotencyKey, CancellationToken.None).ConfigureAwait(false);
-                return await DeadLetterAsync(delivery, envelope, "Envelope", ex.Message, null, cancellationToken).ConfigureAwait(false);
+                throw;
             }
 
-            return await SendAsync(delivery, envelope, definition, cancellationToken).ConfigureAwait(false);
+            if (outcome.Kind == RelayOutcomeKind.Sent)
+            {
+                await ledger.MarkSentAsync(envelope.IdempotencyKey, outcome.Detail ?? string.Empty, CancellationToken.None).ConfigureAwait(false);
+            }
+            else
+            {
+                await ledger.ReleaseAsync(envelope.IdempotencyKey, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            return await ConcludeAsync(delivery, read, outcome, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -155,7 +175,8 @@ public sealed class RelayProcessor : IDisposable
         }
     }
 
-    private async Task<RelayOutcome> SendAsync(RelayDelivery delivery, RelayEnvelope envelope, MailMessageDefinition definition, CancellationToken cancellationToken)
+    // Composes and submits; the smarthost's answer or failure becomes an outcome through the decision.
+    private async Task<RelayOutcome> SendAsync(RelayEnvelope envelope, MailMessageDefinition definition, long dequeueCount, CancellationToken cancellationToken)
     {
         MimeKit.MimeMessage message;
         try
@@ -164,8 +185,7 @@ public sealed class RelayProcessor : IDisposable
         }
         catch (MessageValidationException ex)
         {
-            await ledger.ReleaseAsync(envelope.IdempotencyKey, CancellationToken.None).ConfigureAwait(false);
-            return await DeadLetterAsync(delivery, envelope, "Message", $"{ex.Error}: {ex.Message}", null, cancellationToken).ConfigureAwait(false);
+            return decision.InvalidMessage(ex.Error, ex.Message);
         }
 
         using (message)
@@ -179,59 +199,53 @@ public sealed class RelayProcessor : IDisposable
                 var result = await submitter.SendAsync(message, DeliveryNotification.None, cancellationToken).ConfigureAwait(false);
                 healthy = true;
                 WarnAboutCertificate(result.Certificate);
-                await ledger.MarkSentAsync(envelope.IdempotencyKey, result.Response, CancellationToken.None).ConfigureAwait(false);
-                await DeleteBlobsAsync(envelope).ConfigureAwait(false);
                 var rejected = result.Rejected.Count == 0 ? string.Empty : $"; refused recipients: {string.Join(", ", result.Rejected)}";
-                return new RelayOutcome { Kind = RelayOutcomeKind.Sent, EnvelopeId = envelope.Id, MessageId = result.MessageId, Detail = $"{result.StatusCode} {result.Response}{rejected}" };
+                return decision.Sent($"{result.StatusCode} {result.Response}{rejected}") with { MessageId = result.MessageId };
             }
             catch (SmtpSubmissionException ex)
             {
                 healthy = ex.Kind is SmtpFailureKind.Transient or SmtpFailureKind.Permanent;
-                await ledger.ReleaseAsync(envelope.IdempotencyKey, CancellationToken.None).ConfigureAwait(false);
-                // A refused certificate is the operator's to fix while the queue still holds the message: say where.
-                var reason = ex.Kind == SmtpFailureKind.Certificate
-                    ? $"{ex.Message} Relay settings: Relay:Smarthost:TrustedRootCertificates, Relay:Smarthost:CertificateThumbprints, Relay:Smarthost:RevocationMode."
-                    : ex.Message;
-                if (ex.Kind == SmtpFailureKind.Permanent)
-                {
-                    return await DeadLetterAsync(delivery, envelope, "Smtp", ex.Message, ex.StatusCode, cancellationToken).ConfigureAwait(false);
-                }
-
-                // Transient failures, and configuration problems (authentication, TLS) that an operator
-                // can fix while the queue still holds the message, are retried with a growing delay.
-                if (delivery.DequeueCount >= options.MaxAttempts)
-                {
-                    return await DeadLetterAsync(delivery, envelope, "GaveUp", $"gave up after {delivery.DequeueCount} attempts: {reason}", ex.StatusCode, cancellationToken).ConfigureAwait(false);
-                }
-
-                var retryAfter = options.RetryDelayAfter(delivery.DequeueCount);
-                if (ex.IsThrottling)
+                var outcome = decision.AfterFailure(ex, dequeueCount);
+                if (outcome.Kind == RelayOutcomeKind.Retry && ex.IsThrottling)
                 {
                     // The smarthost limits this mailbox (Exchange Online: 3 connections, 30 messages a minute):
                     // fewer connections from now on, and this message waits for its backoff.
                     var connections = submitters.LowerConnectionLimit();
                     logger.LogWarning(
-                        "Smarthost {Smarthost} is throttling ({StatusCode}): connections lowered to {ConnectionLimit} for this process; queue message {QueueMessageId} is retried in {RetryAfterSeconds} s",
+                        "Smarthost {Smarthost} is throttling ({StatusCode}): connections lowered to {ConnectionLimit} for this process; message {MessageId} is retried in {RetryAfterSeconds} s",
                         $"{options.Smarthost.Host}:{options.Smarthost.EffectivePort}",
                         ex.StatusCode,
                         connections,
-                        delivery.QueueMessageId,
-                        retryAfter.TotalSeconds);
-                    return new RelayOutcome { Kind = RelayOutcomeKind.Retry, EnvelopeId = envelope.Id, MessageId = envelope.MessageId, Detail = $"Throttled (connections now {connections}): {ex.Message}", StatusCode = ex.StatusCode, RetryAfter = retryAfter };
+                        envelope.MessageId,
+                        outcome.RetryAfter?.TotalSeconds);
+                    outcome = outcome with { Detail = $"Throttled (connections now {connections}): {ex.Message}" };
                 }
 
-                return new RelayOutcome { Kind = RelayOutcomeKind.Retry, EnvelopeId = envelope.Id, MessageId = envelope.MessageId, Detail = $"{ex.Kind}: {reason}", StatusCode = ex.StatusCode, RetryAfter = retryAfter };
-            }
-            catch (OperationCanceledException)
-            {
-                await ledger.ReleaseAsync(envelope.IdempotencyKey, CancellationToken.None).ConfigureAwait(false);
-                throw;
+                return outcome;
             }
             finally
             {
                 await submitters.ReturnAsync(submitter, healthy).ConfigureAwait(false);
             }
         }
+    }
+
+    // Does what the outcome asks of Storage: a dead-letter record (the message keeps its blobs until the record
+    // is re-sent or removed), or the blobs of a message that is done (sent, or sent before). A retry leaves all as is.
+    private async Task<RelayOutcome> ConcludeAsync(RelayDelivery delivery, EnvelopeRead? read, RelayOutcome outcome, CancellationToken cancellationToken)
+    {
+        var envelope = read?.Envelope;
+        switch (outcome.Kind)
+        {
+            case RelayOutcomeKind.DeadLettered:
+                await DeadLetterAsync(delivery, envelope, outcome, cancellationToken).ConfigureAwait(false);
+                break;
+            case RelayOutcomeKind.Sent or RelayOutcomeKind.Duplicate:
+                await DeleteBlobsAsync(read!).ConfigureAwait(false);
+                break;
+        }
+
+        return outcome with { EnvelopeId = envelope?.Id, MessageId = outcome.MessageId ?? envelope?.MessageId };
     }
 
     // Once per certificate and instance: the smarthost's certificate is accepted with a reservation.
@@ -243,12 +257,12 @@ public sealed class RelayProcessor : IDisposable
         }
     }
 
-    private async Task<RelayEnvelope> ReadEnvelopeAsync(string text, CancellationToken cancellationToken)
+    private async Task<EnvelopeRead> ReadEnvelopeAsync(string text, CancellationToken cancellationToken)
     {
         var envelope = RelayEnvelopeFormat.Deserialize(text);
         if (envelope.EnvelopeBlob is not { } blobName)
         {
-            return envelope;
+            return new EnvelopeRead(envelope, null);
         }
 
         try
@@ -260,8 +274,7 @@ public sealed class RelayProcessor : IDisposable
                 throw new RelayEnvelopeException(RelayEnvelopeError.Invalid, $"The envelope blob {blobName} does not hold envelope {envelope.Id}.");
             }
 
-            full.ReadFromBlob = blobName;
-            return full;
+            return new EnvelopeRead(full, blobName);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
@@ -322,7 +335,7 @@ public sealed class RelayProcessor : IDisposable
         };
     }
 
-    private async Task<RelayOutcome> DeadLetterAsync(RelayDelivery delivery, RelayEnvelope? envelope, string kind, string reason, int? statusCode, CancellationToken cancellationToken)
+    private async Task DeadLetterAsync(RelayDelivery delivery, RelayEnvelope? envelope, RelayOutcome outcome, CancellationToken cancellationToken)
     {
         if (!failedQueueCreated)
         {
@@ -342,9 +355,9 @@ public sealed class RelayProcessor : IDisposable
 
         var record = new DeadLetterRecord
         {
-            Reason = reason,
-            Kind = kind,
-            StatusCode = statusCode,
+            Reason = outcome.Detail ?? string.Empty,
+            Kind = outcome.DeadLetterKind ?? string.Empty,
+            StatusCode = outcome.StatusCode,
             Attempts = delivery.DequeueCount,
             FailedAt = DateTimeOffset.UtcNow,
             QueueMessageId = delivery.QueueMessageId,
@@ -357,23 +370,21 @@ public sealed class RelayProcessor : IDisposable
             OriginalMessage = original,
             OriginalMessageBlob = originalBlob,
         };
-        await failed.SendMessageAsync(RelayEnvelopeFormat.SerializeRecord(record), cancellationToken).ConfigureAwait(false);
-        if (envelope is not null)
-        {
-            await DeleteBlobsAsync(envelope).ConfigureAwait(false);
-        }
 
-        return new RelayOutcome { Kind = RelayOutcomeKind.DeadLettered, EnvelopeId = envelope?.Id, MessageId = envelope?.MessageId, Detail = reason, StatusCode = statusCode };
+        // A record never expires (a queue message's default time-to-live is 7 days): it stays until an operator
+        // re-sends or removes it, and so do the message's blobs, which its original envelope points to.
+        await failed.SendMessageAsync(RelayEnvelopeFormat.SerializeRecord(record), visibilityTimeout: null, timeToLive: NeverExpires, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task DeleteBlobsAsync(RelayEnvelope envelope)
+    private async Task DeleteBlobsAsync(EnvelopeRead read)
     {
         // Only blobs this envelope has: a small message costs no Storage request here.
-        var names = envelope.Attachments.Select(a => a.Blob).Where(b => b is not null).ToList();
-        if (envelope.ReadFromBlob is { } envelopeBlob)
+        var names = read.Envelope.Attachments.Select(a => a.Blob).Where(b => b is not null).ToList();
+        if (read.EnvelopeBlob is { } envelopeBlob)
         {
             names.Add(envelopeBlob);
         }
+
         foreach (var name in names)
         {
             try
@@ -386,4 +397,7 @@ public sealed class RelayProcessor : IDisposable
             }
         }
     }
+
+    // The envelope as the relay read it, and the blob it was read from when the queue message was a claim check.
+    private sealed record EnvelopeRead(RelayEnvelope Envelope, string? EnvelopeBlob);
 }

@@ -2,10 +2,10 @@ using System;
 using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
-using SmtpOps.Smtp;
+using SmtpOps.Relay.Processing;
 using Xunit;
 
-namespace SmtpOps.Tests;
+namespace SmtpOps.Relay.Tests.Processing;
 
 /// <summary>
 /// The per-minute limit, with a short window: sends in flight count, and an ended send frees its slot

@@ -1,0 +1,125 @@
+using System;
+using SmtpOps.Messages;
+using SmtpOps.Smtp;
+
+namespace SmtpOps.Relay.Processing;
+
+/// <summary>
+/// Every rule of what becomes of a delivery, in one place and without I/O: from what is known about it
+/// (the envelope, the policy's verdict, the ledger's claim, the message, the smarthost's failure and
+/// the dequeue count) to Sent, Duplicate, Retry after a delay, or a dead letter with its kind and reason
+/// (GaveUp when transient failures outlast <see cref="MaxAttempts"/>). <see cref="RelayProcessor"/> does the
+/// Storage and SMTP work around it; the queue handler asks it whether a retry may still be postponed.
+/// </summary>
+public sealed class RelayDecision
+{
+    /// <summary>The dead-letter kind of an envelope that cannot be read or whose blobs are missing.</summary>
+    public const string EnvelopeKind = "Envelope";
+
+    /// <summary>The dead-letter kind of a message the relay's policy refuses.</summary>
+    public const string PolicyKind = "Policy";
+
+    /// <summary>The dead-letter kind of a message that cannot be composed (bad address, header, attachment).</summary>
+    public const string MessageKind = "Message";
+
+    /// <summary>The dead-letter kind of a permanent (5xx) refusal by the smarthost.</summary>
+    public const string SmtpKind = "Smtp";
+
+    /// <summary>The dead-letter kind of a message still failing transiently at the last attempt.</summary>
+    public const string GaveUpKind = "GaveUp";
+
+    /// <summary>Initializes a new instance of the <see cref="RelayDecision"/> class.</summary>
+    /// <param name="maxAttempts">After how many deliveries a transient failure is given up (the host's maxDequeueCount).</param>
+    /// <param name="backoff">The wait before each redelivery: the same exponential backoff as a submitter's own retries.</param>
+    public RelayDecision(int maxAttempts, RetryPolicy backoff)
+    {
+        MaxAttempts = maxAttempts >= 1 ? maxAttempts : throw new ArgumentOutOfRangeException(nameof(maxAttempts), "At least one attempt.");
+        Backoff = backoff ?? throw new ArgumentNullException(nameof(backoff));
+    }
+
+    /// <summary>Gets after how many deliveries a transient failure is given up.</summary>
+    public int MaxAttempts { get; }
+
+    /// <summary>Gets the backoff between deliveries.</summary>
+    public RetryPolicy Backoff { get; }
+
+    /// <summary>Gets the wait before the next delivery after <paramref name="dequeueCount"/> deliveries.</summary>
+    /// <param name="dequeueCount">How many times the message was delivered (1 for the first).</param>
+    /// <returns>The delay.</returns>
+    public TimeSpan RetryDelayAfter(long dequeueCount) => Backoff.GetDelay((int)Math.Min(Math.Max(dequeueCount, 1), int.MaxValue));
+
+    /// <summary>
+    /// Gets whether a retry may still be postponed by the relay's own backoff. Not on the last delivery: there the
+    /// host moves the message to the poison queue, and postponing it would change its pop receipt under the host.
+    /// </summary>
+    /// <param name="dequeueCount">How many times the message was delivered.</param>
+    /// <returns>Whether to postpone.</returns>
+    public bool MayPostpone(long dequeueCount) => dequeueCount < MaxAttempts;
+
+    /// <summary>The smarthost accepted the message.</summary>
+    /// <param name="response">The smarthost's answer, with any refused recipients.</param>
+    /// <returns>Sent.</returns>
+    public RelayOutcome Sent(string response) => new() { Kind = RelayOutcomeKind.Sent, Detail = response };
+
+    /// <summary>The envelope cannot be read, or something it points to is missing: never retried.</summary>
+    /// <param name="reason">What is wrong.</param>
+    /// <returns>A dead letter of kind <see cref="EnvelopeKind"/>.</returns>
+    public RelayOutcome InvalidEnvelope(string reason) => DeadLetter(EnvelopeKind, reason);
+
+    /// <summary>The relay's policy refuses the message (sender, recipients, size): never retried.</summary>
+    /// <param name="violation">What the policy refuses.</param>
+    /// <returns>A dead letter of kind <see cref="PolicyKind"/>.</returns>
+    public RelayOutcome PolicyRefused(string violation) => DeadLetter(PolicyKind, $"policy: {violation}");
+
+    /// <summary>What the idempotency ledger's claim means for this delivery.</summary>
+    /// <param name="claim">The claim's result.</param>
+    /// <param name="idempotencyKey">The envelope's key.</param>
+    /// <param name="dequeueCount">How many times the message was delivered.</param>
+    /// <returns>Duplicate (sent already), Retry (another delivery holds the key), or <c>null</c>: go on and send.</returns>
+    public RelayOutcome? AfterClaim(LedgerClaim claim, string idempotencyKey, long dequeueCount) => claim switch
+    {
+        LedgerClaim.AlreadySent => new RelayOutcome { Kind = RelayOutcomeKind.Duplicate, Detail = $"idempotency key {idempotencyKey} was sent already; not sent again" },
+        LedgerClaim.InFlight => Retry("another delivery is sending this message", null, dequeueCount),
+        _ => null,
+    };
+
+    /// <summary>The message cannot be composed (an address, header or attachment is invalid): never retried.</summary>
+    /// <param name="error">The validation error.</param>
+    /// <param name="message">Its message.</param>
+    /// <returns>A dead letter of kind <see cref="MessageKind"/>.</returns>
+    public RelayOutcome InvalidMessage(MessageValidationError error, string message) => DeadLetter(MessageKind, $"{error}: {message}");
+
+    /// <summary>
+    /// The smarthost did not take the message. A 5xx is final; anything else (4xx, throttling, lost connection,
+    /// timeout, and authentication, TLS or certificate trouble that an operator can fix while the queue still
+    /// holds the message) is retried with the backoff until <see cref="MaxAttempts"/>, then given up.
+    /// </summary>
+    /// <param name="failure">The failure.</param>
+    /// <param name="dequeueCount">How many times the message was delivered.</param>
+    /// <returns>Retry, or a dead letter of kind <see cref="SmtpKind"/> or <see cref="GaveUpKind"/>.</returns>
+    public RelayOutcome AfterFailure(SmtpSubmissionException failure, long dequeueCount)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        if (failure.Kind == SmtpFailureKind.Permanent)
+        {
+            return DeadLetter(SmtpKind, failure.Message, failure.StatusCode);
+        }
+
+        // A refused certificate is the operator's to fix: say where in the relay's settings.
+        var reason = failure.Kind == SmtpFailureKind.Certificate
+            ? $"{failure.Message} Relay settings: Relay:Smarthost:TrustedRootCertificates, Relay:Smarthost:CertificateThumbprints, Relay:Smarthost:RevocationMode."
+            : failure.Message;
+        if (dequeueCount >= MaxAttempts)
+        {
+            return DeadLetter(GaveUpKind, $"gave up after {dequeueCount} attempts: {reason}", failure.StatusCode);
+        }
+
+        return Retry(failure.IsThrottling ? $"Throttled: {reason}" : $"{failure.Kind}: {reason}", failure.StatusCode, dequeueCount);
+    }
+
+    private RelayOutcome Retry(string detail, int? statusCode, long dequeueCount)
+        => new() { Kind = RelayOutcomeKind.Retry, Detail = detail, StatusCode = statusCode, RetryAfter = RetryDelayAfter(dequeueCount) };
+
+    private static RelayOutcome DeadLetter(string kind, string reason, int? statusCode = null)
+        => new() { Kind = RelayOutcomeKind.DeadLettered, DeadLetterKind = kind, Detail = reason, StatusCode = statusCode };
+}
