@@ -229,6 +229,39 @@ public sealed class RelayProcessorTests : IDisposable
     }
 
     [Fact]
+    public async Task ADeadLetterRecordNeverExpiresAndItsMessageKeepsItsBlobsSoItCanBeSentAgain()
+    {
+        var path = File("ledger.xlsx", 300 * 1024);
+        await using (var refusing = await TestSmtpServer.StartAsync(new() { RejectRecipients = new[] { "customer@fabrikam.test" } }))
+        {
+            using var processor = Processor(refusing);
+            await Client.EnqueueAsync(Mail("Report", new MailAttachment(path)));
+            Assert.Equal(RelayOutcomeKind.DeadLettered, (await processor.ProcessAsync(await ReceiveAsync())).Kind);
+        }
+
+        // Storage reports "never" as the end of 9999 (to the second); the default would be 7 days from now.
+        var peeked = (await FailedQueue.PeekMessageAsync()).Value;
+        Assert.Equal(9999, peeked.ExpiresOn!.Value.Year);
+        Assert.Single(Blobs.GetBlobs());
+
+        // The documented recovery: the record's original envelope back on the queue, once the server accepts.
+        var record = await FailedRecordAsync();
+        await Queue.SendMessageAsync(record.OriginalMessage);
+        await using var accepting = await TestSmtpServer.StartAsync(new());
+        using var again = Processor(accepting);
+        var outcome = await again.ProcessAsync(await ReceiveAsync());
+
+        Assert.Equal(RelayOutcomeKind.Sent, outcome.Kind);
+        var sent = Assert.Single(await accepting.WaitForMessagesAsync(1, TimeSpan.FromSeconds(10)));
+        using var mime = MimeMessage.Load(new MemoryStream(sent.Data));
+        var attachment = Assert.Single(mime.Attachments.OfType<MimePart>());
+        using var content = new MemoryStream();
+        attachment.Content!.DecodeTo(content);
+        Assert.Equal(System.IO.File.ReadAllBytes(path), content.ToArray());
+        Assert.Empty(Blobs.GetBlobs());
+    }
+
+    [Fact]
     public async Task TransientFailuresAreDeadLetteredAfterTheLastAttempt()
     {
         await using var server = await TestSmtpServer.StartAsync(new() { FailDataTimes = 100 });
