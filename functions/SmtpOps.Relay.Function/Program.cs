@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
 using SmtpOps.Relay.Hosting;
@@ -7,11 +8,11 @@ using SmtpOps.Relay.Hosting;
 // comes from app settings (Relay__Smarthost__Host, ..., RelayStorage); the relay's services come
 // from SmtpOps.Relay.Hosting, the same registration the local WebJobs host uses.
 // Before the worker starts: invalid settings (exit 2) or an unreachable Storage account (exit 3) end it
-// with one line per problem on stderr, which the Functions host logs, instead of a stack trace.
+// with one line per problem on stderr (host.json's maxDequeueCount must equal Relay:MaxAttempts), which the Functions host logs, instead of a stack trace.
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.Services.AddSmtpRelay(builder.Configuration);
 using var host = builder.Build();
-var check = await RelayStartupCheck.RunAsync(host.Services, Console.Error);
+var check = await RelayStartupCheck.RunAsync(host.Services, Console.Error, hostJsonPath: Path.Combine(AppContext.BaseDirectory, "host.json"));
 if (check != 0)
 {
     return check;

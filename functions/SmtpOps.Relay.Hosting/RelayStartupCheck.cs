@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Net.Sockets;
+using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Azure;
@@ -39,8 +40,9 @@ public static class RelayStartupCheck
     /// <param name="services">The built host's services (with <see cref="RelayServiceCollectionExtensions.AddSmtpRelay"/>).</param>
     /// <param name="output">Where the problems go (the console's error stream).</param>
     /// <param name="cancellationToken">Cancels the checks.</param>
+    /// <param name="hostJsonPath">The Functions host's host.json (the Function passes its own), whose maxDequeueCount must equal Relay:MaxAttempts; <c>null</c> for a host that derives it from Relay:MaxAttempts itself.</param>
     /// <returns>0 when the host may start, else <see cref="InvalidSettingsExitCode"/> or <see cref="StorageUnavailableExitCode"/>.</returns>
-    public static async Task<int> RunAsync(IServiceProvider services, TextWriter output, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(IServiceProvider services, TextWriter output, CancellationToken cancellationToken = default, string? hostJsonPath = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(output);
@@ -62,6 +64,12 @@ public static class RelayStartupCheck
         catch (Exception ex) when (IsBindingError(ex))
         {
             await output.WriteLineAsync(Prefix + "configuration error: " + ex.Message).ConfigureAwait(false);
+            return InvalidSettingsExitCode;
+        }
+
+        if (hostJsonPath is not null && CheckMaxDequeueCount(hostJsonPath, settings.MaxAttempts, Environment.GetEnvironmentVariable) is { } mismatch)
+        {
+            await output.WriteLineAsync(Prefix + "configuration error: " + mismatch).ConfigureAwait(false);
             return InvalidSettingsExitCode;
         }
 
@@ -102,6 +110,52 @@ public static class RelayStartupCheck
     {
         ArgumentNullException.ThrowIfNull(services);
         return CheckStorageAsync(StorageProbeQueue(services, services.GetRequiredService<IOptions<RelaySettings>>().Value.QueueName), cancellationToken);
+    }
+
+    /// <summary>
+    /// Says whether the Functions host's maxDequeueCount (the app setting <c>AzureFunctionsJobHost__extensions__queues__maxDequeueCount</c>,
+    /// else host.json's <c>extensions.queues.maxDequeueCount</c>, else the host's default 5) differs from Relay:MaxAttempts. They must be
+    /// equal: the relay writes its dead-letter record with the reason at its last attempt, and the host moves a message to the bare
+    /// poison queue at its maxDequeueCount.
+    /// </summary>
+    /// <param name="hostJsonPath">The host.json file.</param>
+    /// <param name="maxAttempts">Relay:MaxAttempts.</param>
+    /// <param name="environment">Reads an environment variable (the app settings).</param>
+    /// <returns>The mismatch in one line, or <c>null</c> when they agree.</returns>
+    public static string? CheckMaxDequeueCount(string hostJsonPath, int maxAttempts, Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        const string Override = "AzureFunctionsJobHost__extensions__queues__maxDequeueCount";
+        string source;
+        int hostValue;
+        if (environment(Override) is { } setting)
+        {
+            if (!int.TryParse(setting, out hostValue))
+            {
+                return $"the app setting {Override} is '{setting}', not a number.";
+            }
+
+            source = $"the app setting {Override}";
+        }
+        else
+        {
+            hostValue = 5;
+            source = "host.json extensions.queues.maxDequeueCount (absent: the host's default)";
+            if (File.Exists(hostJsonPath))
+            {
+                using var json = JsonDocument.Parse(File.ReadAllText(hostJsonPath), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+                if (json.RootElement.TryGetProperty("extensions", out var extensions) && extensions.TryGetProperty("queues", out var queues)
+                    && queues.TryGetProperty("maxDequeueCount", out var count) && count.TryGetInt32(out var configured))
+                {
+                    hostValue = configured;
+                    source = "host.json extensions.queues.maxDequeueCount";
+                }
+            }
+        }
+
+        return hostValue == maxAttempts
+            ? null
+            : $"{source} is {hostValue} but Relay:MaxAttempts is {maxAttempts}: set both to the same number (the relay dead-letters with its reason at Relay:MaxAttempts; the host moves a message to the bare poison queue at maxDequeueCount).";
     }
 
     private static QueueClient StorageProbeQueue(IServiceProvider services, string queueName)

@@ -62,4 +62,41 @@ public sealed class RelayStartupCheckTests
         Assert.All(lines, line => Assert.StartsWith("SmtpOps relay: configuration error: Relay:", line, StringComparison.Ordinal));
         Assert.Contains(lines, line => line.Contains("Relay:Policy:MaxRecipients must be positive", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("{ \"version\": \"2.0\", \"extensions\": { \"queues\": { \"maxDequeueCount\": 5 } } }", 5, null, null)]
+    [InlineData("{ \"version\": \"2.0\", \"extensions\": { \"queues\": { \"maxDequeueCount\": 5 } } }", 3, null, "host.json extensions.queues.maxDequeueCount is 5 but Relay:MaxAttempts is 3")]
+    [InlineData("{ \"version\": \"2.0\" }", 5, null, null)]
+    [InlineData("{ \"version\": \"2.0\" }", 4, null, "(absent: the host's default) is 5 but Relay:MaxAttempts is 4")]
+    [InlineData("{ \"version\": \"2.0\", \"extensions\": { \"queues\": { \"maxDequeueCount\": 5 } } }", 5, "7", "the app setting AzureFunctionsJobHost__extensions__queues__maxDequeueCount is 7 but Relay:MaxAttempts is 5")]
+    public void HostJsonsMaxDequeueCountMustEqualMaxAttempts(string hostJson, int maxAttempts, string? appSetting, string? expected)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"host-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, hostJson);
+        try
+        {
+            var problem = RelayStartupCheck.CheckMaxDequeueCount(path, maxAttempts, name => name == "AzureFunctionsJobHost__extensions__queues__maxDequeueCount" ? appSetting : null);
+
+            if (expected is null)
+            {
+                Assert.Null(problem);
+            }
+            else
+            {
+                Assert.Contains(expected, problem, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void TheFunctionsOwnHostJsonAgreesWithTheDefaultMaxAttempts()
+    {
+        var hostJson = Path.Combine(AppContext.BaseDirectory, "host.json");
+        Assert.True(File.Exists(hostJson), "the Function's host.json is copied to the test output with its assembly");
+        Assert.Null(RelayStartupCheck.CheckMaxDequeueCount(hostJson, new RelaySettings().MaxAttempts, _ => null));
+    }
 }
