@@ -9,8 +9,11 @@ namespace SmtpOps.PowerShell.Isolation;
 
 /// <summary>
 /// PowerShell 7 resolves type literals such as [SmtpOps.Smtp.SmtpSecurity] only among the default load
-/// context's assemblies, and Core lives in the module's own context. Registering Core's public types as
-/// type accelerators under their full names keeps those literals (and -is / -as) working.
+/// context's assemblies, and Core lives in the module's own context. Registering the Core types a script
+/// meets as type accelerators under their full names keeps those literals (and -is / -as) working: the
+/// types of the cmdlets' parameters and declared outputs, the Core types of those outputs' properties,
+/// and Core's exceptions (what a catch block names). Not all of Core: walking every exported type at
+/// import cost time that no script gets anything for.
 /// </summary>
 /// <remarks>
 /// TypeAccelerators is public but not part of PowerShell's reference assemblies: it is reached by
@@ -33,7 +36,7 @@ internal static class CoreTypeAccelerators
 
         lock (Gate)
         {
-            foreach (var type in CoreAssembly().GetExportedTypes().Where(t => t.FullName is not null && !t.IsGenericTypeDefinition))
+            foreach (var type in ScriptFacingTypes(CoreAssembly()))
             {
                 if (!existing.ContainsKey(type.FullName!))
                 {
@@ -62,6 +65,63 @@ internal static class CoreTypeAccelerators
 
             Registered.Clear();
         }
+    }
+
+    private static IEnumerable<Type> ScriptFacingTypes(Assembly core)
+    {
+        var found = new HashSet<Type>();
+        void Add(Type? type, bool withProperties)
+        {
+            while (type is { HasElementType: true })
+            {
+                type = type.GetElementType();
+            }
+
+            if (type is null)
+            {
+                return;
+            }
+
+            if (type.IsGenericType)
+            {
+                foreach (var argument in type.GetGenericArguments())
+                {
+                    Add(argument, withProperties);
+                }
+
+                return;
+            }
+
+            if (type.Assembly != core || type.FullName is null || !type.IsPublic || !found.Add(type) || !withProperties)
+            {
+                return;
+            }
+
+            foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+            {
+                Add(property.PropertyType, withProperties: false);
+            }
+        }
+
+        foreach (var cmdlet in typeof(CoreTypeAccelerators).Assembly.GetExportedTypes().Where(t => typeof(Cmdlet).IsAssignableFrom(t)))
+        {
+            foreach (var parameter in cmdlet.GetProperties().Where(p => p.IsDefined(typeof(ParameterAttribute), inherit: true)))
+            {
+                Add(parameter.PropertyType, withProperties: false);
+            }
+
+            foreach (var output in cmdlet.GetCustomAttributes(typeof(OutputTypeAttribute), inherit: true).Cast<OutputTypeAttribute>().SelectMany(a => a.Type))
+            {
+                Add(output.Type, withProperties: true);
+            }
+        }
+
+        foreach (var exception in core.GetExportedTypes().Where(t => typeof(Exception).IsAssignableFrom(t)))
+        {
+            Add(exception, withProperties: true);
+        }
+
+        return found;
     }
 
     // A method of its own: compiling it binds SmtpOps.Core, which must happen after the hook is installed.
