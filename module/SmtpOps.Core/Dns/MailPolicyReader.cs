@@ -17,16 +17,20 @@ namespace SmtpOps.Dns;
 /// </summary>
 internal sealed class MailPolicyReader
 {
-    // RFC 8461 section 3.3: no redirects when fetching the policy.
-    private static readonly HttpClient Http = new(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan };
+    // RFC 8461 section 3.3: no redirects when fetching the policy. One client for the module.
+    private static readonly HttpClient SharedHttp = new(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan };
 
     private readonly DnsLookup lookup;
     private readonly MxResolverOptions options;
+    private readonly HttpClient http;
 
     public MailPolicyReader(DnsLookup lookup, MxResolverOptions options)
     {
         this.lookup = lookup;
         this.options = options;
+        http = options.MtaStsHttpHandler is { } handler
+            ? new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan }
+            : SharedHttp;
     }
 
     public async Task<MailDomainPolicy> ReadAsync(string domain, IReadOnlyList<string> exchanges, CancellationToken cancellationToken)
@@ -141,10 +145,16 @@ internal sealed class MailPolicyReader
         timeout.CancelAfter(options.MtaStsFetchTimeout);
         try
         {
-            using var response = await Http.GetAsync(url, timeout.Token).ConfigureAwait(false);
+            using var response = await http.GetAsync(url, timeout.Token).ConfigureAwait(false);
             if ((int)response.StatusCode != 200)
             {
                 return (null, $"{url} answered {(int)response.StatusCode} {response.ReasonPhrase}");
+            }
+
+            // A given handler may follow redirects; RFC 8461 section 3.3 says senders must not.
+            if (response.RequestMessage?.RequestUri is { } answered && answered != url)
+            {
+                return (null, $"{url} redirected to {answered}, which RFC 8461 section 3.3 forbids");
             }
 
             var body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
