@@ -88,12 +88,12 @@ public sealed class MailPolicyTests : IClassFixture<DnsZoneFixture>
     [InlineData("mail.contoso.com", "*.contoso.com", true)]
     [InlineData("contoso.com", "*.contoso.com", false)]
     public void MtaStsMxPatternsMatchOneWildcardLabel(string host, string pattern, bool matches) =>
-        Assert.Equal(matches, MailPolicyReader.MatchesPattern(host, pattern));
+        Assert.Equal(matches, MtaStsPolicy.MatchesPattern(host, pattern));
 
     [Fact]
     public void AnMtaStsPolicyFileIsParsedLineByLine()
     {
-        var fields = MailPolicyReader.ParsePolicyFile("version: STSv1\r\nmode: enforce\r\nmx: mail.contoso.com\r\nmx: *.backup.contoso.com\r\nmax_age: 604800\r\n");
+        var fields = MtaStsPolicy.ParsePolicyFile("version: STSv1\r\nmode: enforce\r\nmx: mail.contoso.com\r\nmx: *.backup.contoso.com\r\nmax_age: 604800\r\n");
 
         Assert.Equal(new[] { "version", "mode", "mx", "mx", "max_age" }, fields.Select(f => f.Key));
         Assert.Equal("*.backup.contoso.com", fields[3].Value);

@@ -91,25 +91,12 @@ public sealed class MxResolver
         var tlsaTasks = exchangers.Select(e => e.IsNullMx ? Task.FromResult<TlsaRecordSet?>(null) : ReadTlsaOrNullAsync(domain, e.Exchange, cancellationToken)).ToList();
         var policy = await policyTask.ConfigureAwait(false);
         var tlsa = await Task.WhenAll(tlsaTasks).ConfigureAwait(false);
-        var withPolicy = exchangers.Select((e, i) => new MailExchanger(e.Domain, e.Exchange, e.Preference, e.Addresses, e.IsImplicit, e.IsNullMx, e.Ttl, e.Warnings.Concat(TlsaWarnings(e.Exchange, tlsa[i])), tlsa[i], policy));
+        var withPolicy = exchangers.Select((e, i) => new MailExchanger(e.Domain, e.Exchange, e.Preference, e.Addresses, e.IsImplicit, e.IsNullMx, e.Ttl, e.Warnings.Concat(tlsa[i]?.WarningsFor(e.Exchange) ?? Enumerable.Empty<string>()), tlsa[i], policy));
         return new DeliveryPlan(domain, canonical, withPolicy, policy);
     }
 
     private async Task<TlsaRecordSet?> ReadTlsaOrNullAsync(string domain, string exchange, CancellationToken cancellationToken) =>
         await policyReader.ReadTlsaAsync(domain, exchange, cancellationToken).ConfigureAwait(false);
-
-    private static IEnumerable<string> TlsaWarnings(string exchange, TlsaRecordSet? tlsa)
-    {
-        if (tlsa is { Records.Count: > 0, IsAuthenticated: false })
-        {
-            yield return $"{exchange} publishes TLSA records but the answer was not DNSSEC-authenticated: senders ignore them (RFC 7672).";
-        }
-
-        if (tlsa?.Error is { } error)
-        {
-            yield return error;
-        }
-    }
 
     private async Task<MailExchanger> ResolveImplicitAsync(string domain, string canonical, List<string> domainWarnings, CancellationToken cancellationToken)
     {

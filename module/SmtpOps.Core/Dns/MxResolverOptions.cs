@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Net;
+using System.Net.Http;
 
 namespace SmtpOps.Dns;
 
@@ -42,4 +43,12 @@ public sealed record MxResolverOptions
 
     /// <summary>Gets how long to wait for the MTA-STS policy file (default 10 s).</summary>
     public TimeSpan MtaStsFetchTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Gets the HTTP handler that fetches MTA-STS policy files (through a proxy, or from a test
+    /// server); <c>null</c> (the default) for the module's shared client, which follows no
+    /// redirects. A policy that arrives through a redirect is refused either way (RFC 8461 section 3.3).
+    /// The handler is not disposed by the resolver.
+    /// </summary>
+    public HttpMessageHandler? MtaStsHttpHandler { get; init; }
 }

@@ -36,4 +36,20 @@ public sealed class TlsaRecordSet
 
     /// <summary>Gets why the lookup failed (e.g. a temporary DNS failure), or <c>null</c>.</summary>
     public string? Error { get; }
+
+    /// <summary>What a sender would make of these records for the exchanger: unauthenticated TLSA records are ignored (RFC 7672), a failed lookup leaves DANE unknown.</summary>
+    /// <param name="exchange">The exchanger's host name, for the warning.</param>
+    /// <returns>The warnings; none for a usable set or no records.</returns>
+    internal IEnumerable<string> WarningsFor(string exchange)
+    {
+        if (Records.Count > 0 && !IsAuthenticated)
+        {
+            yield return $"{exchange} publishes TLSA records but the answer was not DNSSEC-authenticated: senders ignore them (RFC 7672).";
+        }
+
+        if (Error is { } error)
+        {
+            yield return error;
+        }
+    }
 }

@@ -43,7 +43,7 @@ public sealed class SmtpProbe
         var seen = new ProbeObservation(options);
         // Concurrent probes may share one transcript file: open it shared, and tag every line with the endpoint.
         using var transcript = options.TranscriptPath is null ? null : new StreamWriter(new FileStream(options.TranscriptPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
-        var stage = "connect";
+        var stage = ProbeStage.Connect;
         try
         {
             var address = await ResolveAsync(options, cancellationToken).ConfigureAwait(false);
@@ -56,28 +56,28 @@ public sealed class SmtpProbe
             seen.ImplicitTls = options.Tls.ResolveSecurity(options.Port) == SmtpSecurity.SslOnConnect;
             if (seen.ImplicitTls)
             {
-                stage = "TLS";
+                stage = ProbeStage.Tls;
                 await StartTlsAsync(dialogue, seen, cancellationToken).ConfigureAwait(false);
             }
 
-            stage = "banner";
+            stage = ProbeStage.Banner;
             clock.Restart();
             seen.Banner = await dialogue.ReadReplyAsync(cancellationToken).ConfigureAwait(false);
             seen.BannerTime = clock.Elapsed;
             if (seen.Banner.Code != 220)
             {
                 await QuitAsync(dialogue, cancellationToken).ConfigureAwait(false);
-                return seen.ToResult(total.Elapsed);
+                return ProbeJudge.Judge(seen, total.Elapsed);
             }
 
-            stage = "EHLO";
+            stage = ProbeStage.Ehlo;
             clock.Restart();
             seen.Ehlo = await dialogue.CommandAsync($"EHLO {HeloName(options)}", cancellationToken).ConfigureAwait(false);
             seen.EhloTime = clock.Elapsed;
             if (!seen.Ehlo.IsPositive)
             {
                 await QuitAsync(dialogue, cancellationToken).ConfigureAwait(false);
-                return seen.ToResult(total.Elapsed);
+                return ProbeJudge.Judge(seen, total.Elapsed);
             }
 
             seen.ExtensionsBeforeTls = seen.Ehlo.Lines.Skip(1).ToList();
@@ -88,19 +88,19 @@ public sealed class SmtpProbe
             }
             else if (!seen.ImplicitTls && seen.StartTlsOffered)
             {
-                stage = "STARTTLS";
+                stage = ProbeStage.StartTls;
                 var ready = await dialogue.CommandAsync("STARTTLS", cancellationToken).ConfigureAwait(false);
                 if (ready.Code != 220)
                 {
                     seen.Failure = ProbeFailure.ServiceRefused;
                     seen.Error = $"STARTTLS refused: {ready}";
                     await QuitAsync(dialogue, cancellationToken).ConfigureAwait(false);
-                    return seen.ToResult(total.Elapsed);
+                    return ProbeJudge.Judge(seen, total.Elapsed);
                 }
 
-                stage = "TLS";
+                stage = ProbeStage.Tls;
                 await StartTlsAsync(dialogue, seen, cancellationToken).ConfigureAwait(false);
-                stage = "EHLO after TLS";
+                stage = ProbeStage.EhloAfterTls;
                 var again = await dialogue.CommandAsync($"EHLO {HeloName(options)}", cancellationToken).ConfigureAwait(false);
                 seen.ExtensionsAfterTls = again.Lines.Skip(1).ToList();
             }
@@ -111,13 +111,13 @@ public sealed class SmtpProbe
 
             if (options.TestOpenRelay)
             {
-                stage = "open relay test";
+                stage = ProbeStage.OpenRelayTest;
                 seen.RelayReply = await TryRecipientAsync(dialogue, RelayTestSender, RelayTestRecipient, cancellationToken).ConfigureAwait(false);
             }
 
             if (options.Credential is { } credential)
             {
-                stage = "AUTH";
+                stage = ProbeStage.Auth;
                 clock.Restart();
                 await AuthenticateAsync(dialogue, seen, credential, cancellationToken).ConfigureAwait(false);
                 seen.AuthTime = seen.AuthReply is null ? null : clock.Elapsed;
@@ -125,13 +125,13 @@ public sealed class SmtpProbe
 
             if (options.To is { } to)
             {
-                stage = "recipient test";
+                stage = ProbeStage.RecipientTest;
                 clock.Restart();
                 seen.RecipientReply = await TryRecipientAsync(dialogue, options.From ?? string.Empty, to, cancellationToken).ConfigureAwait(false);
                 seen.RecipientTime = clock.Elapsed;
             }
 
-            stage = "QUIT";
+            stage = ProbeStage.Quit;
             await QuitAsync(dialogue, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsServerFailure(ex))
@@ -143,12 +143,12 @@ public sealed class SmtpProbe
                 TimeoutException => ProbeFailure.Timeout,
                 TlsAuthenticationException => ProbeFailure.TlsFailure,
                 _ when !seen.Connected => ProbeFailure.Unreachable,
-                _ when stage == "TLS" => ProbeFailure.TlsFailure,
+                _ when stage == ProbeStage.Tls => ProbeFailure.TlsFailure,
                 _ => ProbeFailure.ProtocolViolation,
             };
         }
 
-        return seen.ToResult(total.Elapsed);
+        return ProbeJudge.Judge(seen, total.Elapsed);
     }
 
     private static async Task<IPAddress> ResolveAsync(SmtpProbeOptions options, CancellationToken cancellationToken)
