@@ -12,14 +12,21 @@ function Get-FreePort {
 }
 
 function Start-Azurite {
+    # With -CertificatePath/-KeyPath (PEM): HTTPS and OAuth ('--oauth basic': a bearer JWT for https://storage.azure.com
+    # with an sts.windows.net issuer and valid nbf/exp is accepted, its signature is not checked; shared keys still work).
     [CmdletBinding()]
-    param([Parameter(Mandatory)] [string] $Directory)
+    param([Parameter(Mandatory)] [string] $Directory, [string] $CertificatePath, [string] $KeyPath)
     $script = Join-Path $PSScriptRoot '../azurite/node_modules/azurite/dist/src/azurite.js'
     if (-not (Test-Path $script)) { throw "Azurite is not installed: run 'npm ci --prefix tests/azurite' (build.ps1 test does)." }
     New-Item -ItemType Directory -Force -Path $Directory | Out-Null
     $ports = @{ Blob = Get-FreePort; Queue = Get-FreePort; Table = Get-FreePort }
     $arguments = @((Resolve-Path $script).Path, '--blobHost', '127.0.0.1', '--blobPort', $ports.Blob, '--queueHost', '127.0.0.1', '--queuePort', $ports.Queue,
         '--tableHost', '127.0.0.1', '--tablePort', $ports.Table, '--inMemoryPersistence', '--skipApiVersionCheck', '--disableTelemetry', '--silent')
+    $scheme = 'http'
+    if ($CertificatePath) {
+        $arguments += '--oauth', 'basic', '--cert', $CertificatePath, '--key', $KeyPath
+        $scheme = 'https'
+    }
     $process = Start-Process -FilePath 'node' -ArgumentList $arguments -PassThru `
         -RedirectStandardOutput (Join-Path $Directory 'azurite.out') -RedirectStandardError (Join-Path $Directory 'azurite.err')
     $deadline = [DateTime]::UtcNow.AddSeconds(60)
@@ -35,8 +42,10 @@ function Start-Azurite {
     $account = 'devstoreaccount1'
     $key = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
     [pscustomobject]@{
-        ConnectionString = "DefaultEndpointsProtocol=http;AccountName=$account;AccountKey=$key;" +
-            "BlobEndpoint=http://127.0.0.1:$($ports.Blob)/$account;QueueEndpoint=http://127.0.0.1:$($ports.Queue)/$account;TableEndpoint=http://127.0.0.1:$($ports.Table)/$account;"
+        ConnectionString = "DefaultEndpointsProtocol=$scheme;AccountName=$account;AccountKey=$key;" +
+            "BlobEndpoint=${scheme}://127.0.0.1:$($ports.Blob)/$account;QueueEndpoint=${scheme}://127.0.0.1:$($ports.Queue)/$account;TableEndpoint=${scheme}://127.0.0.1:$($ports.Table)/$account;"
+        QueueEndpoint    = "${scheme}://127.0.0.1:$($ports.Queue)/$account"
+        BlobEndpoint     = "${scheme}://127.0.0.1:$($ports.Blob)/$account"
         Process          = $process
     }
 }

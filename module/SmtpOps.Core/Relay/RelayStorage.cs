@@ -1,3 +1,4 @@
+using System;
 using Azure.Storage.Queues;
 
 namespace SmtpOps.Relay;
@@ -13,6 +14,31 @@ public static class RelayStorage
     /// <param name="queueName">The relay queue.</param>
     /// <returns><c>&lt;queue&gt;-attachments</c>.</returns>
     public static string AttachmentContainerName(string queueName) => $"{queueName}-attachments";
+
+    /// <summary>
+    /// Gets the attachment container of an Azure relay queue given by URI: the same account's blob endpoint
+    /// (https://account.queue.core.windows.net/mail -> https://account.blob.core.windows.net/mail-attachments),
+    /// or <c>null</c> when the host is not an Azure queue endpoint (an emulator's path-style URI, for example).
+    /// </summary>
+    /// <param name="queueUri">The queue URI.</param>
+    /// <returns>The container URI, or <c>null</c>.</returns>
+    public static Uri? AttachmentContainerUri(Uri queueUri)
+    {
+        if (queueUri is null)
+        {
+            throw new ArgumentNullException(nameof(queueUri));
+        }
+
+        var labels = queueUri.Host.Split('.');
+        var queueName = queueUri.AbsolutePath.Trim('/');
+        if (labels.Length < 3 || !labels[1].Equals("queue", StringComparison.OrdinalIgnoreCase) || queueName.Length == 0 || queueName.IndexOf('/') >= 0)
+        {
+            return null;
+        }
+
+        labels[1] = "blob";
+        return new UriBuilder(queueUri) { Host = string.Join(".", labels), Path = AttachmentContainerName(queueName), Query = string.Empty }.Uri;
+    }
 
     /// <summary>Gets the queue of dead-letter records of a relay queue.</summary>
     /// <param name="queueName">The relay queue.</param>

@@ -111,6 +111,30 @@ public sealed class SmtpRelayClient
         return new(new QueueClient(queueUri, credential, policy.ApplyTo(RelayStorage.QueueOptions())), new BlobContainerClient(containerUri, credential, policy.ApplyTo(new BlobClientOptions())));
     }
 
+    /// <summary>
+    /// Creates a client from a Microsoft Entra access token for Storage that the caller already has (audience
+    /// https://storage.azure.com; for example from Get-AzAccessToken in a runbook signed in with a managed identity):
+    /// for accounts with shared keys disabled. The identity needs Storage Queue Data Message Sender on the queue and
+    /// Storage Blob Data Contributor on the container (for attachments too large for a queue message).
+    /// </summary>
+    /// <param name="queueUri">The queue URI, e.g. https://account.queue.core.windows.net/mail.</param>
+    /// <param name="accessToken">The bearer token; used as it is (not refreshed; its exp claim is its expiry).</param>
+    /// <param name="containerUri">The attachment container URI; <c>null</c> derives it from an Azure queue URI (account.blob.core... and &lt;queue&gt;-attachments).</param>
+    /// <param name="retry">How failed Storage requests are retried; defaults to <see cref="StorageRetryPolicy.Default"/>.</param>
+    /// <returns>The client.</returns>
+    /// <exception cref="ArgumentException">No container URI is given and none can be derived (not a *.queue.* host).</exception>
+    public static SmtpRelayClient Create(Uri queueUri, string accessToken, Uri? containerUri = null, StorageRetryPolicy? retry = null)
+    {
+        if (queueUri is null)
+        {
+            throw new ArgumentNullException(nameof(queueUri));
+        }
+
+        var container = containerUri ?? RelayStorage.AttachmentContainerUri(queueUri)
+            ?? throw new ArgumentException($"The attachment container of '{queueUri}' cannot be derived from it (not an Azure *.queue.* endpoint): give its URI.", nameof(containerUri));
+        return Create(queueUri, container, new AccessTokenCredential(accessToken), retry);
+    }
+
     /// <summary>Validates the message and puts it on the relay queue.</summary>
     /// <param name="message">The message, as for a direct send.</param>
     /// <param name="idempotencyKey">The key that makes the enqueue safe to repeat; defaults to the Message-ID.</param>

@@ -17,6 +17,8 @@ internal static class CredentialParameters
 
         return accessToken is null || string.IsNullOrEmpty(userName)
             ? null
-            : SmtpCredential.FromAccessToken(userName!, new NetworkCredential(string.Empty, accessToken).Password);
+            : SmtpCredential.FromAccessToken(userName!, Unwrap(accessToken));
     }
+
+    public static string Unwrap(SecureString secret) => new NetworkCredential(string.Empty, secret).Password;
 }

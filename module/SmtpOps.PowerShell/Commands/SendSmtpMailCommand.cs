@@ -22,12 +22,13 @@ namespace SmtpOps.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsCommunications.Send, "SmtpMail", SupportsShouldProcess = true, DefaultParameterSetName = CredentialSet)]
 [OutputType(typeof(SmtpSendResult), ParameterSetName = new[] { CredentialSet, AccessTokenSet })]
-[OutputType(typeof(RelayEnqueueResult), ParameterSetName = new[] { RelaySet })]
+[OutputType(typeof(RelayEnqueueResult), ParameterSetName = new[] { RelaySet, RelayTokenSet })]
 public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
 {
     private const string CredentialSet = "Credential";
     private const string AccessTokenSet = "AccessToken";
     private const string RelaySet = "Relay";
+    private const string RelayTokenSet = "RelayAccessToken";
 
     private readonly CancellationTokenSource stopping = new();
     private readonly Stopwatch progressClock = new();
@@ -234,8 +235,25 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     [ValidateNotNullOrEmpty]
     public string? RelayConnectionString { get; set; }
 
+    /// <summary>Gets or sets the relay queue's URI, for a Storage account reached with a Microsoft Entra token (shared keys disabled).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = RelayTokenSet)]
+    [ValidateNotNull]
+    public Uri? RelayQueueUri { get; set; }
+
+    /// <summary>Gets or sets a Microsoft Entra access token for Storage (Get-AzAccessToken -ResourceUrl https://storage.azure.com/).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = RelayTokenSet)]
+    [SecureStringTransformation]
+    [ValidateNotNull]
+    public SecureString? RelayAccessToken { get; set; }
+
+    /// <summary>Gets or sets the attachment container's URI; derived from an Azure -RelayQueueUri when not given.</summary>
+    [Parameter(ParameterSetName = RelayTokenSet)]
+    [ValidateNotNull]
+    public Uri? RelayContainerUri { get; set; }
+
     /// <summary>Gets or sets the key that makes the relay send a message at most once; defaults to its Message-ID.</summary>
     [Parameter(ParameterSetName = RelaySet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = RelayTokenSet, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string? IdempotencyKey { get; set; }
 
@@ -256,6 +274,25 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
             catch (RelayStorageException ex)
             {
                 ThrowTerminatingError(SmtpErrorRecords.RelayFailure(ex));
+                return;
+            }
+
+            relay.Enqueuer = $"{Environment.UserName}@{Environment.MachineName} (Send-SmtpMail)";
+            return;
+        }
+
+        if (ParameterSetName == RelayTokenSet)
+        {
+            try
+            {
+                relay = SmtpRelayClient.Create(RelayQueueUri!, CredentialParameters.Unwrap(RelayAccessToken!), RelayContainerUri);
+            }
+            catch (ArgumentException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, "RelayContainerUriRequired", ErrorCategory.InvalidArgument, RelayQueueUri)
+                {
+                    ErrorDetails = new ErrorDetails(ex.Message.Split('\n')[0].Trim()) { RecommendedAction = "Give -RelayContainerUri (the '<queue>-attachments' container of the same account)." },
+                });
                 return;
             }
 
@@ -313,7 +350,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
         using (message)
         {
             var recipients = string.Join(", ", definition.To.Concat(definition.Cc).Concat(definition.Bcc));
-            var action = relay is null ? $"Send mail via {connection!.Host}:{connection.EffectivePort}" : $"Enqueue mail on relay queue '{RelayQueue}'";
+            var action = relay is null ? $"Send mail via {connection!.Host}:{connection.EffectivePort}" : $"Enqueue mail on relay queue '{RelayQueue ?? RelayQueueUri?.ToString()}'";
             if (!ShouldProcess($"'{definition.Subject}' to {recipients}", action))
             {
                 return;
@@ -402,7 +439,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
         catch (RelayStorageException ex)
         {
             // The queue is the same for every message: if it refuses one, it refuses them all.
-            ThrowTerminatingError(SmtpErrorRecords.RelayFailure(ex));
+            ThrowTerminatingError(SmtpErrorRecords.RelayFailure(ex, accessToken: RelayAccessToken is not null));
             return;
         }
 

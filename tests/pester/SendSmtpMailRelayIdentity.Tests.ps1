@@ -1,0 +1,93 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+# Send-SmtpMail -RelayQueueUri -RelayAccessToken: enqueueing on a Storage account without shared keys, with a
+# Microsoft Entra token, against Azurite in OAuth mode over HTTPS (its certificate from the run's CA, which this
+# process trusts through SSL_CERT_FILE). Azurite checks the token's issuer, audience and validity, not its signature.
+
+BeforeAll {
+    Import-Module $env:SMTPOPS_MODULE -Force
+    Import-Module (Join-Path $PSScriptRoot '../rig/Azurite.psm1') -Force
+    if (-not $env:SMTPOPS_TEST_CA) { throw 'SMTPOPS_TEST_CA is not set: run the suites through ./build.ps1 test.' }
+    $script:Work = Join-Path ([IO.Path]::GetTempPath()) "smtpops-identity-$([guid]::NewGuid().ToString('N'))"
+    New-Item -ItemType Directory -Path $script:Work | Out-Null
+    $script:CommandType = 'SmtpOps.PowerShell.Commands.SendSmtpMailCommand'
+
+    # A server certificate for 127.0.0.1 from the run's CA, as PEM files for Azurite.
+    $ca = [Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPemFile((Join-Path $env:SMTPOPS_TEST_CA 'ca.pem'), (Join-Path $env:SMTPOPS_TEST_CA 'ca.key.pem'))
+    $key = [Security.Cryptography.RSA]::Create(2048)
+    $request = [Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=127.0.0.1', $key, 'SHA256', [Security.Cryptography.RSASignaturePadding]::Pkcs1)
+    $san = [Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder]::new()
+    $san.AddIpAddress([Net.IPAddress]::Loopback)
+    $request.CertificateExtensions.Add($san.Build())
+    $serial = [byte[]]::new(16); [Security.Cryptography.RandomNumberGenerator]::Fill($serial); $serial[0] = $serial[0] -band 0x7F -bor 1
+    $leaf = $request.Create($ca, [DateTimeOffset]::UtcNow.AddDays(-1), [DateTimeOffset]::UtcNow.AddDays(7), $serial)
+    $certificatePath = Join-Path $script:Work 'azurite.pem'
+    $keyPath = Join-Path $script:Work 'azurite.key.pem'
+    Set-Content -Path $certificatePath -Value $leaf.ExportCertificatePem()
+    Set-Content -Path $keyPath -Value $key.ExportPkcs8PrivateKeyPem()
+    $script:Azurite = Start-Azurite -Directory (Join-Path $script:Work 'azurite') -CertificatePath $certificatePath -KeyPath $keyPath
+
+    function ConvertTo-Base64Url([string] $Json) { [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($Json)).TrimEnd('=').Replace('+', '-').Replace('/', '_') }
+    function New-StorageToken([int] $ExpiresInMinutes = 60) {
+        $now = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
+        $payload = @{ iss = "https://sts.windows.net/$([guid]::NewGuid())/"; aud = 'https://storage.azure.com'; nbf = $now - 60; iat = $now - 60; exp = $now + 60 * $ExpiresInMinutes; oid = [guid]::NewGuid().ToString() } | ConvertTo-Json -Compress
+        '{0}.{1}.{2}' -f (ConvertTo-Base64Url '{"typ":"JWT","alg":"RS256"}'), (ConvertTo-Base64Url $payload), (ConvertTo-Base64Url 'not-checked-by-azurite')
+    }
+
+    $moduleBase = (Get-Module SmtpOps).ModuleBase
+    Add-Type -Path (Join-Path $moduleBase 'Dependencies/Azure.Storage.Queues.dll')
+    function Get-QueuedEnvelope([string] $Queue) {
+        $client = [Azure.Storage.Queues.QueueClient]::new($script:Azurite.ConnectionString, $Queue)
+        @($client.PeekMessages(32).Value | ForEach-Object { [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($_.Body.ToString())) | ConvertFrom-Json })
+    }
+}
+
+AfterAll {
+    if ($script:Azurite) { Stop-Azurite $script:Azurite }
+    Remove-Item -Recurse -Force $script:Work -ErrorAction Ignore
+}
+
+Describe 'Send-SmtpMail -RelayQueueUri -RelayAccessToken' {
+    BeforeEach {
+        $queue = "identity$([guid]::NewGuid().ToString('N').Substring(0, 12))"
+        $relay = @{
+            RelayQueueUri     = "$($Azurite.QueueEndpoint)/$queue"
+            RelayContainerUri = "$($Azurite.BlobEndpoint)/$queue-attachments"
+            From              = 'reports@contoso.test'
+            To                = 'ops@contoso.test'
+        }
+    }
+
+    It 'enqueues with a bearer token, attachments through the claim-check container too' {
+        $file = Join-Path $Work 'report.bin'
+        $bytes = [byte[]]::new(200KB); [Random]::new(7).NextBytes($bytes); [IO.File]::WriteAllBytes($file, $bytes)
+        $token = ConvertTo-SecureString (New-StorageToken) -AsPlainText -Force
+
+        $result = Send-SmtpMail @relay -RelayAccessToken $token -Subject 'With identity' -Body 'b' -Attachments $file -PassThru
+
+        $result.Status | Should -Be 'Queued'
+        $result.BlobCount | Should -Be 1
+        $envelope = @(Get-QueuedEnvelope $queue)
+        $envelope | Should -HaveCount 1
+        $envelope[0].subject | Should -Be 'With identity'
+    }
+
+    It 'takes the token as a plain string too (what older Get-AzAccessToken returns)' {
+        (Send-SmtpMail @relay -RelayAccessToken (New-StorageToken) -Subject 'plain' -Body 'b' -PassThru).Status | Should -Be 'Queued'
+    }
+
+    It 'says what to check when the token is refused (RelayEnqueueFailed, AuthenticationError), within seconds' {
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $err = { Send-SmtpMail @relay -RelayAccessToken 'not-a-jwt' -Subject 'x' -Body 'b' -ErrorAction Stop } | Should -Throw -PassThru
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 15
+        $err.FullyQualifiedErrorId | Should -Be "RelayEnqueueFailed,$CommandType"
+        $err.CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $err.ErrorDetails.RecommendedAction | Should -Match 'RelayAccessToken.*https://storage.azure.com'
+        "$err $($err.ErrorDetails.Message)" | Should -Not -Match 'not-a-jwt'
+    }
+
+    It 'asks for -RelayContainerUri when it cannot derive it from the queue URI (RelayContainerUriRequired)' {
+        $err = { Send-SmtpMail -RelayQueueUri "$($Azurite.QueueEndpoint)/$queue" -RelayAccessToken (New-StorageToken) -From 'a@contoso.test' -To 'b@contoso.test' -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -Be "RelayContainerUriRequired,$CommandType"
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+    }
+}
