@@ -94,6 +94,19 @@ Describe 'Test-SmtpServer: findings and errors' {
         $failure[0].CategoryInfo.Category | Should -Be 'ConnectionError'
     }
 
+    It 'resolves the name itself for -AllAddresses, within -Timeout, and probes each address' {
+        # The cmdlet's own lookup (bounded by -Timeout, given up at Ctrl+C) on a name the hosts file answers.
+        # Its timeout path needs a resolver that answers slowly, which this machine does not have: not tested here.
+        $server = Start-Server 'all-addresses'
+        try {
+            $expected = @([System.Net.Dns]::GetHostAddresses('localhost') | ForEach-Object { $_.ToString() } | Sort-Object)
+            $results = @(Test-SmtpServer localhost -AllAddresses -Port $server.Port -Timeout 5 -ErrorAction SilentlyContinue)
+            @($results.IPAddress | Sort-Object) | Should -Be $expected
+            ($results | Where-Object IPAddress -eq '127.0.0.1').Connected | Should -BeTrue
+        }
+        finally { Stop-SmtpSink $server }
+    }
+
     It 'finds an open relay and AUTH offered before TLS' {
         $server = Start-Server 'open' @('--starttls', '--user', 'alice:pw', '--auth-before-tls')
         try {
