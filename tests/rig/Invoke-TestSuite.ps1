@@ -3,7 +3,8 @@
     Runs every check of `./build.ps1 test` against the built solution and the packaged module, and prints the
     closing "N passed, N failed" line that CI reads; exits 1 when anything failed or nothing passed.
 .DESCRIPTION
-    The checks, each counted: every xunit project under tests/, the Pester suites (tests/pester) in their own pwsh. What they need first: Azurite from
+    The checks, each counted: the house style (Test-CodeFormat.ps1: `dotnet format --verify-no-changes`, one check), every xunit
+    project under tests/, the Pester suites (tests/pester) in their own pwsh. What they need first: Azurite from
     npm (tests/azurite/package-lock.json), Pester from NuGet (into .cache/), and a private CA trusted for this run.
     build.ps1 runs the build and package tasks before this script.
 #>
@@ -106,11 +107,13 @@ New-Item -ItemType Directory -Force -Path $Results | Out-Null
 Import-Module (Join-Path $PSScriptRoot 'Azurite.psm1') -Force
 Install-Azurite
 Enable-TestTrust
+$format = & (Join-Path $PSScriptRoot 'Test-CodeFormat.ps1') -ReportFolder (Join-Path $Results 'format')
 $xunit = Invoke-XunitSuite
 $pester = Invoke-PesterSuite
-$passed = $xunit.Passed + $pester.Passed
-$failed = $xunit.Failed + $pester.Failed
-Write-Host ("xunit: {0} passed, {1} failed; Pester: {2} passed, {3} failed" -f $xunit.Passed, $xunit.Failed, $pester.Passed, $pester.Failed)
+$passed = $format.Passed + $xunit.Passed + $pester.Passed
+$failed = $format.Failed + $xunit.Failed + $pester.Failed
+Write-Host ("dotnet format: {0} passed, {1} failed; xunit: {2} passed, {3} failed; Pester: {4} passed, {5} failed" -f
+    $format.Passed, $format.Failed, $xunit.Passed, $xunit.Failed, $pester.Passed, $pester.Failed)
 # CI reads this closing line.
 Write-Host "$passed passed, $failed failed"
 exit $(if ($failed -gt 0 -or $passed -eq 0) { 1 } else { 0 })
