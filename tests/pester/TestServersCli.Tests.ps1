@@ -16,15 +16,16 @@ Describe 'SmtpOps.TestServers command line' {
         $result = Invoke-TestServer @('--help')
         $result.ExitCode | Should -Be 0
         $usage = @($result.Out | Where-Object { $_ -match '^usage: ' })
-        $usage | Should -HaveCount 3
+        $usage | Should -HaveCount 4
         ($usage -join "`n") | Should -Match 'smtp-sink' -Because 'each command has its usage line'
         ($usage -join "`n") | Should -Match 'scripted-smtp'
         ($usage -join "`n") | Should -Match 'dns-server'
+        ($usage -join "`n") | Should -Match 'test-trust'
         $result.Err | Should -BeNullOrEmpty
     }
 
     It '<Command> --help prints that command alone' -ForEach @(
-        @{ Command = 'smtp-sink' }, @{ Command = 'scripted-smtp' }, @{ Command = 'dns-server' }
+        @{ Command = 'smtp-sink' }, @{ Command = 'scripted-smtp' }, @{ Command = 'dns-server' }, @{ Command = 'test-trust' }
     ) {
         $result = Invoke-TestServer @($Command, '--help')
         $result.ExitCode | Should -Be 0
