@@ -55,7 +55,7 @@ $Tasks = [ordered]@{
     build   = @{ Needs = @(); Run = { Invoke-BuildTask } }
     package = @{ Needs = @('build'); Run = { Invoke-PackageTask } }
     test    = @{ Needs = @('package'); Run = { Invoke-TestTask } }
-    demo    = @{ Needs = @('package'); Run = { & (Join-Path $Root 'tests/rig/Invoke-Demo.ps1') -ModuleManifest $ModuleManifest -ServerPath $TestServerPath -RelayHostPath $RelayHostPath -WorkFolder (Join-Path $Artifacts 'demo') } }
+    demo    = @{ Needs = @('package'); Run = { Invoke-DemoTask } }
     bench   = @{ Needs = @('package'); Run = { Invoke-BenchTask } }
 }
 
@@ -172,6 +172,10 @@ function Invoke-TestTask {
     # The suite's script prints the closing "N passed, N failed" line and exits 1 when anything failed.
     & (Join-Path $Root 'tests/rig/Invoke-TestSuite.ps1') -Configuration $Configuration -ModuleManifest $ModuleManifest -PSRepository $PSRepository -NuGetFolder $NuGetFolder
     $script:ExitCode = $LASTEXITCODE
+}
+
+function Invoke-DemoTask {
+    & (Join-Path $Root 'tests/rig/Invoke-Demo.ps1') -ModuleManifest $ModuleManifest -ServerPath $TestServerPath -RelayHostPath $RelayHostPath -WorkFolder (Join-Path $Artifacts 'demo')
 }
 
 function Invoke-BenchTask {
