@@ -13,7 +13,7 @@ Set-StrictMode -Version Latest
 
 $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 if (Test-Path $ReportFolder) { Remove-Item -Recurse -Force $ReportFolder }
-Write-Host 'dotnet format SmtpOps.sln --verify-no-changes (about a minute)...'
+Write-Host 'dotnet format SmtpOps.sln --verify-no-changes (a minute or more)...'
 & dotnet format (Join-Path $root 'SmtpOps.sln') --verify-no-changes --verbosity quiet --report $ReportFolder | Out-Null
 $exit = $LASTEXITCODE
 if ($exit -eq 0) {
@@ -21,10 +21,12 @@ if ($exit -eq 0) {
     return [pscustomobject]@{ Passed = 1; Failed = 0 }
 }
 $report = Join-Path $ReportFolder 'format-report.json'
-$differences = @(if (Test-Path $report) { Get-Content -Raw $report | ConvertFrom-Json })
-Write-Host "dotnet format: exit code $exit, $($differences.Count) file(s) differ from the house style (fix: dotnet format SmtpOps.sln):" -ForegroundColor Red
-foreach ($file in $differences | Sort-Object FilePath) {
-    Write-Host "  $([IO.Path]::GetRelativePath($root, $file.FilePath))"
-    foreach ($change in @($file.FileChanges) | Select-Object -First 3) { Write-Host "    line $($change.LineNumber): $($change.FormatDescription)" }
+# The report has an entry per file and per kind of fix (whitespace, style, analyzers): one line per file here.
+$entries = @(if (Test-Path $report) { Get-Content -Raw $report | ConvertFrom-Json })
+$files = @($entries | Group-Object FilePath | Sort-Object Name)
+Write-Host "dotnet format: exit code $exit, $($files.Count) file(s) differ from the house style (fix: dotnet format SmtpOps.sln):" -ForegroundColor Red
+foreach ($file in $files) {
+    $changes = @($file.Group.FileChanges | ForEach-Object { "line $($_.LineNumber): $($_.FormatDescription -replace '^error ', '')" } | Sort-Object -Unique)
+    Write-Host "  $([IO.Path]::GetRelativePath($root, $file.Name)): $($changes -join ' | ')"
 }
 [pscustomobject]@{ Passed = 0; Failed = 1 }
