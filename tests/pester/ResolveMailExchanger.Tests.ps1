@@ -192,17 +192,8 @@ Describe 'Resolve-MailExchanger: pipeline' {
     }
 }
 
-Describe 'Resolve-MailExchanger: help and discoverability' {
-    It 'has a synopsis, every parameter described and at least 3 examples' {
-        $help = Get-Help Resolve-MailExchanger -Full
-        $help.Synopsis | Should -Not -BeNullOrEmpty
-        @($help.Examples.Example).Count | Should -BeGreaterOrEqual 3
-        ($help.Examples.Example.Code -join "`n") | Should -Match 'Resolve-MailExchanger contoso.com \| .*Test-SmtpServer'
-        $documented = @($help.Parameters.Parameter | Where-Object { ($_.Description | Out-String).Trim() }) | ForEach-Object Name
-        $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
-        (Get-Command Resolve-MailExchanger).Parameters.Keys | Where-Object { $_ -notin $common -and $_ -notin $documented } | Should -BeNullOrEmpty
-    }
-
+# Its help is checked with every other cmdlet's in Discoverability.Tests.ps1.
+Describe 'Resolve-MailExchanger: output type' {
     It 'declares its output type' {
         (Get-Command Resolve-MailExchanger).OutputType.Name | Should -Contain 'SmtpOps.Dns.MailExchanger'
     }

@@ -256,17 +256,8 @@ Describe 'Send-SmtpMail: secure by default' {
     }
 }
 
-Describe 'Send-SmtpMail: help and discoverability' {
-    It 'has a synopsis, a description of every parameter and at least 4 examples' {
-        $help = Get-Help Send-SmtpMail -Full
-        $help.Synopsis | Should -Not -BeNullOrEmpty
-        @($help.Examples.Example).Count | Should -BeGreaterOrEqual 4
-        $documented = @($help.Parameters.Parameter | Where-Object { ($_.Description | Out-String).Trim() }) | ForEach-Object Name
-        $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
-        $parameters = (Get-Command Send-SmtpMail).Parameters.Keys | Where-Object { $_ -notin $common }
-        $parameters | Where-Object { $_ -notin $documented } | Should -BeNullOrEmpty
-    }
-
+# Its help is checked with every other cmdlet's in Discoverability.Tests.ps1.
+Describe 'Send-SmtpMail: completion and output type' {
     It 'completes -SmtpServer with known smarthosts' {
         $line = 'Send-SmtpMail -SmtpServer smtp.off'
         $completion = TabExpansion2 -inputScript $line -cursorColumn $line.Length

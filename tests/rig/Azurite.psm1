@@ -1,7 +1,7 @@
 <#
 .SYNOPSIS
-    Starts and stops Azurite (installed by build.ps1 into tests/azurite) for Pester and the demo:
-    blob, queue and table services on free ports of 127.0.0.1, in memory.
+    Installs Azurite into tests/azurite (pinned by its package-lock.json), and starts and stops it for Pester,
+    the demo and the benchmarks: blob, queue and table services on free ports of 127.0.0.1, in memory.
 #>
 Set-StrictMode -Version Latest
 
@@ -11,13 +11,22 @@ function Get-FreePort {
     try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
 }
 
+function Install-Azurite {
+    # Azurite (the Storage emulator for the relay tests) comes from npm, pinned by tests/azurite/package-lock.json.
+    $folder = Join-Path $PSScriptRoot '../azurite'
+    if (-not (Test-Path (Join-Path $folder 'node_modules/azurite/dist/src/azurite.js'))) {
+        & npm ci --prefix $folder --no-audit --no-fund --loglevel error | Out-Host
+        if ($LASTEXITCODE -ne 0) { throw "'npm ci --prefix $folder' failed with exit code $LASTEXITCODE." }
+    }
+}
+
 function Start-Azurite {
     # With -CertificatePath/-KeyPath (PEM): HTTPS and OAuth ('--oauth basic': a bearer JWT for https://storage.azure.com
     # with an sts.windows.net issuer and valid nbf/exp is accepted, its signature is not checked; shared keys still work).
     [CmdletBinding()]
     param([Parameter(Mandatory)] [string] $Directory, [string] $CertificatePath, [string] $KeyPath)
     $script = Join-Path $PSScriptRoot '../azurite/node_modules/azurite/dist/src/azurite.js'
-    if (-not (Test-Path $script)) { throw "Azurite is not installed: run 'npm ci --prefix tests/azurite' (build.ps1 test does)." }
+    if (-not (Test-Path $script)) { throw "Azurite is not installed: run Install-Azurite (build.ps1 test does)." }
     New-Item -ItemType Directory -Force -Path $Directory | Out-Null
     $ports = @{ Blob = Get-FreePort; Queue = Get-FreePort; Table = Get-FreePort }
     $arguments = @((Resolve-Path $script).Path, '--blobHost', '127.0.0.1', '--blobPort', $ports.Blob, '--queueHost', '127.0.0.1', '--queuePort', $ports.Queue,
@@ -61,4 +70,4 @@ function Stop-Azurite {
     }
 }
 
-Export-ModuleMember -Function Start-Azurite, Stop-Azurite
+Export-ModuleMember -Function Install-Azurite, Start-Azurite, Stop-Azurite

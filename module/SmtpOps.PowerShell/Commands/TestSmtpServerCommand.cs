@@ -220,13 +220,27 @@ public sealed class TestSmtpServerCommand : PSCmdlet, IDisposable
             return given;
         }
 
+        // Resolving the name is a network step like the others: bounded by -Timeout and given up at Ctrl+C.
+        // The system resolver takes no cancellation token, so a lookup given up on ends in the background.
+        var lookup = System.Net.Dns.GetHostAddressesAsync(ComputerName);
         try
         {
-            return System.Net.Dns.GetHostAddresses(ComputerName).Select(a => (string?)a.ToString()).ToList();
+            if (!lookup.Wait(checked(Timeout * 1000), stopping.Token))
+            {
+                var late = new TimeoutException($"Resolving '{ComputerName}' took longer than the -Timeout of {Timeout} s. Check the DNS server, or pass the addresses with -IPAddress.");
+                WriteError(new ErrorRecord(late, "HostResolutionTimeout", ErrorCategory.OperationTimeout, ComputerName));
+                return Array.Empty<string?>();
+            }
+
+            return lookup.Result.Select(a => (string?)a.ToString()).ToList();
         }
-        catch (System.Net.Sockets.SocketException ex)
+        catch (OperationCanceledException)
         {
-            WriteError(new ErrorRecord(ex, "HostNotResolved", ErrorCategory.ObjectNotFound, ComputerName));
+            return Array.Empty<string?>();
+        }
+        catch (AggregateException ex) when (ex.InnerException is System.Net.Sockets.SocketException notFound)
+        {
+            WriteError(new ErrorRecord(notFound, "HostNotResolved", ErrorCategory.ObjectNotFound, ComputerName));
             return Array.Empty<string?>();
         }
     }

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Management.Automation;
 using System.Reflection;
+using System.Runtime.ExceptionServices;
 
 namespace SmtpOps.PowerShell.Isolation;
 
@@ -75,7 +76,8 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
         }
         catch (TargetInvocationException ex) when (ex.InnerException is not null)
         {
-            throw ex.InnerException;
+            // Rethrow what the isolation code threw with its own stack trace, not one that starts here.
+            ExceptionDispatchInfo.Capture(ex.InnerException).Throw();
         }
     }
 }
