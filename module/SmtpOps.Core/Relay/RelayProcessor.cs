@@ -357,11 +357,9 @@ public sealed class RelayProcessor : IDisposable
             OriginalMessage = original,
             OriginalMessageBlob = originalBlob,
         };
-        await failed.SendMessageAsync(RelayEnvelopeFormat.SerializeRecord(record), cancellationToken).ConfigureAwait(false);
-        if (envelope is not null)
-        {
-            await DeleteBlobsAsync(envelope).ConfigureAwait(false);
-        }
+        // timeToLive -1: the record never expires (the queue's default is 7 days). The claim-check blobs stay:
+        // the original envelope points at them until the record is re-sent or removed.
+        await failed.SendMessageAsync(RelayEnvelopeFormat.SerializeRecord(record), visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken).ConfigureAwait(false);
 
         return new RelayOutcome { Kind = RelayOutcomeKind.DeadLettered, EnvelopeId = envelope?.Id, MessageId = envelope?.MessageId, Detail = reason, StatusCode = statusCode };
     }
