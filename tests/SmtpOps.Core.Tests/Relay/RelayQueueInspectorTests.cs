@@ -169,4 +169,40 @@ public sealed class RelayQueueInspectorTests : IDisposable
         Assert.Contains("does not exist", error.Message);
         Assert.False((await new QueueClient(azurite.ConnectionString, inspector.QueueName).ExistsAsync()).Value);
     }
+
+    [Fact]
+    public async Task MoreThan32RecordsAreAllReadAndLeftVisible()
+    {
+        // Storage peeks at most 32 messages: beyond that the inspector receives them and makes them visible again.
+        await using var server = await TestSmtpServer.StartAsync(new());
+        using var processor = Processor(server);
+        for (var i = 0; i < 40; i++)
+        {
+            await Client.EnqueueAsync(Mail($"Not ours {i}") with { From = "someone@fabrikam.test" });
+            Assert.Equal(RelayOutcomeKind.DeadLettered, (await ProcessNextAsync(processor)).Kind);
+        }
+
+        var failures = await Inspector.GetFailuresAsync(new RelayFailureFilter { Kinds = new[] { "Policy" } });
+
+        Assert.Equal(40, failures.Select(f => f.RecordId).Distinct().Count());
+        Assert.All(failures, f => Assert.True(f.NeverExpires));
+        Assert.Equal(32, (await new QueueClient(azurite.ConnectionString, RelayStorage.FailedQueueName(queueName)).PeekMessagesAsync(32)).Value.Length);
+        Assert.Empty(await Inspector.GetFailuresAsync(new RelayFailureFilter { Kinds = new[] { "Smtp" } }));
+        Assert.Equal(40, (await Inspector.GetStatusAsync()).DeadLettered);
+    }
+
+    [Fact]
+    public async Task AMessageWhoseKeyIsClaimedAndNotVisibleIsSending()
+    {
+        var queued = await Client.EnqueueAsync(Mail("In flight"));
+        await Queue.ReceiveMessageAsync(TimeSpan.FromMinutes(1));
+        var ledger = new IdempotencyLedger(new Azure.Data.Tables.TableClient(azurite.ConnectionString, RelayStorage.LedgerTableName(queueName)), TimeSpan.FromMinutes(10));
+        Assert.Equal(LedgerClaim.Claimed, await ledger.ClaimAsync(queued.IdempotencyKey, default));
+
+        var found = Assert.Single(await Inspector.FindAsync($"<{queued.MessageId}>"));
+
+        Assert.Equal(RelayMessageState.Sending, found.State);
+        Assert.Equal(queued.IdempotencyKey, found.IdempotencyKey);
+        Assert.Equal(RelayMessageState.Unknown, Assert.Single(await Inspector.FindAsync("nobody@contoso.test")).State);
+    }
 }
