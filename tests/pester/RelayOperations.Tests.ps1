@@ -276,6 +276,22 @@ Describe 'Find-SmtpRelayMessage on a queue no relay reads yet' {
     }
 }
 
+Describe 'Completion of -RelayQueue' {
+    It 'offers the account''s relay queues, not their -failed and -poison queues, once -RelayConnectionString is given' {
+        $queue = "compl$([guid]::NewGuid().ToString('N').Substring(0, 10))"
+        foreach ($name in $queue, "$queue-failed", "$queue-poison") { [Azure.Storage.Queues.QueueClient]::new($Cs, $name).Create() | Out-Null }
+        foreach ($command in 'Get-SmtpRelayQueue', 'Get-SmtpRelayFailure', 'Find-SmtpRelayMessage') {
+            $line = "$command -RelayConnectionString '$Cs' -RelayQueue $($queue.Substring(0, 8))"
+            $offered = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+            $offered | Should -Contain $queue
+            $offered | Should -Not -Contain "$queue-failed"
+            $offered | Should -Not -Contain "$queue-poison"
+        }
+        $line = 'Get-SmtpRelayQueue -RelayQueue compl'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | Should -BeNullOrEmpty
+    }
+}
+
 Describe 'Bad input' {
     BeforeAll {
         $queue = "bad$([guid]::NewGuid().ToString('N').Substring(0, 12))"

@@ -124,6 +124,44 @@ public sealed class RelayQueueInspector
             queueName);
     }
 
+    /// <summary>
+    /// Lists the queues of an account that can be relay queues: all but the <c>-failed</c> and <c>-poison</c> ones
+    /// (for completion: one request, no retries, a few seconds at most).
+    /// </summary>
+    /// <param name="connectionString">The Storage connection string.</param>
+    /// <param name="prefix">The start of the names to list; empty: all.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The queue names, at most 100.</returns>
+    /// <exception cref="RelayStorageException">The connection string cannot be parsed.</exception>
+    public static async Task<IReadOnlyList<string>> ListQueuesAsync(string connectionString, string? prefix = null, CancellationToken cancellationToken = default)
+    {
+        var quick = new StorageRetryPolicy { MaxRetries = 0, NetworkTimeout = TimeSpan.FromSeconds(3) };
+        QueueServiceClient service;
+        try
+        {
+            service = new QueueServiceClient(connectionString, quick.ApplyTo(new QueueClientOptions()));
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)
+        {
+            throw new RelayStorageException(RelayStorageFailureKind.InvalidConnectionString, $"The Storage connection string is malformed: {ex.Message}", ex);
+        }
+
+        var names = new List<string>();
+        await foreach (var item in service.GetQueuesAsync(prefix: string.IsNullOrEmpty(prefix) ? null : prefix, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (!item.Name.EndsWith("-failed", StringComparison.Ordinal) && !item.Name.EndsWith("-poison", StringComparison.Ordinal))
+            {
+                names.Add(item.Name);
+                if (names.Count == 100)
+                {
+                    break;
+                }
+            }
+        }
+
+        return names;
+    }
+
     /// <summary>Reads what the relay queue holds now.</summary>
     /// <param name="cancellationToken">Cancels the reads.</param>
     /// <returns>The status.</returns>
@@ -320,7 +358,8 @@ public sealed class RelayQueueInspector
             string.Equals(RelayFailureFilter.Bare(messageId), bare, StringComparison.OrdinalIgnoreCase) || string.Equals(key, messageIdOrKey, StringComparison.Ordinal);
 
         var found = new List<RelayMessageLocation>();
-        var keys = new List<string> { messageIdOrKey };
+        // The default key is the Message-ID without its angle brackets.
+        var keys = new List<string> { messageIdOrKey, bare };
         var ledgerEntries = new Dictionary<string, TableEntity?>(StringComparer.Ordinal);
         async Task<TableEntity?> EntryAsync(string key)
         {

@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using SmtpOps.PowerShell.Completion;
 using SmtpOps.Relay;
 
 namespace SmtpOps.PowerShell.Commands;
@@ -26,6 +27,7 @@ public sealed class FindSmtpRelayMessageCommand : RelayCommandBase
     /// <summary>Gets or sets the relay queue.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Queue")]
+    [ArgumentCompleter(typeof(RelayQueueCompleter))]
     [ValidateNotNullOrEmpty]
     public string? RelayQueue { get; set; }
 

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using SmtpOps.PowerShell.Completion;
 using SmtpOps.Relay;
 
 namespace SmtpOps.PowerShell.Commands;
@@ -14,6 +15,7 @@ public sealed class GetSmtpRelayQueueCommand : RelayCommandBase
     /// <summary>Gets or sets the relay queues.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Queue")]
+    [ArgumentCompleter(typeof(RelayQueueCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] RelayQueue { get; set; } = System.Array.Empty<string>();
 
