@@ -1,6 +1,4 @@
 using System;
-using System.Security.Cryptography;
-using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Azure;
@@ -17,8 +15,8 @@ namespace SmtpOps.Relay.Processing;
 /// </summary>
 public sealed class IdempotencyLedger
 {
-    private const string Sending = "Sending";
-    private const string Sent = "Sent";
+    private const string Sending = RelayLedgerSchema.Sending;
+    private const string Sent = RelayLedgerSchema.Sent;
 
     private readonly TableClient table;
     private readonly TimeSpan lease;
@@ -43,7 +41,7 @@ public sealed class IdempotencyLedger
         var (partition, row) = Locate(key);
         try
         {
-            await table.AddEntityAsync(new TableEntity(partition, row) { ["State"] = Sending, ["Key"] = key, ["ClaimedAt"] = DateTimeOffset.UtcNow }, cancellationToken).ConfigureAwait(false);
+            await table.AddEntityAsync(new TableEntity(partition, row) { [RelayLedgerSchema.State] = Sending, [RelayLedgerSchema.Key] = key, [RelayLedgerSchema.ClaimedAt] = DateTimeOffset.UtcNow }, cancellationToken).ConfigureAwait(false);
             return LedgerClaim.Claimed;
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
@@ -58,7 +56,7 @@ public sealed class IdempotencyLedger
         }
 
         var entity = existing.Value!;
-        if (entity.GetString("State") == Sent)
+        if (entity.GetString(RelayLedgerSchema.State) == Sent)
         {
             return LedgerClaim.AlreadySent;
         }
@@ -68,7 +66,7 @@ public sealed class IdempotencyLedger
             return LedgerClaim.InFlight;
         }
 
-        entity["ClaimedAt"] = DateTimeOffset.UtcNow;
+        entity[RelayLedgerSchema.ClaimedAt] = DateTimeOffset.UtcNow;
         try
         {
             await table.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
@@ -88,7 +86,7 @@ public sealed class IdempotencyLedger
     public async Task MarkSentAsync(string key, string response, CancellationToken cancellationToken)
     {
         var (partition, row) = Locate(key);
-        var entity = new TableEntity(partition, row) { ["State"] = Sent, ["Key"] = key, ["SentAt"] = DateTimeOffset.UtcNow, ["Response"] = response };
+        var entity = new TableEntity(partition, row) { [RelayLedgerSchema.State] = Sent, [RelayLedgerSchema.Key] = key, [RelayLedgerSchema.SentAt] = DateTimeOffset.UtcNow, [RelayLedgerSchema.Response] = response };
         await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 
@@ -111,16 +109,10 @@ public sealed class IdempotencyLedger
         await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var (partition, row) = Locate(key);
         var existing = await table.GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return existing.HasValue && existing.Value!.GetString("State") == Sent;
+        return existing.HasValue && existing.Value!.GetString(RelayLedgerSchema.State) == Sent;
     }
 
-    // Keys are arbitrary text; table keys may not contain / \ # ?. Hash them, and spread them over partitions.
-    private static (string Partition, string Row) Locate(string key)
-    {
-        using var sha = SHA256.Create();
-        var hash = BitConverter.ToString(sha.ComputeHash(Encoding.UTF8.GetBytes(key))).Replace("-", string.Empty);
-        return (hash.Substring(0, 2), hash);
-    }
+    private static (string Partition, string Row) Locate(string key) => RelayLedgerSchema.Locate(key);
 
     private async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {

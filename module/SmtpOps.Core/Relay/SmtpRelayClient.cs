@@ -212,7 +212,7 @@ public sealed class SmtpRelayClient
     // The SDK throws a RequestFailedException for a request the service answered (or one not retried), and
     // an AggregateException of one per try when its retries ran out; a try that got no answer within the
     // policy's NetworkTimeout is in it as a TaskCanceledException.
-    private static RequestFailedException? LastRequestFailure(Exception exception, out int attempts)
+    internal static RequestFailedException? LastRequestFailure(Exception exception, out int attempts)
     {
         attempts = 1;
         switch (exception)
