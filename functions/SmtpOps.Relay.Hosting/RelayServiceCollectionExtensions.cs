@@ -2,7 +2,6 @@ using System;
 using System.Security.Cryptography.X509Certificates;
 using Azure.Core;
 using Azure.Identity;
-using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -47,7 +46,7 @@ public static class RelayServiceCollectionExtensions
         services.TryAddSingleton(CreateProcessor);
         services.TryAddSingleton(sp => new RelayQueueHandler(
             sp.GetRequiredService<RelayProcessor>(),
-            new QueueClient(sp.GetRequiredService<RelayStorageConnection>().ConnectionString, sp.GetRequiredService<IOptions<RelaySettings>>().Value.QueueName, RelayStorage.QueueOptions()),
+            sp.GetRequiredService<RelayStorageConnection>().Queue(sp.GetRequiredService<IOptions<RelaySettings>>().Value.QueueName, RelayStorage.QueueOptions()),
             sp.GetService<ILoggerFactory>()?.CreateLogger<RelayQueueHandler>() ?? NullLogger<RelayQueueHandler>.Instance));
         return services;
     }
@@ -94,8 +93,13 @@ public static class RelayServiceCollectionExtensions
             ClaimLease = TimeSpan.FromSeconds(settings.ClaimLease),
         };
         var logger = services.GetService<ILoggerFactory>()?.CreateLogger(LogCategory) ?? NullLogger.Instance;
-        var storage = services.GetRequiredService<RelayStorageConnection>().ConnectionString!;
-        return RelayProcessor.Create(storage, options, logger);
+        var storage = services.GetRequiredService<RelayStorageConnection>();
+        return new RelayProcessor(
+            options,
+            storage.Container(RelayStorage.AttachmentContainerName(options.QueueName)),
+            storage.Queue(RelayStorage.FailedQueueName(options.QueueName), RelayStorage.QueueOptions()),
+            new IdempotencyLedger(storage.Table(RelayStorage.LedgerTableName(options.QueueName)), options.ClaimLease),
+            logger);
     }
 
     private static TokenCredential CreateCredential(OAuthSettings oauth) => oauth.Mode switch

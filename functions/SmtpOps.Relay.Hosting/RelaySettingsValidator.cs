@@ -16,9 +16,14 @@ internal sealed class RelaySettingsValidator : IValidateOptions<RelaySettings>
     public ValidateOptionsResult Validate(string? name, RelaySettings options)
     {
         var problems = new List<string>(options.Validate());
-        if (storage.ConnectionString is null)
+        if (storage.Problem() is { } problem)
         {
-            problems.Add("No Storage connection: set RelayStorage (or AzureWebJobsStorage) to the Storage account's connection string.");
+            problems.Add(problem);
+        }
+
+        if (!storage.IsConfigured)
+        {
+            problems.Add("No Storage connection: set RelayStorage (or AzureWebJobsStorage) to the Storage account's connection string, or give its endpoints and identity (RelayStorage__accountName or __queueServiceUri/__blobServiceUri/__tableServiceUri, __credential managedidentity, __clientId).");
         }
 
         return problems.Count == 0

@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Azure;
+using Azure.Identity;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -159,7 +160,7 @@ public static class RelayStartupCheck
     }
 
     private static QueueClient StorageProbeQueue(IServiceProvider services, string queueName)
-        => new(services.GetRequiredService<RelayStorageConnection>().ConnectionString, queueName, StorageRetryPolicy.Default.ApplyTo(RelayStorage.QueueOptions()));
+        => services.GetRequiredService<RelayStorageConnection>().Queue(queueName, StorageRetryPolicy.Default.ApplyTo(RelayStorage.QueueOptions()));
 
     private static string StripPrefix(string failure)
         => failure.StartsWith(RelaySettingsValidator.FailurePrefix, StringComparison.Ordinal) ? failure.Substring(RelaySettingsValidator.FailurePrefix.Length) : failure;
@@ -179,13 +180,19 @@ public static class RelayStartupCheck
             // Reachable and the credentials work; the queue is created when the host starts listening.
             return null;
         }
+        catch (AuthenticationFailedException ex)
+        {
+            // An identity-based connection whose identity gets no token: nothing reached Storage yet.
+            return $"Storage unavailable: no token for {where}: {ex.Message.Split('\n')[0].Trim()} Check {RelayStorageConnection.SettingName}__credential and __clientId, and that the identity is assigned to this app.";
+        }
         catch (Exception ex) when (LastFailure(ex, out var attempts) is { } failure)
         {
             var reason = failure.Message.Split('\n')[0].Trim();
             return failure.Status switch
             {
                 0 => $"Storage unavailable: {where} could not be reached ({reason}) after {attempts} tries. Check {RelayStorageConnection.SettingName} (account name, endpoints) and the network path to the account.",
-                401 or 403 => $"Storage unavailable: {where} refused the credentials ({failure.Status} {failure.ErrorCode}). Check the key or SAS in {RelayStorageConnection.SettingName} and that it allows queue, blob and table access.",
+                403 when failure.ErrorCode == "AuthorizationPermissionMismatch" => $"Storage unavailable: {where} refused the identity ({failure.Status} {failure.ErrorCode}): it lacks a role. Grant it Storage Queue Data Contributor, Storage Blob Data Contributor and Storage Table Data Contributor on the account (or the relay's queue, container and table).",
+                401 or 403 => $"Storage unavailable: {where} refused the credentials ({failure.Status} {failure.ErrorCode}). Check the key, SAS or identity in {RelayStorageConnection.SettingName} and that it allows queue, blob and table access.",
                 _ => $"Storage unavailable: {where} answered {failure.Status} {failure.ErrorCode} ({reason}).",
             };
         }

@@ -156,6 +156,45 @@ public sealed partial class LocalHostEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task WithIdentityBasedStorageSettingsTheHostRelaysThroughAManagedIdentityAndNoKey()
+    {
+        // Azurite in OAuth mode over HTTPS (its certificate from the run's CA, trusted through SSL_CERT_FILE), and the
+        // App Service managed identity endpoint that Azure.Identity's ManagedIdentityCredential asks for tokens.
+        using var authority = TestTrustStore.LoadTrusted();
+        var azuriteCertificate = TestCertificates.IssueServerCertificate(authority, ["127.0.0.1", "localhost"], DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(7));
+        await using var storage = await AzuriteServer.StartWithOAuthAsync(azuriteCertificate, Path.Combine(folder, "azurite-oauth"));
+        await using var identity = ManagedIdentityEndpoint.Start();
+        await using var server = await StartServerAsync();
+        var clientId = Guid.NewGuid().ToString();
+        await using var host = StartHost(server.Port, server, new()
+        {
+            ["RelayStorage"] = string.Empty,
+            ["RelayStorage__queueServiceUri"] = storage.QueueServiceUri.ToString(),
+            ["RelayStorage__blobServiceUri"] = storage.BlobServiceUri.ToString(),
+            ["RelayStorage__tableServiceUri"] = storage.TableServiceUri.ToString(),
+            ["RelayStorage__credential"] = "managedidentity",
+            ["RelayStorage__clientId"] = clientId,
+            ["AzureWebJobsStorage"] = storage.ConnectionString,
+            ["IDENTITY_ENDPOINT"] = identity.Endpoint.ToString(),
+            ["IDENTITY_HEADER"] = identity.Header,
+        });
+        var queueUri = new Uri($"{storage.QueueServiceUri}/{queueName}");
+        var enqueuer = SmtpRelayClient.Create(queueUri, ManagedIdentityEndpoint.StorageToken(TimeSpan.FromHours(1)), new Uri($"{storage.BlobServiceUri}/{RelayStorage.AttachmentContainerName(queueName)}"));
+        var attachment = Path.Combine(folder, "large.bin");
+        await File.WriteAllBytesAsync(attachment, new byte[120_000]);
+
+        var queued = await enqueuer.EnqueueAsync(Mail("With identity") with { Attachments = [new MailAttachment(attachment)] });
+
+        var received = Assert.Single(await WaitForAsync(server, 1, host));
+        Assert.Equal(queued.MessageId, MessageId(received.Data));
+        Assert.Equal(1, queued.BlobCount);
+        Assert.Contains(identity.Requests, r => r.Resource.StartsWith("https://storage.azure.com", StringComparison.Ordinal) && r.ClientId == clientId);
+        // The ledger (a table) says sent, and the claim-check blob is gone: every relay client went through the identity.
+        await WaitUntilAsync(async () => !await new Azure.Storage.Blobs.BlobContainerClient(storage.ConnectionString, RelayStorage.AttachmentContainerName(queueName)).GetBlobsAsync().AnyAsync(), "the claim-check blob deleted", host);
+        Secrets.AssertNotLogged(host.Lines, User, password);
+    }
+
+    [Fact]
     public async Task A550IsDeadLetteredWithItsReasonAndNeverRetried()
     {
         await using var server = await StartServerAsync(reject: "customer@fabrikam.test");
@@ -334,7 +373,15 @@ public sealed partial class LocalHostEndToEndTests : IDisposable
         };
         foreach (var (name, value) in overrides ?? new())
         {
-            environment[name] = value;
+            // An empty value removes the setting.
+            if (value.Length == 0)
+            {
+                environment.Remove(name);
+            }
+            else
+            {
+                environment[name] = value;
+            }
         }
 
         if (!pin)

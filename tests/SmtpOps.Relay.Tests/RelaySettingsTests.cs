@@ -63,6 +63,33 @@ public sealed class RelaySettingsTests
     }
 
     [Fact]
+    public void AnIdentityBasedConnectionMustGiveEveryEndpointTheRelayUses()
+    {
+        var settings = RelayServices.Settings(Storage, "relay", 25);
+        settings.Remove("RelayStorage");
+        settings["RelayStorage:queueServiceUri"] = "https://contosomail.queue.core.windows.net";
+        settings["RelayStorage:credential"] = "managedidentity";
+
+        var message = Invalid(settings).Message;
+
+        Assert.Contains("RelayStorage is identity-based but does not give every endpoint", message, StringComparison.Ordinal);
+        Assert.Contains("RelayStorage__accountName", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnAccountNameGivesEveryEndpointOfAnIdentityBasedConnection()
+    {
+        var settings = RelayServices.Settings(Storage, "relay", 25);
+        settings.Remove("RelayStorage");
+        settings.Remove("AzureWebJobsStorage");
+        settings["RelayStorage:accountName"] = "contosomail";
+        settings["RelayStorage:credential"] = "managedidentity";
+        using var services = RelayServices.Build(settings);
+
+        Assert.NotNull(services.GetRequiredService<IOptions<RelaySettings>>().Value);
+    }
+
+    [Fact]
     public void AnEmptyAllowListIsRefusedAtStart()
     {
         var settings = RelayServices.Settings(Storage, "relay", 25);

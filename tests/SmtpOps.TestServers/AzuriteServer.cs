@@ -22,6 +22,8 @@ public sealed class AzuriteServer : IAsyncDisposable
 
     private bool disposed;
 
+    private string scheme = "http";
+
     private AzuriteServer(Process process, int blobPort, int queuePort, int tablePort)
     {
         this.process = process;
@@ -41,8 +43,40 @@ public sealed class AzuriteServer : IAsyncDisposable
 
     /// <summary>Gets the connection string for all three services.</summary>
     public string ConnectionString =>
-        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
-        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{AccountName};QueueEndpoint=http://127.0.0.1:{QueuePort}/{AccountName};TableEndpoint=http://127.0.0.1:{TablePort}/{AccountName};";
+        $"DefaultEndpointsProtocol={scheme};AccountName={AccountName};AccountKey={AccountKey};" +
+        $"BlobEndpoint={BlobServiceUri};QueueEndpoint={QueueServiceUri};TableEndpoint={TableServiceUri};";
+
+    /// <summary>Gets the queue service endpoint of the account.</summary>
+    public Uri QueueServiceUri => new($"{scheme}://127.0.0.1:{QueuePort}/{AccountName}");
+
+    /// <summary>Gets the blob service endpoint of the account.</summary>
+    public Uri BlobServiceUri => new($"{scheme}://127.0.0.1:{BlobPort}/{AccountName}");
+
+    /// <summary>Gets the table service endpoint of the account.</summary>
+    public Uri TableServiceUri => new($"{scheme}://127.0.0.1:{TablePort}/{AccountName}");
+
+    /// <summary>
+    /// Starts Azurite over HTTPS in OAuth mode ('--oauth basic'): requests with a bearer JWT for https://storage.azure.com
+    /// (issuer sts.windows.net, valid nbf/exp; the signature is not checked) are accepted as well as shared keys. The
+    /// certificate (with its key) must be trusted by the clients, e.g. issued by the run's test CA.
+    /// </summary>
+    /// <param name="certificate">The server certificate for 127.0.0.1, with its private key.</param>
+    /// <param name="folder">Where its PEM files are written.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running emulator.</returns>
+    public static async Task<AzuriteServer> StartWithOAuthAsync(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, string folder, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        Directory.CreateDirectory(folder);
+        var certificatePath = Path.Combine(folder, "azurite.pem");
+        var keyPath = Path.Combine(folder, "azurite.key.pem");
+        await File.WriteAllTextAsync(certificatePath, certificate.ExportCertificatePem(), cancellationToken).ConfigureAwait(false);
+        using var key = System.Security.Cryptography.X509Certificates.RSACertificateExtensions.GetRSAPrivateKey(certificate) ?? throw new ArgumentException("The certificate has no RSA private key.", nameof(certificate));
+        await File.WriteAllTextAsync(keyPath, key.ExportPkcs8PrivateKeyPem(), cancellationToken).ConfigureAwait(false);
+        var server = await StartAsync(FreePort(), FreePort(), FreePort(), ["--oauth", "basic", "--cert", certificatePath, "--key", keyPath], cancellationToken).ConfigureAwait(false);
+        server.scheme = "https";
+        return server;
+    }
 
     /// <summary>Starts Azurite and returns once all three services accept connections.</summary>
     /// <param name="cancellationToken">Cancels the start.</param>
@@ -56,7 +90,10 @@ public sealed class AzuriteServer : IAsyncDisposable
     /// <param name="table">The table service port.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The running emulator.</returns>
-    public static async Task<AzuriteServer> StartAsync(int blob, int queue, int table, CancellationToken cancellationToken = default)
+    public static Task<AzuriteServer> StartAsync(int blob, int queue, int table, CancellationToken cancellationToken = default)
+        => StartAsync(blob, queue, table, [], cancellationToken);
+
+    private static async Task<AzuriteServer> StartAsync(int blob, int queue, int table, string[] extra, CancellationToken cancellationToken)
     {
         var script = FindScript();
         var start = new ProcessStartInfo("node")
@@ -71,6 +108,11 @@ public sealed class AzuriteServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var argument in extra)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("node could not be started.");
         var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.OutputDataReceived += (_, _) => { };
