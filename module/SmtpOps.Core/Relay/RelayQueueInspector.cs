@@ -803,44 +803,8 @@ public sealed class RelayQueueInspector
         }
         catch (Exception ex) when (SmtpRelayClient.LastRequestFailure(ex, out var attempts) is { } failure && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
-            throw Describe(action, failure, attempts, clock.Elapsed, ex);
+            throw RelayStorageException.FromRequest(queue, $"{action} relay queue '{queue.Name}'", "a queue, container or table does not exist", failure, attempts, clock.Elapsed, ex);
         }
-    }
-
-    private RelayStorageException Describe(string action, RequestFailedException failure, int attempts, TimeSpan elapsed, Exception thrown)
-    {
-        var kind = failure.Status switch
-        {
-            0 => RelayStorageFailureKind.Unreachable,
-            401 => RelayStorageFailureKind.AuthenticationFailed,
-            403 when failure.ErrorCode == "AuthenticationFailed" => RelayStorageFailureKind.AuthenticationFailed,
-            403 => RelayStorageFailureKind.PermissionDenied,
-            404 => RelayStorageFailureKind.NotFound,
-            _ => RelayStorageFailureKind.Refused,
-        };
-        var endpoint = queue.Uri.GetLeftPart(UriPartial.Path);
-        var reason = failure.Message.Split('\n')[0].Trim();
-        var what = kind switch
-        {
-            RelayStorageFailureKind.Unreachable => $"{endpoint} could not be reached ({reason})",
-            RelayStorageFailureKind.AuthenticationFailed => $"the service did not accept the credentials ({failure.Status} {failure.ErrorCode})",
-            RelayStorageFailureKind.PermissionDenied => $"the credentials lack the permission ({failure.Status} {failure.ErrorCode})",
-            RelayStorageFailureKind.NotFound => $"a queue, container or table does not exist ({failure.Status} {failure.ErrorCode})",
-            _ => $"the service refused the request ({failure.Status} {failure.ErrorCode}: {reason})",
-        };
-        var tries = attempts == 1
-            ? string.Format(CultureInfo.InvariantCulture, "1 try in {0:0.0} s", elapsed.TotalSeconds)
-            : string.Format(CultureInfo.InvariantCulture, "{0} tries in {1:0.0} s", attempts, elapsed.TotalSeconds);
-        return new RelayStorageException(kind, $"Cannot {action} relay queue '{queue.Name}' of Storage account '{queue.AccountName}': {what}; {tries}.", thrown)
-        {
-            Account = queue.AccountName,
-            Queue = queue.Name,
-            Endpoint = endpoint,
-            Status = failure.Status,
-            ErrorCode = failure.ErrorCode,
-            Attempts = attempts,
-            Elapsed = elapsed,
-        };
     }
 
     private sealed record StoredMessage(string Id, string Body, long DequeueCount, DateTimeOffset? InsertedOn, DateTimeOffset? ExpiresOn);

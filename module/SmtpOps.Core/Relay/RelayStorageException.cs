@@ -1,4 +1,7 @@
 using System;
+using System.Globalization;
+using Azure;
+using Azure.Storage.Queues;
 
 namespace SmtpOps.Relay;
 
@@ -44,4 +47,42 @@ public sealed class RelayStorageException : Exception
 
     /// <summary>Gets the account and queue as <c>account/queue</c> (the queue alone when the account is unknown).</summary>
     public string Target => Account is null ? Queue ?? string.Empty : $"{Account}/{Queue}";
+
+    // What the Storage SDK's failure means for a relay queue, in words that name no secret (never the full URI: a
+    // SAS puts its signature in the query). Shared by the enqueuer and the inspector.
+    internal static RelayStorageException FromRequest(QueueClient queue, string action, string missing, RequestFailedException failure, int attempts, TimeSpan elapsed, Exception thrown)
+    {
+        var kind = failure.Status switch
+        {
+            0 => RelayStorageFailureKind.Unreachable,
+            401 => RelayStorageFailureKind.AuthenticationFailed,
+            403 when failure.ErrorCode == "AuthenticationFailed" => RelayStorageFailureKind.AuthenticationFailed,
+            403 => RelayStorageFailureKind.PermissionDenied,
+            404 => RelayStorageFailureKind.NotFound,
+            _ => RelayStorageFailureKind.Refused,
+        };
+        var endpoint = queue.Uri.GetLeftPart(UriPartial.Path);
+        var reason = failure.Message.Split('\n')[0].Trim();
+        var what = kind switch
+        {
+            RelayStorageFailureKind.Unreachable => $"{endpoint} could not be reached ({reason})",
+            RelayStorageFailureKind.AuthenticationFailed => $"the service did not accept the credentials ({failure.Status} {failure.ErrorCode})",
+            RelayStorageFailureKind.PermissionDenied => $"the credentials lack the permission ({failure.Status} {failure.ErrorCode})",
+            RelayStorageFailureKind.NotFound => $"{missing} ({failure.Status} {failure.ErrorCode})",
+            _ => $"the service refused the request ({failure.Status} {failure.ErrorCode}: {reason})",
+        };
+        var tries = attempts == 1
+            ? string.Format(CultureInfo.InvariantCulture, "1 try in {0:0.0} s", elapsed.TotalSeconds)
+            : string.Format(CultureInfo.InvariantCulture, "{0} tries in {1:0.0} s", attempts, elapsed.TotalSeconds);
+        return new RelayStorageException(kind, $"Cannot {action} of Storage account '{queue.AccountName}': {what}; {tries}.", thrown)
+        {
+            Account = queue.AccountName,
+            Queue = queue.Name,
+            Endpoint = endpoint,
+            Status = failure.Status,
+            ErrorCode = failure.ErrorCode,
+            Attempts = attempts,
+            Elapsed = elapsed,
+        };
+    }
 }

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Threading;
@@ -156,7 +155,7 @@ public sealed class SmtpRelayClient
         }
         catch (Exception ex) when (LastRequestFailure(ex, out var attempts) is { } failure && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
-            throw Describe(failure, attempts, clock.Elapsed, ex);
+            throw RelayStorageException.FromRequest(queue, $"enqueue on queue '{queue.Name}'", "the queue or the attachment container does not exist", failure, attempts, clock.Elapsed, ex);
         }
     }
 
@@ -226,43 +225,6 @@ public sealed class SmtpRelayClient
             default:
                 return null;
         }
-    }
-
-    private RelayStorageException Describe(RequestFailedException failure, int attempts, TimeSpan elapsed, Exception thrown)
-    {
-        var kind = failure.Status switch
-        {
-            0 => RelayStorageFailureKind.Unreachable,
-            401 => RelayStorageFailureKind.AuthenticationFailed,
-            403 when failure.ErrorCode == "AuthenticationFailed" => RelayStorageFailureKind.AuthenticationFailed,
-            403 => RelayStorageFailureKind.PermissionDenied,
-            404 => RelayStorageFailureKind.NotFound,
-            _ => RelayStorageFailureKind.Refused,
-        };
-        // Never the full URI: a SAS connection string puts its signature in the query.
-        var endpoint = queue.Uri.GetLeftPart(UriPartial.Path);
-        var reason = failure.Message.Split('\n')[0].Trim();
-        var what = kind switch
-        {
-            RelayStorageFailureKind.Unreachable => $"{endpoint} could not be reached ({reason})",
-            RelayStorageFailureKind.AuthenticationFailed => $"the service did not accept the credentials ({failure.Status} {failure.ErrorCode})",
-            RelayStorageFailureKind.PermissionDenied => $"the credentials lack the permission ({failure.Status} {failure.ErrorCode})",
-            RelayStorageFailureKind.NotFound => $"the queue or the attachment container does not exist ({failure.Status} {failure.ErrorCode})",
-            _ => $"the service refused the request ({failure.Status} {failure.ErrorCode}: {reason})",
-        };
-        var tries = attempts == 1
-            ? string.Format(CultureInfo.InvariantCulture, "1 try in {0:0.0} s", elapsed.TotalSeconds)
-            : string.Format(CultureInfo.InvariantCulture, "{0} tries in {1:0.0} s", attempts, elapsed.TotalSeconds);
-        return new RelayStorageException(kind, $"Cannot enqueue on queue '{queue.Name}' of Storage account '{queue.AccountName}': {what}; {tries}.", thrown)
-        {
-            Account = queue.AccountName,
-            Queue = queue.Name,
-            Endpoint = endpoint,
-            Status = failure.Status,
-            ErrorCode = failure.ErrorCode,
-            Attempts = attempts,
-            Elapsed = elapsed,
-        };
     }
 
     private RelayEnvelope BuildEnvelope(MailMessageDefinition message, string envelopeId, string messageId, string idempotencyKey, IReadOnlyList<RelayAttachment> attachments) => new()
