@@ -67,6 +67,8 @@ public sealed class RelayStorageException : Exception
         {
             RelayStorageFailureKind.Unreachable => $"{endpoint} could not be reached ({reason})",
             RelayStorageFailureKind.AuthenticationFailed => $"the service did not accept the credentials ({failure.Status} {failure.ErrorCode})",
+            RelayStorageFailureKind.PermissionDenied when failure.ErrorCode == "AuthorizationPermissionMismatch"
+                => $"the identity lacks a role ({failure.Status} {failure.ErrorCode}): grant it Storage Queue Data Message Sender (or Contributor) on the queue and Storage Blob Data Contributor on its attachment container",
             RelayStorageFailureKind.PermissionDenied => $"the credentials lack the permission ({failure.Status} {failure.ErrorCode})",
             RelayStorageFailureKind.NotFound => $"{missing} ({failure.Status} {failure.ErrorCode})",
             _ => $"the service refused the request ({failure.Status} {failure.ErrorCode}: {reason})",
