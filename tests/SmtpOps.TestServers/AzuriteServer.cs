@@ -73,7 +73,7 @@ public sealed class AzuriteServer : IAsyncDisposable
         await File.WriteAllTextAsync(certificatePath, certificate.ExportCertificatePem(), cancellationToken).ConfigureAwait(false);
         using var key = System.Security.Cryptography.X509Certificates.RSACertificateExtensions.GetRSAPrivateKey(certificate) ?? throw new ArgumentException("The certificate has no RSA private key.", nameof(certificate));
         await File.WriteAllTextAsync(keyPath, key.ExportPkcs8PrivateKeyPem(), cancellationToken).ConfigureAwait(false);
-        var server = await StartAsync(FreePort(), FreePort(), FreePort(), ["--oauth", "basic", "--cert", certificatePath, "--key", keyPath], cancellationToken).ConfigureAwait(false);
+        var server = await StartAsync(LoopbackPort.Free(), LoopbackPort.Free(), LoopbackPort.Free(), ["--oauth", "basic", "--cert", certificatePath, "--key", keyPath], cancellationToken).ConfigureAwait(false);
         server.scheme = "https";
         return server;
     }
@@ -82,7 +82,7 @@ public sealed class AzuriteServer : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The running emulator.</returns>
     public static Task<AzuriteServer> StartAsync(CancellationToken cancellationToken = default)
-        => StartAsync(FreePort(), FreePort(), FreePort(), cancellationToken);
+        => StartAsync(LoopbackPort.Free(), LoopbackPort.Free(), LoopbackPort.Free(), cancellationToken);
 
     /// <summary>Starts Azurite on given ports (e.g. those of an instance stopped to simulate a Storage outage).</summary>
     /// <param name="blob">The blob service port.</param>
@@ -194,14 +194,6 @@ public sealed class AzuriteServer : IAsyncDisposable
         throw new FileNotFoundException("Azurite is not installed: run 'npm ci --prefix tests/azurite' (build.ps1 test does).");
     }
 
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     private static async Task<bool> AcceptsAsync(int port, CancellationToken cancellationToken)
     {

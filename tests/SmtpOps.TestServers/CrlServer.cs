@@ -1,6 +1,5 @@
 using System;
 using System.Net;
-using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -34,7 +33,7 @@ public sealed class CrlServer : IAsyncDisposable
     /// <summary>Starts listening on a free port.</summary>
     public static CrlServer Start()
     {
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var listener = new HttpListener();
         listener.Prefixes.Add($"http://127.0.0.1:{port}/");
         listener.Start();
@@ -45,7 +44,7 @@ public sealed class CrlServer : IAsyncDisposable
     public void Publish(byte[] revocationList) => Volatile.Write(ref crl, revocationList ?? throw new ArgumentNullException(nameof(revocationList)));
 
     /// <summary>A URL on 127.0.0.1 where nothing listens: a CRL distribution point that cannot be reached.</summary>
-    public static string UnreachableUrl() => $"http://127.0.0.1:{FreePort()}/unreachable.crl";
+    public static string UnreachableUrl() => $"http://127.0.0.1:{LoopbackPort.Free()}/unreachable.crl";
 
     public async ValueTask DisposeAsync()
     {
@@ -91,12 +90,4 @@ public sealed class CrlServer : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
-    }
 }

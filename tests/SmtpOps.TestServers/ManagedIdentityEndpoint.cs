@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Tasks;
@@ -38,10 +37,7 @@ public sealed class ManagedIdentityEndpoint : IAsyncDisposable
     /// <summary>Starts the endpoint on a free port.</summary>
     public static ManagedIdentityEndpoint Start()
     {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
+        var port = LoopbackPort.Free();
         var listener = new HttpListener();
         listener.Prefixes.Add($"http://127.0.0.1:{port}/msi/");
         listener.Start();
