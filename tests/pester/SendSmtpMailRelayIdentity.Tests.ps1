@@ -91,3 +91,64 @@ Describe 'Send-SmtpMail -RelayQueueUri -RelayAccessToken' {
         $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
     }
 }
+
+Describe 'The relay operation cmdlets with -RelayAccessToken' {
+    BeforeAll {
+        $script:InspectCommand = 'SmtpOps.PowerShell.Commands.GetSmtpRelayQueueCommand'
+    }
+
+    BeforeEach {
+        $queue = "ops$([guid]::NewGuid().ToString('N').Substring(0, 12))"
+        $services = @{
+            RelayQueueServiceUri = $Azurite.QueueEndpoint
+            RelayBlobServiceUri  = $Azurite.BlobEndpoint
+            RelayTableServiceUri = $Azurite.TableEndpoint
+        }
+    }
+
+    It 'reads the queue, its blobs and one message''s place with a bearer token (no key anywhere)' {
+        $file = Join-Path $Work 'ops.bin'
+        [IO.File]::WriteAllBytes($file, [byte[]]::new(100KB))
+        $token = New-StorageToken
+        $queued = Send-SmtpMail -RelayQueueUri "$($Azurite.QueueEndpoint)/$queue" -RelayContainerUri "$($Azurite.BlobEndpoint)/$queue-attachments" -RelayAccessToken $token `
+            -From 'reports@contoso.test' -To 'ops@contoso.test' -Subject 'ops' -Body 'b' -Attachments $file -PassThru
+
+        $status = Get-SmtpRelayQueue $queue @services -RelayAccessToken (ConvertTo-SecureString $token -AsPlainText -Force)
+        $status.Waiting | Should -Be 1
+        $status.Blobs | Should -Be 1
+        $status.DeadLettered | Should -Be 0
+
+        (Find-SmtpRelayMessage -MessageId $queued.MessageId -RelayQueue $queue @services -RelayAccessToken $token).State | Should -Be 'Waiting'
+        @(Get-SmtpRelayFailure $queue @services -RelayAccessToken $token) | Should -BeNullOrEmpty
+    }
+
+    It 'says what to check when the token is refused (RelayStorageFailed, AuthenticationError), without repeating it' {
+        $err = { Get-SmtpRelayQueue $queue @services -RelayAccessToken 'not-a-jwt' -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -Be "RelayStorageFailed,$InspectCommand"
+        $err.CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $err.ErrorDetails.RecommendedAction | Should -Match 'RelayAccessToken.*https://storage.azure.com'
+        "$err $($err.ErrorDetails.Message) $($err.ErrorDetails.RecommendedAction)" | Should -Not -Match 'not-a-jwt'
+    }
+
+    It 'asks for the blob and table services when it cannot derive them (RelayServiceUriRequired), before any request' {
+        $err = { Get-SmtpRelayQueue $queue -RelayQueueServiceUri $Azurite.QueueEndpoint -RelayAccessToken (New-StorageToken) -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -Be "RelayServiceUriRequired,$InspectCommand"
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        "$($err.ErrorDetails.Message)" | Should -Match '-RelayBlobServiceUri'
+    }
+
+    It 'offers the three ways to reach the account as parameter sets, the connection string by default' {
+        foreach ($name in 'Get-SmtpRelayQueue', 'Get-SmtpRelayFailure', 'Resume-SmtpRelayFailure', 'Remove-SmtpRelayFailure', 'Find-SmtpRelayMessage') {
+            $command = Get-Command $name
+            $command.DefaultParameterSet | Should -Be 'ConnectionString' -Because $name
+            @($command.ParameterSets.Name | Sort-Object) | Should -Be @('AccessTokenAccountName', 'AccessTokenServiceUri', 'ConnectionString') -Because $name
+        }
+    }
+
+    It 'completes -RelayQueue from the account when a token and the queue service are on the command line' {
+        $token = New-StorageToken
+        Send-SmtpMail -RelayQueueUri "$($Azurite.QueueEndpoint)/$queue" -RelayContainerUri "$($Azurite.BlobEndpoint)/$queue-attachments" -RelayAccessToken $token -From 'a@contoso.test' -To 'b@contoso.test' -Subject 'x' -Body 'b'
+        $line = "Get-SmtpRelayQueue -RelayQueueServiceUri '$($Azurite.QueueEndpoint)' -RelayAccessToken '$token' -RelayQueue $($queue.Substring(0, 6))"
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain $queue
+    }
+}

@@ -55,6 +55,7 @@ function Start-Azurite {
             "BlobEndpoint=${scheme}://127.0.0.1:$($ports.Blob)/$account;QueueEndpoint=${scheme}://127.0.0.1:$($ports.Queue)/$account;TableEndpoint=${scheme}://127.0.0.1:$($ports.Table)/$account;"
         QueueEndpoint    = "${scheme}://127.0.0.1:$($ports.Queue)/$account"
         BlobEndpoint     = "${scheme}://127.0.0.1:$($ports.Blob)/$account"
+        TableEndpoint    = "${scheme}://127.0.0.1:$($ports.Table)/$account"
         Process          = $process
     }
 }

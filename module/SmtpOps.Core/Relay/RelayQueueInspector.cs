@@ -124,6 +124,35 @@ public sealed class RelayQueueInspector
     }
 
     /// <summary>
+    /// Creates an inspector from a Microsoft Entra access token for Storage that the caller already has (audience
+    /// https://storage.azure.com; for example from Get-AzAccessToken in a runbook signed in with a managed identity),
+    /// for accounts with shared keys disabled. The identity needs Storage Queue Data Contributor on the relay's queues,
+    /// Storage Blob Data Contributor on <c>&lt;queue&gt;-attachments</c> and Storage Table Data Reader (Contributor to
+    /// re-send with -Force) on its ledger table.
+    /// </summary>
+    /// <param name="queueServiceUri">The queue service, e.g. https://account.queue.core.windows.net.</param>
+    /// <param name="accessToken">The bearer token; used as it is (not refreshed; its exp claim is its expiry).</param>
+    /// <param name="queueName">The relay queue.</param>
+    /// <param name="blobServiceUri">The blob service; <c>null</c> derives it from an Azure queue service's host name.</param>
+    /// <param name="tableServiceUri">The table service; <c>null</c> derives it from an Azure queue service's host name.</param>
+    /// <param name="retry">How failed Storage requests are retried; defaults to <see cref="StorageRetryPolicy.Default"/>.</param>
+    /// <returns>The inspector.</returns>
+    /// <exception cref="ArgumentException">A blob or table service is not given and cannot be derived (not a *.queue.* host).</exception>
+    public static RelayQueueInspector Create(Uri queueServiceUri, string accessToken, string queueName, Uri? blobServiceUri = null, Uri? tableServiceUri = null, StorageRetryPolicy? retry = null)
+    {
+        if (queueServiceUri is null)
+        {
+            throw new ArgumentNullException(nameof(queueServiceUri));
+        }
+
+        var blobs = blobServiceUri ?? RelayStorage.SiblingServiceUri(queueServiceUri, "blob")
+            ?? throw new ArgumentException($"The blob service of '{queueServiceUri}' cannot be derived from it (not an Azure *.queue.* endpoint): give its URI.", nameof(blobServiceUri));
+        var tables = tableServiceUri ?? RelayStorage.SiblingServiceUri(queueServiceUri, "table")
+            ?? throw new ArgumentException($"The table service of '{queueServiceUri}' cannot be derived from it (not an Azure *.queue.* endpoint): give its URI.", nameof(tableServiceUri));
+        return Create(queueServiceUri, blobs, tables, new AccessTokenCredential(accessToken), queueName, retry);
+    }
+
+    /// <summary>
     /// Lists the queues of an account that can be relay queues: all but the <c>-failed</c> and <c>-poison</c> ones
     /// (for completion: one request, no retries, a few seconds at most).
     /// </summary>
@@ -145,6 +174,24 @@ public sealed class RelayQueueInspector
             throw new RelayStorageException(RelayStorageFailureKind.InvalidConnectionString, $"The Storage connection string is malformed: {ex.Message}", ex);
         }
 
+        return await ListRelayQueuesAsync(service, prefix, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Lists the queues that can be relay queues, as <see cref="ListQueuesAsync(string, string?, CancellationToken)"/>, with a Microsoft Entra access token for Storage.</summary>
+    /// <param name="queueServiceUri">The queue service, e.g. https://account.queue.core.windows.net.</param>
+    /// <param name="accessToken">The bearer token.</param>
+    /// <param name="prefix">The start of the names to list; empty: all.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The queue names, at most 100.</returns>
+    public static Task<IReadOnlyList<string>> ListQueuesAsync(Uri queueServiceUri, string accessToken, string? prefix = null, CancellationToken cancellationToken = default)
+    {
+        var quick = new StorageRetryPolicy { MaxRetries = 0, NetworkTimeout = TimeSpan.FromSeconds(3) };
+        var service = new QueueServiceClient(queueServiceUri, new AccessTokenCredential(accessToken), quick.ApplyTo(new QueueClientOptions()));
+        return ListRelayQueuesAsync(service, prefix, cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<string>> ListRelayQueuesAsync(QueueServiceClient service, string? prefix, CancellationToken cancellationToken)
+    {
         var names = new List<string>();
         await foreach (var item in service.GetQueuesAsync(prefix: string.IsNullOrEmpty(prefix) ? null : prefix, cancellationToken: cancellationToken).ConfigureAwait(false))
         {

@@ -29,15 +29,53 @@ public static class RelayStorage
             throw new ArgumentNullException(nameof(queueUri));
         }
 
-        var labels = queueUri.Host.Split('.');
         var queueName = queueUri.AbsolutePath.Trim('/');
-        if (labels.Length < 3 || !labels[1].Equals("queue", StringComparison.OrdinalIgnoreCase) || queueName.Length == 0 || queueName.IndexOf('/') >= 0)
+        if (queueName.Length == 0 || queueName.IndexOf('/') >= 0)
         {
             return null;
         }
 
-        labels[1] = "blob";
-        return new UriBuilder(queueUri) { Host = string.Join(".", labels), Path = AttachmentContainerName(queueName), Query = string.Empty }.Uri;
+        var blobService = SiblingServiceUri(queueUri, "blob");
+        return blobService is null ? null : new UriBuilder(blobService) { Path = AttachmentContainerName(queueName) }.Uri;
+    }
+
+    /// <summary>Gets the queue service of a Storage account in Azure's public cloud, from its name.</summary>
+    /// <param name="accountName">The account name (3-24 lowercase letters and digits).</param>
+    /// <returns>https://&lt;account&gt;.queue.core.windows.net.</returns>
+    public static Uri QueueServiceUri(string accountName)
+    {
+        if (string.IsNullOrWhiteSpace(accountName))
+        {
+            throw new ArgumentException("A Storage account name is required.", nameof(accountName));
+        }
+
+        return new Uri($"https://{accountName}.queue.core.windows.net");
+    }
+
+    /// <summary>
+    /// Gets another service of the account that serves a queue service or queue URI (its blob or table service), by
+    /// its host name: https://account.queue.core.windows.net -> https://account.table.core.windows.net (any Azure
+    /// cloud's suffix). <c>null</c> when the host is not an Azure queue endpoint: an emulator's path-style URI, a
+    /// custom domain.
+    /// </summary>
+    /// <param name="queueUri">The queue service or a queue URI.</param>
+    /// <param name="service">The other service's label: <c>blob</c> or <c>table</c>.</param>
+    /// <returns>The service's root URI, or <c>null</c>.</returns>
+    public static Uri? SiblingServiceUri(Uri queueUri, string service)
+    {
+        if (queueUri is null)
+        {
+            throw new ArgumentNullException(nameof(queueUri));
+        }
+
+        var labels = queueUri.Host.Split('.');
+        if (labels.Length < 3 || !labels[1].Equals("queue", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        labels[1] = service;
+        return new UriBuilder(queueUri) { Host = string.Join(".", labels), Path = "/", Query = string.Empty }.Uri;
     }
 
     /// <summary>Gets the queue of dead-letter records of a relay queue.</summary>

@@ -9,7 +9,7 @@ namespace SmtpOps.PowerShell.Commands;
 /// <para type="synopsis">Finds where a relayed message is: waiting, being retried (attempt n), being sent, sent (when, the smarthost's answer), a duplicate, dead-lettered (why), poison, or unknown.</para>
 /// <para type="description">By Message-ID or idempotency key; one object per copy found.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Find, "SmtpRelayMessage")]
+[Cmdlet(VerbsCommon.Find, "SmtpRelayMessage", DefaultParameterSetName = ConnectionStringSet)]
 [OutputType(typeof(RelayMessageLocation))]
 public sealed class FindSmtpRelayMessageCommand : RelayCommandBase
 {

@@ -9,7 +9,7 @@ namespace SmtpOps.PowerShell.Commands;
 /// <para type="synopsis">Reads the messages a relay did not send: its dead-letter records and the platform's poison messages.</para>
 /// <para type="description">Typed objects (kind, reason, SMTP code, attempts, failed at, Message-ID, idempotency key, sender, subject, enqueuer), oldest first, filterable by kind, time and Message-ID.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "SmtpRelayFailure")]
+[Cmdlet(VerbsCommon.Get, "SmtpRelayFailure", DefaultParameterSetName = ConnectionStringSet)]
 [OutputType(typeof(RelayFailure))]
 public sealed class GetSmtpRelayFailureCommand : RelayCommandBase
 {

@@ -8,7 +8,7 @@ namespace SmtpOps.PowerShell.Commands;
 /// <para type="synopsis">Shows what a relay queue holds: waiting messages, the oldest one's age, dead-letter records, poison messages, claim-check blobs.</para>
 /// <para type="description">One object per queue, read through SmtpOps.Core's RelayQueueInspector.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "SmtpRelayQueue")]
+[Cmdlet(VerbsCommon.Get, "SmtpRelayQueue", DefaultParameterSetName = ConnectionStringSet)]
 [OutputType(typeof(RelayQueueStatus))]
 public sealed class GetSmtpRelayQueueCommand : RelayCommandBase
 {

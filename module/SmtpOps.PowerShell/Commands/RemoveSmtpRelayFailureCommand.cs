@@ -7,7 +7,7 @@ namespace SmtpOps.PowerShell.Commands;
 /// <para type="synopsis">Deletes failed relay messages for good: each record and its claim-check blobs, nothing else.</para>
 /// <para type="description">ConfirmImpact High: asks before each deletion unless -Confirm:$false.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Remove, "SmtpRelayFailure", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsCommon.Remove, "SmtpRelayFailure", DefaultParameterSetName = ConnectionStringSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(RelayFailure))]
 public sealed class RemoveSmtpRelayFailureCommand : RelayCommandBase
 {

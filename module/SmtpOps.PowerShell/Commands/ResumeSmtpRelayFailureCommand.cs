@@ -7,7 +7,7 @@ namespace SmtpOps.PowerShell.Commands;
 /// <para type="synopsis">Re-sends failed relay messages: puts each one's original envelope back on its relay queue, with its claim-check blobs, and removes the record.</para>
 /// <para type="description">A message the ledger does not record as sent keeps its idempotency key and is sent once; one the ledger records as sent is refused (RelayFailureAlreadySent) unless -Force.</para>
 /// </summary>
-[Cmdlet(VerbsLifecycle.Resume, "SmtpRelayFailure", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsLifecycle.Resume, "SmtpRelayFailure", DefaultParameterSetName = ConnectionStringSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(RelayEnqueueResult))]
 public sealed class ResumeSmtpRelayFailureCommand : RelayCommandBase
 {

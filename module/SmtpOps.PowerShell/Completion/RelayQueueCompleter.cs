@@ -4,21 +4,37 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
+using System.Security;
+using SmtpOps.PowerShell.Commands;
 using System.Threading;
 using SmtpOps.Relay;
 
 namespace SmtpOps.PowerShell.Completion;
 
 /// <summary>
-/// Completes -RelayQueue with the account's queues (not the -failed and -poison ones) once -RelayConnectionString
-/// is on the command line: one request, a few seconds at most; nothing when Storage does not answer.
+/// Completes -RelayQueue with the account's queues (not the -failed and -poison ones) once -RelayConnectionString,
+/// or -RelayAccessToken with -RelayAccountName or -RelayQueueServiceUri, is on the command line: one request, a few
+/// seconds at most; nothing when Storage does not answer.
 /// </summary>
 public sealed class RelayQueueCompleter : IArgumentCompleter
 {
     /// <inheritdoc />
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        if (fakeBoundParameters?["RelayConnectionString"] is not string connectionString || string.IsNullOrWhiteSpace(connectionString))
+        var connectionString = fakeBoundParameters?["RelayConnectionString"] as string;
+        var token = fakeBoundParameters?["RelayAccessToken"] switch
+        {
+            SecureString secure => CredentialParameters.Unwrap(secure),
+            string plain => plain,
+            _ => null,
+        };
+        var queueService = fakeBoundParameters?["RelayQueueServiceUri"] switch
+        {
+            Uri uri => uri,
+            string text when Uri.TryCreate(text, UriKind.Absolute, out var parsed) => parsed,
+            _ => fakeBoundParameters?["RelayAccountName"] is string account && account.Length > 0 ? RelayStorage.QueueServiceUri(account) : null,
+        };
+        if (string.IsNullOrWhiteSpace(connectionString) && (string.IsNullOrEmpty(token) || queueService is null))
         {
             return Array.Empty<CompletionResult>();
         }
@@ -27,7 +43,10 @@ public sealed class RelayQueueCompleter : IArgumentCompleter
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            return RelayQueueInspector.ListQueuesAsync(connectionString, prefix, timeout.Token).GetAwaiter().GetResult()
+            var names = string.IsNullOrWhiteSpace(connectionString)
+                ? RelayQueueInspector.ListQueuesAsync(queueService!, token!, prefix, timeout.Token)
+                : RelayQueueInspector.ListQueuesAsync(connectionString!, prefix, timeout.Token);
+            return names.GetAwaiter().GetResult()
                 .Select(name => new CompletionResult(name, name, CompletionResultType.ParameterValue, $"relay queue {name}"))
                 .ToList();
         }
