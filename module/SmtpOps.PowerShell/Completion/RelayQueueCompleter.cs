@@ -5,8 +5,8 @@ using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using System.Security;
-using SmtpOps.PowerShell.Commands;
 using System.Threading;
+using SmtpOps.PowerShell.Commands;
 using SmtpOps.Relay;
 
 namespace SmtpOps.PowerShell.Completion;
