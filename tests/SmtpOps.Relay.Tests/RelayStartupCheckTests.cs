@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using System.Threading.Tasks;
 using SmtpOps.Relay.Hosting;
 using SmtpOps.TestServers;
@@ -92,11 +93,61 @@ public sealed class RelayStartupCheckTests
         }
     }
 
+    // Azurite checks no roles, so the refusal comes from a listener on 127.0.0.1 that answers every request as Storage
+    // answers an identity without a data role (or with a wrong key): 403 with the error code in x-ms-error-code and the body.
+    [Theory]
+    [InlineData("AuthorizationPermissionMismatch", "refused the identity (403 AuthorizationPermissionMismatch): it lacks a role. Grant it Storage Queue Data Contributor, Storage Blob Data Contributor and Storage Table Data Contributor on the account (or the relay's queue, container and table). The host did not start.")]
+    [InlineData("AuthenticationFailed", "refused the credentials (403 AuthenticationFailed). Check the key, SAS or identity in RelayStorage and that it allows queue, blob and table access. The host did not start.")]
+    public async Task AStorageRefusalSaysWhatToGrantOrCheck(string errorCode, string expected)
+    {
+        var port = LoopbackPort.Free();
+        using var listener = new HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        var serving = RefuseAllAsync(listener, errorCode);
+        var connection = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Convert.ToBase64String(new byte[64])};" +
+            $"BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{port}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1;";
+        using var services = RelayServices.Build(RelayServices.Settings(connection, "refused", 25));
+        using var output = new StringWriter();
+
+        var exitCode = await RelayStartupCheck.RunAsync(services, output);
+        listener.Stop();
+        await serving;
+
+        Assert.Equal(RelayStartupCheck.StorageUnavailableExitCode, exitCode);
+        var line = Assert.Single(output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal($"SmtpOps relay: Storage unavailable: Storage account 'devstoreaccount1' (http://127.0.0.1:{port}/devstoreaccount1/refused) {expected}", line);
+    }
+
     [Fact]
     public void TheFunctionsOwnHostJsonAgreesWithTheDefaultMaxAttempts()
     {
         var hostJson = Path.Combine(AppContext.BaseDirectory, "host.json");
         Assert.True(File.Exists(hostJson), "the Function's host.json is copied to the test output with its assembly");
         Assert.Null(RelayStartupCheck.CheckMaxDequeueCount(hostJson, new RelaySettings().MaxAttempts, _ => null));
+    }
+
+    private static async Task RefuseAllAsync(HttpListener listener, string errorCode)
+    {
+        while (true)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await listener.GetContextAsync();
+            }
+            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            var body = Encoding.UTF8.GetBytes($"<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>{errorCode}</Code><Message>This request is not authorized to perform this operation.</Message></Error>");
+            context.Response.StatusCode = 403;
+            context.Response.Headers["x-ms-error-code"] = errorCode;
+            context.Response.ContentType = "application/xml";
+            context.Response.ContentLength64 = body.Length;
+            await context.Response.OutputStream.WriteAsync(body);
+            context.Response.Close();
+        }
     }
 }

@@ -3,7 +3,8 @@
     Runs every check of `./build.ps1 test` against the built solution and the packaged module, and prints the
     closing "N passed, N failed" line that CI reads; exits 1 when anything failed or nothing passed.
 .DESCRIPTION
-    The checks, each counted: the house style (Test-CodeFormat.ps1: `dotnet format --verify-no-changes`, one check), every xunit
+    The checks, each counted: the house style (Test-CodeFormat.ps1: `dotnet format --verify-no-changes`, one check), the
+    relay's Bicep (Test-InfraTemplate.ps1: `bicep build` + `bicep lint` with no warning, one check), every xunit
     project under tests/, the Pester suites (tests/pester) in their own pwsh. What they need first: Azurite from
     npm (tests/azurite/package-lock.json), Pester from NuGet (into .cache/), and a private CA trusted for this run.
     build.ps1 runs the build and package tasks before this script.
@@ -85,6 +86,15 @@ function Invoke-XunitSuite {
     New-Count $passed $failed
 }
 
+function Invoke-InfraTemplateCheck {
+    # functions/infra/main.bicep compiled to ARM JSON in artifacts/ and linted (one check); tests/SmtpOps.Infra.Tests
+    # reads that JSON (SMTPOPS_INFRA_TEMPLATE) and fails, not skips, when the build did not produce it.
+    $template = Join-Path $Artifacts 'infra/main.json'
+    $env:SMTPOPS_INFRA_TEMPLATE = $template
+    $result = @(& (Join-Path $PSScriptRoot 'Test-InfraTemplate.ps1') -OutFile $template)
+    $result[-1]
+}
+
 function Invoke-PesterSuite {
     # Pester runs in its own pwsh so that the module under test loads into a clean session.
     $summary = Join-Path $Results 'pester.json'
@@ -108,12 +118,13 @@ Import-Module (Join-Path $PSScriptRoot 'Azurite.psm1') -Force
 Install-Azurite
 Enable-TestTrust
 $format = & (Join-Path $PSScriptRoot 'Test-CodeFormat.ps1') -ReportFolder (Join-Path $Results 'format')
+$bicep = Invoke-InfraTemplateCheck
 $xunit = Invoke-XunitSuite
 $pester = Invoke-PesterSuite
-$passed = $format.Passed + $xunit.Passed + $pester.Passed
-$failed = $format.Failed + $xunit.Failed + $pester.Failed
-Write-Host ("dotnet format: {0} passed, {1} failed; xunit: {2} passed, {3} failed; Pester: {4} passed, {5} failed" -f
-    $format.Passed, $format.Failed, $xunit.Passed, $xunit.Failed, $pester.Passed, $pester.Failed)
+$passed = $format.Passed + $bicep.Passed + $xunit.Passed + $pester.Passed
+$failed = $format.Failed + $bicep.Failed + $xunit.Failed + $pester.Failed
+Write-Host ("dotnet format: {0} passed, {1} failed; bicep: {2} passed, {3} failed; xunit: {4} passed, {5} failed; Pester: {6} passed, {7} failed" -f
+    $format.Passed, $format.Failed, $bicep.Passed, $bicep.Failed, $xunit.Passed, $xunit.Failed, $pester.Passed, $pester.Failed)
 # CI reads this closing line.
 Write-Host "$passed passed, $failed failed"
 exit $(if ($failed -gt 0 -or $passed -eq 0) { 1 } else { 0 })

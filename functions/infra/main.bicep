@@ -1,0 +1,478 @@
+// The SmtpOps relay in Azure: a Flex Consumption Function App (.NET 10 isolated worker) on a Storage account with
+// shared keys disabled, reached only through a user-assigned managed identity with role assignments; Application
+// Insights with Entra authentication; the smarthost password in Key Vault, or no secret at all with OAuth (XOAUTH2)
+// through the same managed identity. Deploy with `azd up` from functions/, or `az deployment group create`
+// (functions/README.md, "Deploy to Azure"). Resources are written directly: no registry modules.
+targetScope = 'resourceGroup'
+
+// ---------------------------------------------------------------------------------------------------------------
+// Parameters
+// ---------------------------------------------------------------------------------------------------------------
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the environment (azd: AZURE_ENV_NAME); with the resource group it makes the resource names unique.')
+param environmentName string = 'smtpops'
+
+@description('Region of every resource; it must offer the Flex Consumption plan (az functionapp list-flexconsumption-locations).')
+param location string = resourceGroup().location
+
+@minLength(3)
+@maxLength(51)
+@description('Relay:QueueName, the queue the enqueuers write to. <queue>-failed, <queue>-attachments (at most 63 characters, hence 51 here) and the ledger table derive from it, as RelayStorage names them.')
+param relayQueueName string = 'smtpops-relay'
+
+@description('Relay:Smarthost:Host, the submission server.')
+param smarthostHost string = 'smtp.office365.com'
+
+@minValue(1)
+@maxValue(65535)
+@description('Relay:Smarthost:Port: 587 for STARTTLS, 465 for implicit TLS.')
+param smarthostPort int = 587
+
+@allowed([
+  'StartTls'
+  'SslOnConnect'
+])
+@description('Relay:Smarthost:Security. A cloud relay never submits in plaintext: only STARTTLS (587) and implicit TLS (465) are offered.')
+param smarthostSecurity string = 'StartTls'
+
+@allowed([
+  'ManagedIdentity'
+  'Password'
+])
+@description('How the relay authenticates to the smarthost: ManagedIdentity is OAuth2 (XOAUTH2) with this deployment\'s managed identity and no secret at all (Exchange Online: grant it SMTP.SendAsApp); Password is AUTH PLAIN/LOGIN with the password held in Key Vault.')
+param smarthostAuthentication string = 'ManagedIdentity'
+
+@description('Relay:OAuth:Mailbox, the mailbox that sends (the XOAUTH2 user), with smarthostAuthentication ManagedIdentity.')
+param oauthMailbox string = ''
+
+@description('Relay:Smarthost:UserName, with smarthostAuthentication Password.')
+param smarthostUserName string = ''
+
+@secure()
+@description('The smarthost password, with smarthostAuthentication Password: stored as the Key Vault secret smarthost-password and referenced from the app settings, never written to them. Leave it empty to set the secret yourself (az keyvault secret set).')
+param smarthostPassword string = ''
+
+@minLength(1)
+@description('Relay:Policy:AllowedSenders, comma-separated: the addresses (reports@contoso.com) or domains (contoso.com) the relay may send for.')
+param allowedSenders string
+
+@minValue(0)
+@description('Relay:MessagesPerMinute per instance (0: no limit). Exchange Online accepts 30 a minute per mailbox: with more than one instance divide the mailbox\'s limit by maximumInstanceCount.')
+param messagesPerMinute int = 30
+
+@minValue(1)
+@description('Relay:Smarthost:MaxConnections per instance. Exchange Online accepts three concurrent connections per mailbox, across all instances.')
+param smarthostMaxConnections int = 3
+
+@minValue(1)
+@maxValue(100)
+@description('Relay:MaxAttempts; the queue trigger\'s maxDequeueCount is set to the same value (the Function refuses to start when they differ).')
+param maxAttempts int = 5
+
+@minValue(1)
+@maxValue(1000)
+@description('Flex Consumption maximumInstanceCount. 1 by default because a smarthost\'s limits (rate, connections) are per mailbox; raise it only with messagesPerMinute and smarthostMaxConnections divided accordingly.')
+param maximumInstanceCount int = 1
+
+@allowed([
+  512
+  2048
+  4096
+])
+@description('Flex Consumption instance memory in MB.')
+param instanceMemoryMB int = 2048
+
+@description('Object id of a user or group that operates the relay from PowerShell (Get-SmtpRelayQueue, Get-SmtpRelayFailure, Resume-SmtpRelayFailure ...) or enqueues with an Entra token; it gets the same data roles on the Storage account. azd passes the signed-in user (AZURE_PRINCIPAL_ID). Empty: none.')
+param operatorPrincipalId string = ''
+
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+@description('The kind of principal operatorPrincipalId is.')
+param operatorPrincipalType string = 'User'
+
+// ---------------------------------------------------------------------------------------------------------------
+// Names: RelayStorage.FailedQueueName, AttachmentContainerName and LedgerTableName (SmtpOps.Core) derive them from
+// the queue name in the same way; tests/SmtpOps.Infra.Tests checks that the two agree.
+// ---------------------------------------------------------------------------------------------------------------
+
+var resourceToken = toLower(uniqueString(resourceGroup().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+var functionAppName = 'func-relay-${resourceToken}'
+var failedQueueName = '${relayQueueName}-failed'
+var attachmentContainerName = '${relayQueueName}-attachments'
+// Queue names hold only lowercase letters, digits and hyphens, so dropping the hyphens keeps the letters and digits.
+var ledgerTableName = take('relaysent${replace(relayQueueName, '-', '')}', 63)
+var deploymentContainerName = 'app-package'
+var smarthostPasswordSecretName = 'smarthost-password'
+var usePassword = smarthostAuthentication == 'Password'
+var senders = filter(map(split(allowedSenders, ','), sender => trim(sender)), sender => !empty(sender))
+
+// Built-in role definitions (ids are the same in every tenant).
+var roles = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Identity
+// ---------------------------------------------------------------------------------------------------------------
+
+// One identity for everything the app reaches: Storage (host and relay), Application Insights, Key Vault, and in
+// ManagedIdentity mode the smarthost (its service principal is what Exchange Online grants SMTP.SendAsApp to).
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: 'id-relay-${resourceToken}'
+  location: location
+  tags: tags
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Storage: shared keys disabled; the relay queue, its -failed queue, -attachments container and ledger table, and
+// the Flex Consumption deployment container
+// ---------------------------------------------------------------------------------------------------------------
+
+resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
+  name: 'st${resourceToken}'
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: {
+    name: 'Standard_LRS'
+  }
+  properties: {
+    allowSharedKeyAccess: false
+    defaultToOAuthAuthentication: true
+    allowBlobPublicAccess: false
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+  }
+
+  resource blobService 'blobServices' = {
+    name: 'default'
+
+    resource deploymentContainer 'containers' = {
+      name: deploymentContainerName
+    }
+
+    resource attachmentContainer 'containers' = {
+      name: attachmentContainerName
+    }
+  }
+
+  resource queueService 'queueServices' = {
+    name: 'default'
+
+    resource relayQueue 'queues' = {
+      name: relayQueueName
+    }
+
+    resource failedQueue 'queues' = {
+      name: failedQueueName
+    }
+  }
+
+  resource tableService 'tableServices' = {
+    name: 'default'
+
+    resource ledgerTable 'tables' = {
+      name: ledgerTableName
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Monitoring: Application Insights with local (instrumentation key) authentication disabled
+// ---------------------------------------------------------------------------------------------------------------
+
+resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: 'log-${resourceToken}'
+  location: location
+  tags: tags
+  properties: {
+    sku: {
+      name: 'PerGB2018'
+    }
+    retentionInDays: 30
+  }
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
+  name: 'appi-${resourceToken}'
+  location: location
+  tags: tags
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: logAnalytics.id
+    DisableLocalAuth: true
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Key Vault (Password mode only): RBAC authorization, the smarthost password as a secret
+// ---------------------------------------------------------------------------------------------------------------
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = if (usePassword) {
+  name: 'kv-${resourceToken}'
+  location: location
+  tags: tags
+  properties: {
+    tenantId: tenant().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 90
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource smarthostPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (usePassword && !empty(smarthostPassword)) {
+  parent: vault
+  name: smarthostPasswordSecretName
+  properties: {
+    value: smarthostPassword
+  }
+}
+
+// Versionless: the app reads the newest version of the secret (within a day of a rotation, or at its next restart).
+var smarthostPasswordSecretUri = 'https://kv-${resourceToken}${environment().suffixes.keyvaultDns}/secrets/${smarthostPasswordSecretName}/'
+
+// ---------------------------------------------------------------------------------------------------------------
+// Role assignments: data roles only, no keys anywhere
+// ---------------------------------------------------------------------------------------------------------------
+
+// The Functions host (AzureWebJobsStorage: the deployment package, leases, host keys) needs Blob Data Owner; it
+// also covers the relay's -attachments container (read, write a dead letter's original, delete).
+resource identityBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, identity.id, roles.storageBlobDataOwner)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The queue trigger receives, updates (the relay's backoff) and deletes messages and creates <queue>-poison; the
+// relay creates <queue>-failed and adds dead-letter records to it.
+resource identityQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, identity.id, roles.storageQueueDataContributor)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The idempotency ledger: create the table, add (claim), read, replace and delete entities.
+resource identityTableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, identity.id, roles.storageTableDataContributor)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Telemetry to Application Insights with Entra authentication (APPLICATIONINSIGHTS_AUTHENTICATION_STRING).
+resource identityMetricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(appInsights.id, identity.id, roles.monitoringMetricsPublisher)
+  scope: appInsights
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Reads the smarthost password for the Key Vault reference (the vault holds this relay's secrets only).
+resource identitySecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (usePassword) {
+  name: guid(resourceGroup().id, 'kv-${resourceToken}', identity.id, roles.keyVaultSecretsUser)
+  scope: vault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The operator: enqueue with an Entra token, and inspect, re-send and remove dead letters from PowerShell.
+var operatorRoles = empty(operatorPrincipalId)
+  ? []
+  : [
+      roles.storageQueueDataContributor
+      roles.storageBlobDataContributor
+      roles.storageTableDataContributor
+    ]
+
+resource operatorStorageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for role in operatorRoles: {
+    name: guid(storage.id, operatorPrincipalId, role)
+    scope: storage
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
+      principalId: operatorPrincipalId
+      principalType: operatorPrincipalType
+    }
+  }
+]
+
+// ---------------------------------------------------------------------------------------------------------------
+// The Function App: Flex Consumption FC1, dotnet-isolated 10.0
+// ---------------------------------------------------------------------------------------------------------------
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: 'plan-${resourceToken}'
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+  name: functionAppName
+  location: location
+  tags: union(tags, { 'azd-service-name': 'relay' })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identity.id}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    // Key Vault references resolve with the user-assigned identity (there is no system-assigned one).
+    keyVaultReferenceIdentity: identity.id
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identity.id
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'dotnet-isolated'
+        version: '10.0'
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// App settings: identity-based Storage for the host and the relay, telemetry with Entra authentication, and the
+// Relay section (functions/README.md, Settings). The __ form is what the Functions host turns into Relay:...
+// ---------------------------------------------------------------------------------------------------------------
+
+// The Functions host's own storage and the relay's (the trigger's Connection = "RelayStorage" and the relay's
+// dead-letter queue, claim-check container and ledger table): the same account and identity, no key.
+var storageSettings = {
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identity.properties.clientId
+  AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+  AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
+  AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
+  RelayStorage__credential: 'managedidentity'
+  RelayStorage__clientId: identity.properties.clientId
+  RelayStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+  RelayStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
+  RelayStorage__tableServiceUri: storage.properties.primaryEndpoints.table
+}
+
+var telemetrySettings = {
+  APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
+}
+
+var relaySettings = {
+  Relay__QueueName: relayQueueName
+  Relay__Smarthost__Host: smarthostHost
+  Relay__Smarthost__Port: string(smarthostPort)
+  Relay__Smarthost__Security: smarthostSecurity
+  Relay__Smarthost__MaxConnections: string(smarthostMaxConnections)
+  Relay__MessagesPerMinute: string(messagesPerMinute)
+  Relay__MaxAttempts: string(maxAttempts)
+  // host.json says 5; the relay dead-letters with its reason at Relay:MaxAttempts, so the host's poison limit follows it.
+  AzureFunctionsJobHost__extensions__queues__maxDequeueCount: string(maxAttempts)
+}
+
+var senderSettings = toObject(
+  range(0, length(senders)),
+  index => 'Relay__Policy__AllowedSenders__${index}',
+  index => senders[index]
+)
+
+var authenticationSettings = usePassword
+  ? {
+      Relay__Smarthost__UserName: smarthostUserName
+      Relay__Smarthost__Password: '@Microsoft.KeyVault(SecretUri=${smarthostPasswordSecretUri})'
+    }
+  : {
+      Relay__OAuth__Mode: 'ManagedIdentity'
+      Relay__OAuth__ClientId: identity.properties.clientId
+      Relay__OAuth__Mailbox: oauthMailbox
+    }
+
+resource functionAppSettings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: functionApp
+  name: 'appsettings'
+  properties: union(storageSettings, telemetrySettings, relaySettings, senderSettings, authenticationSettings)
+  // The host and the relay check Storage at start-up: give them their roles first.
+  dependsOn: [
+    identityBlobOwner
+    identityQueueContributor
+    identityTableContributor
+    identityMetricsPublisher
+    identitySecretsUser
+  ]
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Outputs (azd stores them in the environment)
+// ---------------------------------------------------------------------------------------------------------------
+
+output AZURE_FUNCTION_NAME string = functionApp.name
+output RELAY_QUEUE_URI string = '${storage.properties.primaryEndpoints.queue}${relayQueueName}'
+output RELAY_STORAGE_ACCOUNT string = storage.name
+output RELAY_IDENTITY_CLIENT_ID string = identity.properties.clientId
+output RELAY_IDENTITY_PRINCIPAL_ID string = identity.properties.principalId
+output RELAY_KEY_VAULT_NAME string = usePassword ? 'kv-${resourceToken}' : ''

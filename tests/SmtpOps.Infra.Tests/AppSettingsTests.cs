@@ -1,0 +1,157 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using SmtpOps.Infra.Tests.Deployment;
+using SmtpOps.Relay.Hosting;
+using Xunit;
+
+namespace SmtpOps.Infra.Tests;
+
+/// <summary>
+/// The Function App's app settings as the template deploys them, given to the relay's own code: the settings
+/// validator the host runs at start-up (through <c>AddSmtpRelay</c>, as Program.cs does) and the maxDequeueCount
+/// check against the Function's host.json. What the relay requires is whatever that code requires, not a list here.
+/// </summary>
+public sealed class AppSettingsTests : IClassFixture<CompiledTemplate>
+{
+    private readonly CompiledTemplate template;
+
+    public AppSettingsTests(CompiledTemplate template) => this.template = template;
+
+    public static TheoryData<string> Modes => new() { "ManagedIdentity", "Password" };
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void TheRelaysValidatorFindsNothingMissing(string mode)
+    {
+        var settings = Deploy(mode).AppSettings();
+
+        var relay = Bind(settings);
+
+        Assert.Equal("smtpops-relay", relay.QueueName);
+        Assert.Equal(mode == "Password" ? "smtp.contoso.com" : "smtp.office365.com", relay.Smarthost.Host);
+        Assert.Equal(mode == "Password" ? new[] { "contoso.com" } : new[] { "reports@contoso.com", "alerts.contoso.com" }, relay.Policy.AllowedSenders);
+        Assert.Equal(mode == "Password" ? OAuthMode.None : OAuthMode.ManagedIdentity, relay.OAuth.Mode);
+        if (mode == "ManagedIdentity")
+        {
+            // XOAUTH2 with the same user-assigned identity that reaches Storage: its service principal gets SMTP.SendAsApp.
+            Assert.Equal(RelayDeployment.IdentityClientId, relay.OAuth.ClientId);
+            Assert.Equal("reports@contoso.com", relay.OAuth.Mailbox);
+            Assert.Null(relay.Smarthost.UserName);
+        }
+        else
+        {
+            Assert.Equal("relay@contoso.com", relay.Smarthost.UserName);
+        }
+    }
+
+    [Theory]
+    [InlineData("ManagedIdentity", "Relay__Smarthost__Host", "Relay:Smarthost:Host is not set")]
+    [InlineData("ManagedIdentity", "Relay__Policy__AllowedSenders__0", "Relay:Policy:AllowedSenders is empty")]
+    [InlineData("ManagedIdentity", "Relay__OAuth__Mailbox", "Relay:OAuth:Mailbox is required")]
+    [InlineData("ManagedIdentity", "RelayStorage__tableServiceUri", "RelayStorage is identity-based but does not give every endpoint")]
+    [InlineData("Password", "Relay__Smarthost__Password", "Relay:Smarthost:UserName is set but Relay:Smarthost:Password is not")]
+    public void ASettingTheTemplateLeftOutWouldStopTheRelay(string mode, string removed, string expected)
+    {
+        var settings = Deploy(mode, ("allowedSenders", "contoso.com")).AppSettings().Where(s => s.Key != removed).ToDictionary(s => s.Key, s => s.Value);
+
+        var failure = Assert.Throws<OptionsValidationException>(() => Bind(settings));
+
+        Assert.Contains(failure.Failures, f => f.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData(8)]
+    public void TheHostsMaxDequeueCountFollowsMaxAttempts(int maxAttempts)
+    {
+        var settings = Deploy("ManagedIdentity", ("maxAttempts", (long)maxAttempts)).AppSettings();
+        var relay = Bind(settings);
+        var hostJson = Path.Combine(AppContext.BaseDirectory, "FunctionHost", "host.json");
+        Assert.True(File.Exists(hostJson), "the Function's host.json is linked into the test output");
+
+        Assert.Equal(maxAttempts, relay.MaxAttempts);
+        Assert.Equal(maxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture), settings["AzureFunctionsJobHost__extensions__queues__maxDequeueCount"]);
+        Assert.Null(RelayStartupCheck.CheckMaxDequeueCount(hostJson, relay.MaxAttempts, name => settings.TryGetValue(name, out var value) ? value : null));
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void BothStorageConnectionsAreIdentityBasedOnTheTemplatesAccount(string mode)
+    {
+        var deployment = Deploy(mode);
+        var settings = deployment.AppSettings();
+        var account = deployment.Single("Microsoft.Storage/storageAccounts").Name;
+
+        foreach (var connection in new[] { "AzureWebJobsStorage", "RelayStorage" })
+        {
+            Assert.False(settings.ContainsKey(connection), $"{connection} must not be a connection string");
+            Assert.False(settings.ContainsKey($"{connection}__accountKey"), $"{connection} must not carry a key");
+            Assert.Equal("managedidentity", settings[$"{connection}__credential"]);
+            Assert.Equal(RelayDeployment.IdentityClientId, settings[$"{connection}__clientId"]);
+            foreach (var service in new[] { "blob", "queue", "table" })
+            {
+                Assert.Equal($"https://{account}.{service}.core.windows.net/", settings[$"{connection}__{service}ServiceUri"]);
+            }
+        }
+
+        Assert.DoesNotContain(settings.Values, v => v.Contains("AccountKey=", StringComparison.OrdinalIgnoreCase) || v.Contains("SharedAccessSignature=", StringComparison.OrdinalIgnoreCase) || v.Contains("sig=", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void TelemetryGoesToTheTemplatesApplicationInsightsWithEntraAuthentication(string mode)
+    {
+        var deployment = Deploy(mode);
+        var settings = deployment.AppSettings();
+
+        Assert.Equal(RelayDeployment.AppInsightsConnectionString, settings["APPLICATIONINSIGHTS_CONNECTION_STRING"]);
+        Assert.Equal($"ClientId={RelayDeployment.IdentityClientId};Authorization=AAD", settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]);
+        Assert.Equal(true, deployment.Single("Microsoft.Insights/components").Get("properties", "DisableLocalAuth"));
+    }
+
+    [Fact]
+    public void ThePasswordIsAKeyVaultReferenceNeverAValue()
+    {
+        var deployment = Deploy("Password");
+        var settings = deployment.AppSettings();
+        var vault = deployment.Single("Microsoft.KeyVault/vaults");
+        var secret = deployment.Single("Microsoft.KeyVault/vaults/secrets");
+        var identity = deployment.Single("Microsoft.ManagedIdentity/userAssignedIdentities");
+
+        Assert.Equal($"@Microsoft.KeyVault(SecretUri=https://{vault.Name}.vault.azure.net/secrets/{secret.Name}/)", settings["Relay__Smarthost__Password"]);
+        Assert.True(vault.Id + "/secrets/" + secret.Name == secret.Id, "the secret is in the referenced vault");
+        Assert.Equal(true, vault.Get("properties", "enableRbacAuthorization"));
+        Assert.Equal(identity.Id, deployment.Single("Microsoft.Web/sites").Get("properties", "keyVaultReferenceIdentity"));
+        Assert.DoesNotContain(settings.Values, v => v.Contains(RelayDeployment.SamplePassword, StringComparison.Ordinal));
+        Assert.Equal("securestring", template.Json["parameters"]!["smarthostPassword"]!["type"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void OAuthModeDeploysNoKeyVaultAndNoSecret()
+    {
+        var deployment = Deploy("ManagedIdentity");
+
+        Assert.Empty(deployment.OfType("Microsoft.KeyVault/vaults"));
+        Assert.Empty(deployment.OfType("Microsoft.KeyVault/vaults/secrets"));
+        Assert.DoesNotContain(deployment.AppSettings().Keys, k => k.StartsWith("Relay__Smarthost__Password", StringComparison.OrdinalIgnoreCase) || k.StartsWith("Relay__OAuth__ClientSecret", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static RelaySettings Bind(IReadOnlyDictionary<string, string> appSettings)
+    {
+        // App settings reach the worker as environment variables; the environment provider turns __ into :.
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(appSettings.Select(s => new KeyValuePair<string, string?>(s.Key.Replace("__", ":", StringComparison.Ordinal), s.Value)))
+            .Build();
+        var services = new ServiceCollection().AddSmtpRelay(configuration);
+        using var provider = services.BuildServiceProvider();
+        return provider.GetRequiredService<IOptions<RelaySettings>>().Value;
+    }
+
+    private RelayDeployment Deploy(string mode, params (string Name, object? Value)[] changes)
+        => new(template, mode == "Password" ? RelayDeployment.PasswordParameters(changes) : RelayDeployment.ManagedIdentityParameters(changes));
+}
