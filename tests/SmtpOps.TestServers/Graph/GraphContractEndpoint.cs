@@ -554,13 +554,14 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
 
         var text = Encoding.ASCII.GetString(mime, 0, Math.Min(mime.Length, 64 * 1024));
         var headerEnd = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        headerEnd = headerEnd >= 0 ? headerEnd : text.IndexOf("\n\n", StringComparison.Ordinal);
         if (mime.Length == 0 || headerEnd < 0)
         {
             return (null, Refuse(400, "ErrorMimeContentInvalid", "The MIME content has no header section."));
         }
 
-        var headers = "\r\n" + text[..headerEnd];
-        if (!Regex.IsMatch(headers, "\\r\\n(To|Cc|Bcc):", RegexOptions.IgnoreCase))
+        var headers = "\n" + text[..headerEnd];
+        if (!Regex.IsMatch(headers, "\\n(To|Cc|Bcc):", RegexOptions.IgnoreCase))
         {
             return (null, Refuse(400, "ErrorInvalidRecipients", "At least one recipient is not valid: the MIME has no To, Cc or Bcc."));
         }
