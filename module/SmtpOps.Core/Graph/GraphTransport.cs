@@ -26,8 +26,8 @@ namespace SmtpOps.Graph;
 /// large attachments, each large attachment is streamed from its file through an upload session in chunks of at most
 /// 4 MB, never the whole file in memory, and the draft is sent
 /// (https://learn.microsoft.com/en-us/graph/outlook-large-attachments). 429/503/504 are retried after Graph's
-/// Retry-After; 400/403/404 fail at once with Graph's error code and what to do. One HttpClient (one kept-alive
-/// connection) and one token for all messages. Not thread-safe: one transport per sequence of messages.
+/// Retry-After; 400/403/404 fail at once with Graph's error code and what to do. One HttpClient (kept-alive
+/// connections) and one token for all messages. Thread-safe: concurrent sends share the client and the token.
 /// </summary>
 public sealed class GraphTransport : IDisposable
 {
@@ -37,7 +37,6 @@ public sealed class GraphTransport : IDisposable
     private readonly HttpClient http;
     private readonly GraphTokenCache tokens;
     private readonly Uri users;
-    private byte[]? chunk;
     private bool disposed;
 
     /// <summary>Creates a transport; nothing is sent until the first message.</summary>
@@ -93,6 +92,13 @@ public sealed class GraphTransport : IDisposable
     /// <returns>Graph's answer.</returns>
     public Task<GraphSendResult> SendAsync(ComposedMessage message, CancellationToken cancellationToken = default)
         => SendCoreAsync((message ?? throw new ArgumentNullException(nameof(message))).Message, cancellationToken);
+
+    /// <summary>Sends an already composed message (the relay's path); as with a <see cref="ComposedMessage"/>, a large message loses its large attachment parts to the upload.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="cancellationToken">Cancels the submission.</param>
+    /// <returns>Graph's answer.</returns>
+    public Task<GraphSendResult> SendAsync(MimeMessage message, CancellationToken cancellationToken = default)
+        => SendCoreAsync(message ?? throw new ArgumentNullException(nameof(message)), cancellationToken);
 
     /// <summary>Closes the connection.</summary>
     public void Dispose()
@@ -272,8 +278,8 @@ public sealed class GraphTransport : IDisposable
                 : throw new GraphTransportException(GraphFailureKind.Transient, "Graph created the upload session but gave no uploadUrl.", (int)session.StatusCode);
         }
 
-        // One buffer of UploadChunkSize for every chunk of every attachment: the file is never in memory as a whole.
-        var buffer = chunk ??= new byte[options.UploadChunkSize];
+        // One buffer of UploadChunkSize for every chunk of the attachment: the file is never in memory as a whole.
+        var buffer = new byte[options.UploadChunkSize];
         long offset = 0;
         while (offset < size)
         {
