@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using SmtpOps.Graph;
 using SmtpOps.Relay.Processing;
 using SmtpOps.Smtp;
 
@@ -72,12 +73,14 @@ public static class RelayServiceCollectionExtensions
             Credential = settings.OAuth.Mode == OAuthMode.None && !string.IsNullOrEmpty(smarthost.UserName)
                 ? SmtpCredential.FromPassword(smarthost.UserName, smarthost.Password ?? string.Empty)
                 : null,
-            CredentialProvider = settings.OAuth.Mode == OAuthMode.None ? null : services.GetRequiredService<OAuthCredentialSource>().GetAsync,
+            // With Relay:Transport Graph the Relay:OAuth identity is Graph's, not an XOAUTH2 user's.
+            CredentialProvider = settings.OAuth.Mode == OAuthMode.None || settings.Transport == RelayTransportKind.Graph ? null : services.GetRequiredService<OAuthCredentialSource>().GetAsync,
         };
         var options = new RelayProcessorOptions
         {
             QueueName = settings.QueueName,
             Smarthost = connection,
+            Graph = settings.Transport == RelayTransportKind.Graph ? GraphOptions(settings, services.GetRequiredService<TokenCredential>()) : null,
             Policy = new RelayPolicy
             {
                 AllowedSenders = settings.Policy.AllowedSenders,
@@ -101,6 +104,18 @@ public static class RelayServiceCollectionExtensions
             new IdempotencyLedger(storage.Table(RelayStorage.LedgerTableName(options.QueueName)), options.ClaimLease),
             logger);
     }
+
+    // Relay:Transport Graph: the Relay:OAuth identity, asked for Graph's scope; the smarthost's timeout and retries.
+    private static GraphTransportOptions GraphOptions(RelaySettings settings, TokenCredential credential) => new()
+    {
+        Mailbox = settings.Graph.Mailbox!,
+        Endpoint = new Uri(settings.Graph.Endpoint),
+        Scope = string.IsNullOrWhiteSpace(settings.Graph.Scope) ? null : settings.Graph.Scope,
+        Credential = credential,
+        Timeout = TimeSpan.FromSeconds(settings.Smarthost.Timeout),
+        Retry = new RetryPolicy { MaxRetries = settings.Smarthost.Retries, InitialDelay = TimeSpan.FromSeconds(1) },
+        MaxRetryAfter = TimeSpan.FromSeconds(settings.Graph.MaxRetryAfter),
+    };
 
     private static TokenCredential CreateCredential(OAuthSettings oauth) => oauth.Mode switch
     {

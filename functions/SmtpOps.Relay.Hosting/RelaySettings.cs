@@ -17,6 +17,12 @@ public sealed class RelaySettings
     /// <summary>Gets or sets the relay queue; <c>&lt;queue&gt;-failed</c>, <c>&lt;queue&gt;-attachments</c> and the ledger table derive from it.</summary>
     public string QueueName { get; set; } = "smtpops-relay";
 
+    /// <summary>Gets or sets how the relay sends: Smtp (the smarthost, by default) or Graph (Microsoft Graph as <see cref="Graph"/>'s mailbox).</summary>
+    public RelayTransportKind Transport { get; set; } = RelayTransportKind.Smtp;
+
+    /// <summary>Gets or sets the Microsoft Graph mailbox and endpoint for <see cref="Transport"/> Graph.</summary>
+    public GraphSettings Graph { get; set; } = new();
+
     /// <summary>Gets or sets the smarthost and its password authentication.</summary>
     public SmarthostSettings Smarthost { get; set; } = new();
 
@@ -51,7 +57,11 @@ public sealed class RelaySettings
             problems.Add("Relay:QueueName is empty.");
         }
 
-        if (string.IsNullOrWhiteSpace(Smarthost.Host))
+        if (Transport == RelayTransportKind.Graph)
+        {
+            ValidateGraph(problems);
+        }
+        else if (string.IsNullOrWhiteSpace(Smarthost.Host))
         {
             problems.Add("Relay:Smarthost:Host is not set: the relay needs the smarthost to submit to (e.g. smtp.office365.com).");
         }
@@ -101,7 +111,7 @@ public sealed class RelaySettings
                 problems.Add($"Relay:OAuth:Mode is {OAuth.Mode} and a smarthost user name or password is set too: choose one way to authenticate.");
             }
 
-            if (string.IsNullOrWhiteSpace(OAuth.Mailbox))
+            if (string.IsNullOrWhiteSpace(OAuth.Mailbox) && Transport == RelayTransportKind.Smtp)
             {
                 problems.Add($"Relay:OAuth:Mailbox is required with Relay:OAuth:Mode {OAuth.Mode}: the mailbox that sends (the XOAUTH2 user).");
             }
@@ -171,5 +181,28 @@ public sealed class RelaySettings
         }
 
         return problems;
+    }
+
+    private void ValidateGraph(List<string> problems)
+    {
+        if (string.IsNullOrWhiteSpace(Graph.Mailbox))
+        {
+            problems.Add("Relay:Graph:Mailbox is required with Relay:Transport Graph: the mailbox to send as (user principal name or object id).");
+        }
+
+        if (!Uri.TryCreate(Graph.Endpoint, UriKind.Absolute, out var endpoint) || (endpoint.Scheme != Uri.UriSchemeHttps && !endpoint.IsLoopback))
+        {
+            problems.Add("Relay:Graph:Endpoint must be an https URL such as https://graph.microsoft.com/.");
+        }
+
+        if (OAuth.Mode == OAuthMode.None)
+        {
+            problems.Add("Relay:Transport Graph needs an identity: set Relay:OAuth:Mode to ManagedIdentity, ClientSecret or ClientCertificate (with Mail.Send for the mailbox).");
+        }
+
+        if (Graph.MaxRetryAfter < 0)
+        {
+            problems.Add("Relay:Graph:MaxRetryAfter must not be negative.");
+        }
     }
 }

@@ -92,7 +92,8 @@ public static class RelayStartupCheck
             return StorageUnavailableExitCode;
         }
 
-        if (await CheckSmarthostAsync(settings.Smarthost, cancellationToken).ConfigureAwait(false) is { } warning)
+        // With Relay:Transport Graph the smarthost is not used: nothing to probe.
+        if (settings.Transport == RelayTransportKind.Smtp && await CheckSmarthostAsync(settings.Smarthost, cancellationToken).ConfigureAwait(false) is { } warning)
         {
             await output.WriteLineAsync(Prefix + warning).ConfigureAwait(false);
         }

@@ -1,4 +1,5 @@
 using System;
+using SmtpOps.Graph;
 using SmtpOps.Messages;
 using SmtpOps.Smtp;
 
@@ -24,6 +25,9 @@ public sealed class RelayDecision
 
     /// <summary>The dead-letter kind of a permanent (5xx) refusal by the smarthost.</summary>
     public const string SmtpKind = "Smtp";
+
+    /// <summary>The dead-letter kind of a permanent (4xx) refusal by Microsoft Graph.</summary>
+    public const string GraphKind = "Graph";
 
     /// <summary>The dead-letter kind of a message still failing transiently at the last attempt.</summary>
     public const string GaveUpKind = "GaveUp";
@@ -115,6 +119,31 @@ public sealed class RelayDecision
         }
 
         return Retry(failure.IsThrottling ? $"Throttled: {reason}" : $"{failure.Kind}: {reason}", failure.StatusCode, dequeueCount);
+    }
+
+    /// <summary>
+    /// Microsoft Graph did not take the message. A refusal (400, 403, 404, 413) is final, with Graph's code and what to do;
+    /// throttling (429), 5xx, a lost connection, a timeout and a token problem that an operator can fix while the queue
+    /// still holds the message are retried until <see cref="MaxAttempts"/>, never sooner than Graph's Retry-After.
+    /// </summary>
+    /// <param name="failure">The failure.</param>
+    /// <param name="dequeueCount">How many times the message was delivered.</param>
+    /// <returns>Retry, or a dead letter of kind <see cref="GraphKind"/> or <see cref="GaveUpKind"/>.</returns>
+    public RelayOutcome AfterFailure(GraphTransportException failure, long dequeueCount)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        if (failure.Kind == GraphFailureKind.Permanent)
+        {
+            return DeadLetter(GraphKind, failure.Message, failure.StatusCode);
+        }
+
+        if (dequeueCount >= MaxAttempts)
+        {
+            return DeadLetter(GaveUpKind, $"gave up after {dequeueCount} attempts: {failure.Message}", failure.StatusCode);
+        }
+
+        var retry = Retry(failure.IsThrottling ? $"Throttled: {failure.Message}" : $"{failure.Kind}: {failure.Message}", failure.StatusCode, dequeueCount);
+        return failure.RetryAfter is { } wait && wait > retry.RetryAfter ? retry with { RetryAfter = wait } : retry;
     }
 
     private RelayOutcome Retry(string detail, int? statusCode, long dequeueCount)

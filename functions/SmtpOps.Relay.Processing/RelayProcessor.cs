@@ -36,6 +36,7 @@ public sealed class RelayProcessor : IDisposable
     private readonly QueueClient failed;
     private readonly IdempotencyLedger ledger;
     private readonly SmtpSubmitterPool submitters;
+    private readonly GraphRelayTransport? graph;
     private readonly MessageRateLimiter rateLimiter;
     private readonly ILogger logger;
     private readonly ConcurrentDictionary<string, bool> certificatesWarnedAbout = new(StringComparer.OrdinalIgnoreCase);
@@ -62,6 +63,7 @@ public sealed class RelayProcessor : IDisposable
         }
 
         submitters = new SmtpSubmitterPool(smarthost, options.MaxConnections, options.ReuseConnections);
+        graph = options.Graph is { } graphOptions ? new GraphRelayTransport(graphOptions, options.MaxConnections, this.logger) : null;
         rateLimiter = new MessageRateLimiter(options.MessagesPerMinute);
     }
 
@@ -109,8 +111,12 @@ public sealed class RelayProcessor : IDisposable
     /// <summary>Gets how many smarthost connections this process may open now: <see cref="RelayProcessorOptions.MaxConnections"/>, lowered by one for each throttling reply (never below one).</summary>
     public int ConnectionLimit => submitters.ConnectionLimit;
 
-    /// <summary>Closes the pooled smarthost connections.</summary>
-    public void Dispose() => submitters.Dispose();
+    /// <summary>Closes the pooled smarthost connections (or the Graph transport's).</summary>
+    public void Dispose()
+    {
+        submitters.Dispose();
+        graph?.Dispose();
+    }
 
     private async Task<RelayOutcome> ProcessCoreAsync(RelayDelivery delivery, CancellationToken cancellationToken)
     {
@@ -192,6 +198,11 @@ public sealed class RelayProcessor : IDisposable
         {
             // The lease ends with this block, after the send: the limit counts what the smarthost counts.
             using var lease = await rateLimiter.AcquireAsync(cancellationToken).ConfigureAwait(false);
+            if (graph is not null)
+            {
+                return await graph.SendAsync(message, decision, dequeueCount, cancellationToken).ConfigureAwait(false);
+            }
+
             var submitter = await submitters.RentAsync(cancellationToken).ConfigureAwait(false);
             var healthy = false;
             try

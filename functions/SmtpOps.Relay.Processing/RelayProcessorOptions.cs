@@ -1,4 +1,5 @@
 using System;
+using SmtpOps.Graph;
 using SmtpOps.Smtp;
 
 namespace SmtpOps.Relay.Processing;
@@ -11,6 +12,12 @@ public sealed class RelayProcessorOptions
 
     /// <summary>Gets the smarthost and how to authenticate to it.</summary>
     public SmtpConnectionOptions Smarthost { get; init; } = new();
+
+    /// <summary>
+    /// Gets the Microsoft Graph mailbox and identity to send through instead of the smarthost (Relay:Transport Graph), or
+    /// <c>null</c> to submit to <see cref="Smarthost"/>. The policy, idempotency, rate limit and outcomes are the same.
+    /// </summary>
+    public GraphTransportOptions? Graph { get; init; }
 
     /// <summary>Gets what the relay agrees to send.</summary>
     public RelayPolicy Policy { get; init; } = new();

@@ -35,11 +35,12 @@ internal static class Program
     // One block: a line on what this is, then each command's usage, separated by a blank line.
     static readonly string Usage = string.Join(
         Environment.NewLine + Environment.NewLine,
-        "SmtpOps.TestServers: SMTP and DNS servers on 127.0.0.1 for the tests and the demo. '<command> --help' shows one command.",
+        "SmtpOps.TestServers: SMTP, DNS and Graph servers on 127.0.0.1 for the tests and the demo. '<command> --help' shows one command.",
         SinkUsage.TrimEnd(),
         ScriptedSmtpCommandLine.Usage.TrimEnd(),
         TrustUsage.TrimEnd(),
-        DnsServerCommand.Usage.TrimEnd());
+        DnsServerCommand.Usage.TrimEnd(),
+        Graph.GraphEndpointCommand.Usage.TrimEnd());
 
     static string UsageOf(string command) => command switch
     {
@@ -47,6 +48,7 @@ internal static class Program
         "scripted-smtp" => ScriptedSmtpCommandLine.Usage.TrimEnd(),
         "dns-server" => DnsServerCommand.Usage.TrimEnd(),
         "test-trust" => TrustUsage.TrimEnd(),
+        "graph" => Graph.GraphEndpointCommand.Usage.TrimEnd(),
         _ => Usage,
     };
 
@@ -84,6 +86,11 @@ internal static class Program
         if (args.Length > 0 && args[0] == "dns-server")
         {
             return await DnsServerCommand.RunAsync(args, stop.Token).ConfigureAwait(false);
+        }
+
+        if (args[0] == "graph")
+        {
+            return await Graph.GraphEndpointCommand.RunAsync(args, stop.Token).ConfigureAwait(false);
         }
 
         TestSmtpServerOptions? sink = null;

@@ -8,6 +8,7 @@ using System.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Threading;
+using SmtpOps.Graph;
 using SmtpOps.Messages;
 using SmtpOps.PowerShell.Completion;
 using SmtpOps.PowerShell.Transformation;
@@ -23,17 +24,20 @@ namespace SmtpOps.PowerShell.Commands;
 [Cmdlet(VerbsCommunications.Send, "SmtpMail", SupportsShouldProcess = true, DefaultParameterSetName = CredentialSet)]
 [OutputType(typeof(SmtpSendResult), ParameterSetName = new[] { CredentialSet, AccessTokenSet })]
 [OutputType(typeof(RelayEnqueueResult), ParameterSetName = new[] { RelaySet, RelayTokenSet })]
+[OutputType(typeof(GraphSendResult), ParameterSetName = new[] { GraphSet })]
 public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
 {
     private const string CredentialSet = "Credential";
     private const string AccessTokenSet = "AccessToken";
     private const string RelaySet = "Relay";
     private const string RelayTokenSet = "RelayAccessToken";
+    private const string GraphSet = "Graph";
 
     private readonly CancellationTokenSource stopping = new();
     private readonly Stopwatch progressClock = new();
     private SmtpSubmitter? submitter;
     private SmtpRelayClient? relay;
+    private GraphTransport? graph;
     private SmtpConnectionOptions? connection;
     private int sent;
     private int failed;
@@ -126,6 +130,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     /// <summary>Gets or sets the body encoding (UTF-8 by default).</summary>
     [Parameter(ParameterSetName = CredentialSet)]
     [Parameter(ParameterSetName = AccessTokenSet)]
+    [Parameter(ParameterSetName = GraphSet)]
     [Alias("BE")]
     [EncodingTransformation]
     [ArgumentCompleter(typeof(EncodingCompleter))]
@@ -197,6 +202,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     /// <summary>Gets or sets the network timeout in seconds.</summary>
     [Parameter(ParameterSetName = CredentialSet)]
     [Parameter(ParameterSetName = AccessTokenSet)]
+    [Parameter(ParameterSetName = GraphSet)]
     [Alias("TimeoutSec")]
     [ValidateRange(1, 3600)]
     public int Timeout { get; set; } = 100;
@@ -210,12 +216,14 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     /// <summary>Gets or sets how often a transient failure is retried.</summary>
     [Parameter(ParameterSetName = CredentialSet)]
     [Parameter(ParameterSetName = AccessTokenSet)]
+    [Parameter(ParameterSetName = GraphSet)]
     [ValidateRange(0, 10)]
     public int MaximumRetryCount { get; set; } = 2;
 
     /// <summary>Gets or sets the wait before the first retry in seconds; it doubles for each further retry.</summary>
     [Parameter(ParameterSetName = CredentialSet)]
     [Parameter(ParameterSetName = AccessTokenSet)]
+    [Parameter(ParameterSetName = GraphSet)]
     [ValidateRange(0, 600)]
     public int RetryIntervalSec { get; set; } = 1;
 
@@ -257,6 +265,22 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     [ValidateNotNullOrEmpty]
     public string? IdempotencyKey { get; set; }
 
+    /// <summary>Gets or sets a Microsoft Entra access token for Microsoft Graph (Get-AzAccessToken -ResourceUrl https://graph.microsoft.com): sends through Graph instead of SMTP.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = GraphSet)]
+    [SecureStringTransformation]
+    [ValidateNotNull]
+    public SecureString? GraphAccessToken { get; set; }
+
+    /// <summary>Gets or sets the mailbox to send as through Graph (user principal name or object id); defaults to the -From address.</summary>
+    [Parameter(ParameterSetName = GraphSet)]
+    [ValidateNotNullOrEmpty]
+    public string? GraphMailbox { get; set; }
+
+    /// <summary>Gets or sets the Graph endpoint, https://graph.microsoft.com/ by default (a national cloud has its own).</summary>
+    [Parameter(ParameterSetName = GraphSet)]
+    [ValidateNotNull]
+    public Uri? GraphEndpoint { get; set; }
+
     /// <summary>Gets or sets whether a result object is written for every message sent.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -297,6 +321,17 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
             }
 
             relay.Enqueuer = $"{Environment.UserName}@{Environment.MachineName} (Send-SmtpMail)";
+            return;
+        }
+
+        if (ParameterSetName == GraphSet)
+        {
+            var endpoint = GraphEndpoint ?? GraphTransportOptions.PublicCloud;
+            if (!endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttps && !endpoint.IsLoopback))
+            {
+                ThrowTerminatingError(SmtpErrorRecords.Terminating("InvalidGraphEndpoint", ErrorCategory.InvalidArgument, $"-GraphEndpoint must be an https URL such as https://graph.microsoft.com/, not '{endpoint}'.", endpoint));
+            }
+
             return;
         }
 
@@ -350,7 +385,9 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
         using (message)
         {
             var recipients = string.Join(", ", definition.To.Concat(definition.Cc).Concat(definition.Bcc));
-            var action = relay is null ? $"Send mail via {connection!.Host}:{connection.EffectivePort}" : $"Enqueue mail on relay queue '{RelayQueue ?? RelayQueueUri?.ToString()}'";
+            var action = ParameterSetName == GraphSet ? $"Send mail as {GraphMailbox ?? message.SenderAddress} via Microsoft Graph ({(GraphEndpoint ?? GraphTransportOptions.PublicCloud).Host})"
+                : relay is null ? $"Send mail via {connection!.Host}:{connection.EffectivePort}"
+                : $"Enqueue mail on relay queue '{RelayQueue ?? RelayQueueUri?.ToString()}'";
             if (!ShouldProcess($"'{definition.Subject}' to {recipients}", action))
             {
                 return;
@@ -359,6 +396,12 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
             if (relay is not null)
             {
                 Enqueue(definition);
+                return;
+            }
+
+            if (ParameterSetName == GraphSet)
+            {
+                SendThroughGraph(message, definition);
                 return;
             }
 
@@ -420,6 +463,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     public void Dispose()
     {
         submitter?.Dispose();
+        graph?.Dispose();
         stopping.Dispose();
     }
 
@@ -450,6 +494,45 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
         }
 
         WriteSendProgress(queued.Subject);
+    }
+
+    private void SendThroughGraph(ComposedMessage message, MailMessageDefinition definition)
+    {
+        var mailbox = GraphMailbox ?? message.SenderAddress;
+        GraphSendResult result;
+        try
+        {
+            // One transport (one token, one kept-alive connection) for the pipeline; the mailbox defaults to the first sender.
+            graph ??= new GraphTransport(new GraphTransportOptions
+            {
+                Mailbox = mailbox,
+                Endpoint = GraphEndpoint ?? GraphTransportOptions.PublicCloud,
+                AccessToken = CredentialParameters.Unwrap(GraphAccessToken!),
+                Timeout = TimeSpan.FromSeconds(Timeout),
+                Retry = new RetryPolicy { MaxRetries = MaximumRetryCount, InitialDelay = TimeSpan.FromSeconds(RetryIntervalSec), MaxDelay = TimeSpan.FromSeconds(600) },
+            });
+            result = graph.SendAsync(message, stopping.Token).GetAwaiter().GetResult();
+        }
+        catch (GraphTransportException ex)
+        {
+            failed++;
+            var record = GraphErrorRecords.FromTransport(ex, definition, mailbox);
+            if (GraphErrorRecords.EndsPipeline(ex))
+            {
+                ThrowTerminatingError(record);
+            }
+
+            WriteError(record);
+            return;
+        }
+
+        sent++;
+        if (PassThru)
+        {
+            WriteObject(result);
+        }
+
+        WriteSendProgress(result.Subject);
     }
 
     private SmtpSecurity ResolveSecurity()

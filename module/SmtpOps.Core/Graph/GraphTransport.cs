@@ -1,0 +1,492 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using MimeKit;
+using MimeKit.IO;
+using SmtpOps.Messages;
+using SmtpOps.Relay;
+using SmtpOps.Smtp;
+
+namespace SmtpOps.Graph;
+
+/// <summary>
+/// Sends mail as one mailbox through Microsoft Graph over HTTP (no Graph SDK), for tenants where SMTP AUTH is off.
+/// A message whose Base64 MIME fits one request goes as MIME to sendMail, so the recipient gets exactly what was composed
+/// (https://learn.microsoft.com/en-us/graph/api/user-sendmail). A larger one becomes a draft from its MIME without the
+/// large attachments, each large attachment is streamed from its file through an upload session in chunks of at most
+/// 4 MB, never the whole file in memory, and the draft is sent
+/// (https://learn.microsoft.com/en-us/graph/outlook-large-attachments). 429/503/504 are retried after Graph's
+/// Retry-After; 400/403/404 fail at once with Graph's error code and what to do. One HttpClient (kept-alive
+/// connections) and one token for all messages. Thread-safe: concurrent sends share the client and the token.
+/// </summary>
+public sealed class GraphTransport : IDisposable
+{
+    private static readonly FormatOptions MimeFormat = CreateMimeFormat();
+
+    private readonly GraphTransportOptions options;
+    private readonly HttpClient http;
+    private readonly GraphTokenCache tokens;
+    private readonly Uri users;
+    private bool disposed;
+
+    /// <summary>Creates a transport; nothing is sent until the first message.</summary>
+    /// <param name="options">The mailbox, endpoint and identity.</param>
+    public GraphTransport(GraphTransportOptions options)
+    {
+        this.options = options ?? throw new ArgumentNullException(nameof(options));
+        if (string.IsNullOrWhiteSpace(options.Mailbox))
+        {
+            throw new ArgumentException("No mailbox is given to send as.", nameof(options));
+        }
+
+        if (options.Endpoint is null || !options.Endpoint.IsAbsoluteUri || (options.Endpoint.Scheme != Uri.UriSchemeHttps && !options.Endpoint.IsLoopback))
+        {
+            throw new ArgumentException($"The Graph endpoint must be an https URL, not '{options.Endpoint}'.", nameof(options));
+        }
+
+        if (options.UploadChunkSize <= 0 || options.UploadChunkSize > 4 * 1024 * 1024)
+        {
+            throw new ArgumentException("UploadChunkSize must be between 1 byte and 4 MB.", nameof(options));
+        }
+
+        var credential = options.Credential
+            ?? (options.AccessToken is { } token ? new AccessTokenCredential(token) : throw new ArgumentException("Give a Credential or an AccessToken for Microsoft Graph.", nameof(options)));
+        tokens = new GraphTokenCache(credential, options.EffectiveScope, options.TokenRefreshMargin);
+        var root = options.Endpoint.AbsoluteUri.EndsWith("/", StringComparison.Ordinal) ? options.Endpoint : new Uri(options.Endpoint.AbsoluteUri + "/");
+        users = new Uri(root, "v1.0/users/" + Uri.EscapeDataString(options.Mailbox) + "/");
+        http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+    }
+
+    /// <summary>Gets how many tokens were asked of the credential so far (a renewal near expiry adds one).</summary>
+    public int TokenAcquisitions => tokens.Acquisitions;
+
+    /// <summary>
+    /// Validates and sends one message. Bad input fails with <see cref="MessageValidationException"/> before anything is
+    /// sent; delivery failures throw <see cref="GraphTransportException"/>.
+    /// </summary>
+    /// <param name="definition">The message.</param>
+    /// <param name="cancellationToken">Cancels the submission.</param>
+    /// <returns>Graph's answer.</returns>
+    public async Task<GraphSendResult> SendAsync(MailMessageDefinition definition, CancellationToken cancellationToken = default)
+    {
+        using var message = MessageComposer.Compose(definition);
+        return await SendCoreAsync(message, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends a message prepared by <see cref="MessageComposer.Prepare"/>. A large message's attachment parts are taken out
+    /// of it to be uploaded separately: send a composed message once.
+    /// </summary>
+    /// <param name="message">The message.</param>
+    /// <param name="cancellationToken">Cancels the submission.</param>
+    /// <returns>Graph's answer.</returns>
+    public Task<GraphSendResult> SendAsync(ComposedMessage message, CancellationToken cancellationToken = default)
+        => SendCoreAsync((message ?? throw new ArgumentNullException(nameof(message))).Message, cancellationToken);
+
+    /// <summary>Sends an already composed message (the relay's path); as with a <see cref="ComposedMessage"/>, a large message loses its large attachment parts to the upload.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="cancellationToken">Cancels the submission.</param>
+    /// <returns>Graph's answer.</returns>
+    public Task<GraphSendResult> SendAsync(MimeMessage message, CancellationToken cancellationToken = default)
+        => SendCoreAsync(message ?? throw new ArgumentNullException(nameof(message)), cancellationToken);
+
+    /// <summary>Closes the connection.</summary>
+    public void Dispose()
+    {
+        disposed = true;
+        http.Dispose();
+        tokens.Dispose();
+    }
+
+    private static FormatOptions CreateMimeFormat()
+    {
+        // RFC 5322 line ends whatever the platform; Bcc stays in the MIME, since Graph takes the recipients from it.
+        var format = FormatOptions.Default.Clone();
+        format.NewLineFormat = NewLineFormat.Dos;
+        return format;
+    }
+
+    private static long Base64Length(long bytes) => (bytes + 2) / 3 * 4;
+
+    private async Task<GraphSendResult> SendCoreAsync(MimeMessage message, CancellationToken cancellationToken)
+    {
+        if (disposed)
+        {
+            throw new ObjectDisposedException(nameof(GraphTransport));
+        }
+
+        var run = new Run(Stopwatch.StartNew());
+        try
+        {
+            using var measuring = new MeasuringStream();
+            message.WriteTo(MimeFormat, measuring, cancellationToken);
+            if (Base64Length(measuring.Length) <= options.SendMailLimit)
+            {
+                var requestId = await SendMailAsync(message, run, cancellationToken).ConfigureAwait(false);
+                return Result(message, GraphSendRoute.SendMail, requestId, run);
+            }
+
+            var sent = await SendAsDraftAsync(message, run, cancellationToken).ConfigureAwait(false);
+            return Result(message, GraphSendRoute.DraftWithUploadSessions, sent, run);
+        }
+        catch (GraphTransportException failure)
+        {
+            failure.Attempts = run.Attempts;
+            failure.Elapsed = run.Clock.Elapsed;
+            throw;
+        }
+    }
+
+    private GraphSendResult Result(MimeMessage message, GraphSendRoute route, string? requestId, Run run)
+    {
+        var recipients = message.To.Mailboxes.Concat(message.Cc.Mailboxes).Concat(message.Bcc.Mailboxes)
+            .Select(m => new SmtpRecipientResult(m.Address, true, 202, "Accepted by Microsoft Graph for delivery"))
+            .ToList();
+        return new GraphSendResult(message.MessageId ?? string.Empty, message.Subject ?? string.Empty, options.Mailbox, options.Endpoint, route, recipients, requestId, run.Clock.Elapsed, run.Attempts);
+    }
+
+    // https://learn.microsoft.com/en-us/graph/api/user-sendmail (MIME): Content-Type text/plain, the MIME in Base64.
+    private async Task<string?> SendMailAsync(MimeMessage message, Run run, CancellationToken cancellationToken)
+    {
+        var body = await Base64MimeAsync(message, cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync("sendMail", () => MimeRequest(new Uri(users, "sendMail"), body), authenticate: true, run, cancellationToken).ConfigureAwait(false);
+        return RequestIdOf(response);
+    }
+
+    private async Task<string?> SendAsDraftAsync(MimeMessage message, Run run, CancellationToken cancellationToken)
+    {
+        var large = TakeOutLargeAttachments(message);
+        try
+        {
+            return await SendAsDraftAsync(message, large, run, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Taken out of the message, these parts are no longer closed with it.
+            large.ForEach(part => part.Content?.Stream?.Dispose());
+        }
+    }
+
+    private async Task<string?> SendAsDraftAsync(MimeMessage message, List<MimePart> large, Run run, CancellationToken cancellationToken)
+    {
+        using var measuring = new MeasuringStream();
+        message.WriteTo(MimeFormat, measuring, cancellationToken);
+        if (Base64Length(measuring.Length) > options.SendMailLimit)
+        {
+            throw new GraphTransportException(
+                GraphFailureKind.Permanent,
+                $"The message is too large for one Graph request even without its attachments of {options.UploadSessionMinimum / (1024 * 1024)} MB and more ({measuring.Length} bytes of MIME remain).",
+                guidance: "Send fewer or smaller small attachments per message, or zip them into one file.");
+        }
+
+        // https://learn.microsoft.com/en-us/graph/api/user-post-messages: a draft from MIME, 201 Created with its id.
+        var body = await Base64MimeAsync(message, cancellationToken).ConfigureAwait(false);
+        string draftId;
+        using (var created = await SendAsync("create draft", () => MimeRequest(new Uri(users, "messages"), body), authenticate: true, run, cancellationToken).ConfigureAwait(false))
+        {
+            draftId = await ReadStringPropertyAsync(created, "id").ConfigureAwait(false)
+                ?? throw new GraphTransportException(GraphFailureKind.Transient, "Graph created the draft but gave no id.", (int)created.StatusCode);
+        }
+
+        var draft = new Uri(users, "messages/" + Uri.EscapeDataString(draftId) + "/");
+        foreach (var part in large)
+        {
+            await UploadAsync(draft, part, run, cancellationToken).ConfigureAwait(false);
+        }
+
+        // https://learn.microsoft.com/en-us/graph/api/message-send: 202 Accepted.
+        using var sent = await SendAsync("send draft", () => new HttpRequestMessage(HttpMethod.Post, new Uri(draft, "send")) { Content = new ByteArrayContent(Array.Empty<byte>()) }, authenticate: true, run, cancellationToken).ConfigureAwait(false);
+        return RequestIdOf(sent);
+    }
+
+    // Takes the attachment parts of at least UploadSessionMinimum out of the message: they go through upload sessions.
+    private List<MimePart> TakeOutLargeAttachments(MimeMessage message)
+    {
+        var taken = new List<MimePart>();
+        void Walk(Multipart multipart)
+        {
+            foreach (var entity in multipart.ToList())
+            {
+                if (entity is Multipart nested)
+                {
+                    Walk(nested);
+                }
+                else if (entity is MimePart part && part.Content is not null && (part.IsAttachment || part.ContentId is not null) && SizeOf(part) >= options.UploadSessionMinimum)
+                {
+                    multipart.Remove(part);
+                    taken.Add(part);
+                }
+            }
+        }
+
+        if (message.Body is Multipart root)
+        {
+            Walk(root);
+        }
+
+        return taken;
+    }
+
+    // The size of an attachment as the composer holds it (its file, unencoded); content held encoded stays in the MIME.
+    private static long SizeOf(MimePart part)
+    {
+        var stream = part.Content?.Stream;
+        return part.Content?.Encoding == ContentEncoding.Default && stream is { CanSeek: true } ? stream.Length : -1;
+    }
+
+    // https://learn.microsoft.com/en-us/graph/api/attachment-createuploadsession, then PUTs of at most 4 MB in order with
+    // Content-Range, no Authorization header (the upload URL is pre-authenticated): 200 with nextExpectedRanges, 201 at the end.
+    private async Task UploadAsync(Uri draft, MimePart part, Run run, CancellationToken cancellationToken)
+    {
+        var source = part.Content?.Stream ?? throw new InvalidOperationException($"The attachment '{part.FileName}' has no content to upload.");
+        var size = source.Length;
+        var item = new Dictionary<string, object?>
+        {
+            ["attachmentType"] = "file",
+            ["name"] = part.FileName ?? part.ContentId ?? "attachment",
+            ["size"] = size,
+            ["contentType"] = part.ContentType.MimeType,
+        };
+        if (part.ContentId is not null)
+        {
+            item["isInline"] = !part.IsAttachment;
+            item["contentId"] = part.ContentId;
+        }
+
+        var json = JsonSerializer.Serialize(new Dictionary<string, object> { ["AttachmentItem"] = item });
+        Uri uploadUrl;
+        using (var session = await SendAsync(
+            "create upload session",
+            () => new HttpRequestMessage(HttpMethod.Post, new Uri(draft, "attachments/createUploadSession")) { Content = new StringContent(json, Encoding.UTF8, "application/json") },
+            authenticate: true,
+            run,
+            cancellationToken).ConfigureAwait(false))
+        {
+            var url = await ReadStringPropertyAsync(session, "uploadUrl").ConfigureAwait(false);
+            uploadUrl = url is not null && Uri.TryCreate(url, UriKind.Absolute, out var parsed)
+                ? parsed
+                : throw new GraphTransportException(GraphFailureKind.Transient, "Graph created the upload session but gave no uploadUrl.", (int)session.StatusCode);
+        }
+
+        // One buffer of UploadChunkSize for every chunk of the attachment: the file is never in memory as a whole.
+        var buffer = new byte[options.UploadChunkSize];
+        long offset = 0;
+        while (offset < size)
+        {
+            source.Seek(offset, SeekOrigin.Begin);
+            var length = (int)Math.Min(buffer.Length, size - offset);
+            var filled = 0;
+            while (filled < length)
+            {
+                var read = await source.ReadAsync(buffer, filled, length - filled, cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw new IOException($"The attachment '{part.FileName}' ended at {offset + filled} of {size} bytes while it was uploaded.");
+                }
+
+                filled += read;
+            }
+
+            var start = offset;
+            using var response = await SendAsync(
+                "upload attachment",
+                () =>
+                {
+                    var content = new ByteArrayContent(buffer, 0, length);
+                    content.Headers.ContentRange = new ContentRangeHeaderValue(start, start + length - 1, size);
+                    content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                    return new HttpRequestMessage(HttpMethod.Put, uploadUrl) { Content = content };
+                },
+                authenticate: false,
+                run,
+                cancellationToken).ConfigureAwait(false);
+            offset = start + length;
+            if (response.StatusCode == HttpStatusCode.OK && await NextExpectedAsync(response).ConfigureAwait(false) is { } next && next != offset)
+            {
+                // The server holds a different amount than sent (a range lost after a retry): continue where it says.
+                offset = next;
+            }
+        }
+    }
+
+    private static async Task<long?> NextExpectedAsync(HttpResponseMessage response)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync().ConfigureAwait(false));
+            if (json.RootElement.TryGetProperty("nextExpectedRanges", out var ranges) && ranges.ValueKind == JsonValueKind.Array && ranges.GetArrayLength() > 0)
+            {
+                var first = ranges[0].GetString() ?? string.Empty;
+                var dash = first.IndexOf('-');
+                return long.TryParse(dash < 0 ? first : first.Substring(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var start) ? start : null;
+            }
+        }
+        catch (JsonException)
+        {
+            // no body to follow
+        }
+
+        return null;
+    }
+
+    private static async Task<string> Base64MimeAsync(MimeMessage message, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await message.WriteToAsync(MimeFormat, buffer, cancellationToken).ConfigureAwait(false);
+        return Convert.ToBase64String(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private static HttpRequestMessage MimeRequest(Uri url, string base64) =>
+        new(HttpMethod.Post, url) { Content = new StringContent(base64, Encoding.ASCII, "text/plain") };
+
+    private static async Task<string?> ReadStringPropertyAsync(HttpResponseMessage response, string name)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync().ConfigureAwait(false));
+            return json.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string? RequestIdOf(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("request-id", out var values) ? values.FirstOrDefault() : null;
+
+    // One request with its retries: 429/5xx/lost connection/timeout wait (Retry-After first) and go again, up to
+    // Retry.MaxRetries times; a 401 gets one more try with a new token; anything else fails at once.
+    private async Task<HttpResponseMessage> SendAsync(string operation, Func<HttpRequestMessage> build, bool authenticate, Run run, CancellationToken cancellationToken)
+    {
+        var retries = 0;
+        var renewedToken = false;
+        while (true)
+        {
+            var (response, failure) = await SendOnceAsync(operation, build, authenticate, cancellationToken).ConfigureAwait(false);
+            if (response is not null)
+            {
+                return response;
+            }
+
+            if (failure!.Kind == GraphFailureKind.Authentication && authenticate && !renewedToken)
+            {
+                // A token refused before its time (revoked, or clocks apart): one more try with a new one.
+                renewedToken = true;
+                tokens.Invalidate();
+                run.Attempts++;
+                continue;
+            }
+
+            if (!failure.IsTransient || retries >= options.Retry.MaxRetries)
+            {
+                throw failure;
+            }
+
+            var delay = failure.RetryAfter ?? options.Retry.GetDelay(retries + 1);
+            if (delay > options.MaxRetryAfter)
+            {
+                throw failure;
+            }
+
+            retries++;
+            run.Attempts++;
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<(HttpResponseMessage? Response, GraphTransportException? Failure)> SendOnceAsync(string operation, Func<HttpRequestMessage> build, bool authenticate, CancellationToken cancellationToken)
+    {
+        using var request = build();
+        if (authenticate)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await tokens.GetAsync(cancellationToken).ConfigureAwait(false));
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Timeout);
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (null, new GraphTransportException(GraphFailureKind.Timeout, $"Microsoft Graph did not answer {operation} within {options.Timeout.TotalSeconds:0.#} s.", innerException: ex));
+        }
+        catch (HttpRequestException ex)
+        {
+            return (null, new GraphTransportException(GraphFailureKind.Connection, $"Cannot reach Microsoft Graph at {options.Endpoint.GetLeftPart(UriPartial.Authority)} for {operation}: {ex.InnerException?.Message ?? ex.Message}", innerException: ex));
+        }
+
+        if (response.IsSuccessStatusCode)
+        {
+            return (response, null);
+        }
+
+        using (response)
+        {
+            return (null, await DescribeAsync(response, operation).ConfigureAwait(false));
+        }
+    }
+
+    private async Task<GraphTransportException> DescribeAsync(HttpResponseMessage response, string operation)
+    {
+        var status = (int)response.StatusCode;
+        string? code = null;
+        string? text = null;
+        try
+        {
+            var body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+            using var json = JsonDocument.Parse(body);
+            if (json.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
+            {
+                code = error.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+                text = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
+            }
+        }
+        catch (JsonException)
+        {
+            // not Graph's error shape: the status says enough
+        }
+
+        var retryAfter = response.Headers.RetryAfter is { } header
+            ? header.Delta ?? (header.Date is { } date ? date - DateTimeOffset.UtcNow : null)
+            : null;
+        if (retryAfter < TimeSpan.Zero)
+        {
+            retryAfter = TimeSpan.Zero;
+        }
+
+        var kind = status switch
+        {
+            429 => GraphFailureKind.Throttled,
+            401 => GraphFailureKind.Authentication,
+            500 or 502 or 503 or 504 => GraphFailureKind.Transient,
+            _ => GraphFailureKind.Permanent,
+        };
+        var guidance = GraphGuidance.For(status, code, options.Mailbox, tokens.Scope);
+        var said = code is null ? $"{status} {response.ReasonPhrase}" : $"{status} {code}: {text}";
+        var message = $"Microsoft Graph refused {operation} for mailbox '{options.Mailbox}': {said}" + (guidance is null ? string.Empty : " " + guidance);
+        return new GraphTransportException(kind, message, status, code, guidance, retryAfter) { RequestId = RequestIdOf(response) };
+    }
+
+    private sealed class Run
+    {
+        public Run(Stopwatch clock) => Clock = clock;
+
+        public Stopwatch Clock { get; }
+
+        public int Attempts { get; set; } = 1;
+    }
+}

@@ -1,0 +1,169 @@
+using System;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Tasks;
+using SmtpOps.TestServers.Graph;
+using Xunit;
+
+namespace SmtpOps.Tests.Graph;
+
+/// <summary>
+/// The contract endpoint itself, driven by hand-written HTTP: it must refuse what a real Graph refuses (and record it),
+/// or the transport tests that rely on it could pass against a server that accepts anything.
+/// </summary>
+public sealed class GraphContractEndpointTests : IAsyncLifetime
+{
+    private const string Mime = "From: a@contoso.test\r\nTo: b@contoso.test\r\nSubject: hi\r\n\r\nbody\r\n";
+
+    private readonly HttpClient http = new();
+    private GraphContractEndpoint endpoint = null!;
+
+    public Task InitializeAsync()
+    {
+        endpoint = GraphContractEndpoint.Start();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        http.Dispose();
+        await endpoint.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task SendMailWithBase64MimeAndAGraphTokenIsAcceptedAndNothingElseIs()
+    {
+        var accepted = await PostAsync("v1.0/users/a@contoso.test/sendMail", Convert.ToBase64String(Encoding.ASCII.GetBytes(Mime)), GraphContractEndpoint.Token(TimeSpan.FromHours(1)));
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.Empty(endpoint.Violations);
+        Assert.Equal(Mime, Encoding.ASCII.GetString(Assert.Single(endpoint.Sent).Mime));
+
+        var noToken = await PostAsync("v1.0/users/a@contoso.test/sendMail", Convert.ToBase64String(Encoding.ASCII.GetBytes(Mime)), token: null);
+        var storageToken = await PostAsync("v1.0/users/a@contoso.test/sendMail", Convert.ToBase64String(Encoding.ASCII.GetBytes(Mime)), GraphContractEndpoint.Token(TimeSpan.FromHours(1), "https://storage.azure.com"));
+        var expired = await PostAsync("v1.0/users/a@contoso.test/sendMail", Convert.ToBase64String(Encoding.ASCII.GetBytes(Mime)), GraphContractEndpoint.Token(TimeSpan.FromMinutes(-1)));
+        var rawMime = await PostAsync("v1.0/users/a@contoso.test/sendMail", Mime, GraphContractEndpoint.Token(TimeSpan.FromHours(1)));
+        Assert.Equal(HttpStatusCode.Unauthorized, noToken.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, storageToken.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, expired.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, rawMime.StatusCode);
+        Assert.Equal("ErrorMimeContentInvalidBase64String", await ErrorCodeAsync(rawMime));
+        Assert.Equal(4, endpoint.Violations.Count);
+        Assert.Single(endpoint.Sent);
+    }
+
+    [Fact]
+    public async Task ARequestOverFourMegabytesIsRefusedWith413()
+    {
+        var large = new string('A', GraphContractEndpoint.MaxRequestBytes + 4);
+        var response = await PostAsync("v1.0/users/a@contoso.test/sendMail", large, GraphContractEndpoint.Token(TimeSpan.FromHours(1)));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains(endpoint.Violations, v => v.StartsWith("413 ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task UploadRangesMustBeInOrderWithoutAuthorizationAndTheDraftIsNotSentBeforeTheUploadIsComplete()
+    {
+        var token = GraphContractEndpoint.Token(TimeSpan.FromHours(1));
+        var draft = await PostAsync("v1.0/users/a@contoso.test/messages", Convert.ToBase64String(Encoding.ASCII.GetBytes(Mime)), token);
+        Assert.Equal(HttpStatusCode.Created, draft.StatusCode);
+        var id = JsonDocument.Parse(await draft.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
+
+        using var sessionRequest = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint.BaseUrl, $"v1.0/users/a@contoso.test/messages/{id}/attachments/createUploadSession"))
+        {
+            Content = new StringContent("""{"AttachmentItem":{"attachmentType":"file","name":"big.bin","size":10}}""", Encoding.UTF8, "application/json"),
+        };
+        sessionRequest.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var session = await http.SendAsync(sessionRequest);
+        Assert.Equal(HttpStatusCode.Created, session.StatusCode);
+        var uploadUrl = new Uri(JsonDocument.Parse(await session.Content.ReadAsStringAsync()).RootElement.GetProperty("uploadUrl").GetString()!);
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await PutAsync(uploadUrl, 5, 9, 10, null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await PutAsync(uploadUrl, 0, 4, 10, token)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await PutAsync(uploadUrl, 0, 4, 11, null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PutAsync(uploadUrl, 0, 4, 10, null)).StatusCode);
+
+        var early = await PostAsync($"v1.0/users/a@contoso.test/messages/{id}/send", string.Empty, token);
+        Assert.Equal(HttpStatusCode.BadRequest, early.StatusCode);
+        Assert.Empty(endpoint.Sent);
+
+        var last = await PutAsync(uploadUrl, 5, 9, 10, null);
+        Assert.Equal(HttpStatusCode.Created, last.StatusCode);
+        Assert.NotNull(last.Headers.Location);
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync($"v1.0/users/a@contoso.test/messages/{id}/send", string.Empty, token)).StatusCode);
+        var sent = Assert.Single(endpoint.Sent);
+        Assert.Equal(new byte[] { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 }, await System.IO.File.ReadAllBytesAsync(Assert.Single(sent.Attachments).Path));
+        Assert.Equal(4, endpoint.Violations.Count);
+    }
+
+    [Fact]
+    public async Task ARangeOverFourMegabytesIsRefused()
+    {
+        var token = GraphContractEndpoint.Token(TimeSpan.FromHours(1));
+        var draft = await PostAsync("v1.0/users/a@contoso.test/messages", Convert.ToBase64String(Encoding.ASCII.GetBytes(Mime)), token);
+        var id = JsonDocument.Parse(await draft.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
+        using var sessionRequest = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint.BaseUrl, $"v1.0/users/a@contoso.test/messages/{id}/attachments/createUploadSession"))
+        {
+            Content = new StringContent("""{"AttachmentItem":{"attachmentType":"file","name":"big.bin","size":5000000}}""", Encoding.UTF8, "application/json"),
+        };
+        sessionRequest.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var uploadUrl = new Uri(JsonDocument.Parse(await (await http.SendAsync(sessionRequest)).Content.ReadAsStringAsync()).RootElement.GetProperty("uploadUrl").GetString()!);
+
+        var response = await PutAsync(uploadUrl, 0, GraphContractEndpoint.MaxRequestBytes, 5000000, null);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Single(endpoint.Violations);
+    }
+
+    [Fact]
+    public async Task ScriptedFaultsAnswerTheNextRequestsAsGraphDoes()
+    {
+        endpoint.Script(GraphFault.Throttle, times: 1, retryAfterSeconds: 7);
+        endpoint.Script(GraphFault.AccessDenied);
+        var token = GraphContractEndpoint.Token(TimeSpan.FromHours(1));
+        var body = Convert.ToBase64String(Encoding.ASCII.GetBytes(Mime));
+        var throttled = await PostAsync("v1.0/users/a@contoso.test/sendMail", body, token);
+        var denied = await PostAsync("v1.0/users/a@contoso.test/sendMail", body, token);
+        var accepted = await PostAsync("v1.0/users/a@contoso.test/sendMail", body, token);
+        Assert.Equal((HttpStatusCode)429, throttled.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(7), throttled.Headers.RetryAfter?.Delta);
+        Assert.Equal("TooManyRequests", await ErrorCodeAsync(throttled));
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        Assert.Equal("ErrorAccessDenied", await ErrorCodeAsync(denied));
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.Empty(endpoint.Violations);
+        Assert.Equal(new[] { 429, 403, 202 }, endpoint.Requests.Select(r => r.Status));
+    }
+
+    private static async Task<string?> ErrorCodeAsync(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("code").GetString();
+
+    private async Task<HttpResponseMessage> PostAsync(string path, string body, string? token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint.BaseUrl, path))
+        {
+            Content = new StringContent(body, Encoding.ASCII, "text/plain"),
+        };
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return await http.SendAsync(request);
+    }
+
+    private async Task<HttpResponseMessage> PutAsync(Uri url, long start, long end, long total, string? token)
+    {
+        var bytes = Enumerable.Range((int)start, (int)(end - start + 1)).Select(i => (byte)i).ToArray();
+        using var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = new ByteArrayContent(bytes) };
+        request.Content.Headers.ContentRange = new ContentRangeHeaderValue(start, end, total);
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return await http.SendAsync(request);
+    }
+}

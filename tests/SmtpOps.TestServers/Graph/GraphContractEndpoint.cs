@@ -1,0 +1,694 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace SmtpOps.TestServers.Graph;
+
+/// <summary>
+/// The part of Microsoft Graph that sends mail, on 127.0.0.1 over HTTP, strict about the documented contract: what a real
+/// Graph refuses, this refuses with the status Graph documents and also records as a <see cref="Violations"/> entry that a
+/// test asserts on. Every rule cites the page it comes from; where a page documents the refusal but not the error code,
+/// the code used here is marked as ours.
+/// <list type="bullet">
+/// <item>POST /v1.0/users/{id}/sendMail with Content-Type text/plain and a Base64 MIME body: 202 Accepted
+/// (https://learn.microsoft.com/en-us/graph/api/user-sendmail, example "send a new message using MIME format";
+/// https://learn.microsoft.com/en-us/graph/outlook-send-mime-message).</item>
+/// <item>POST /v1.0/users/{id}/messages with the same MIME body: a draft, 201 Created with its id
+/// (https://learn.microsoft.com/en-us/graph/api/user-post-messages, "create a message using MIME format").</item>
+/// <item>POST /v1.0/users/{id}/messages/{message}/attachments/createUploadSession with an AttachmentItem: 201 Created with
+/// uploadUrl, expirationDateTime and nextExpectedRanges ["0-"] (https://learn.microsoft.com/en-us/graph/api/attachment-createuploadsession,
+/// https://learn.microsoft.com/en-us/graph/api/resources/uploadsession: for Outlook attachments nextExpectedRanges is a single "{start}").</item>
+/// <item>PUT {uploadUrl}: sequential byte ranges of at most 4 MB, Content-Range bytes start-end/total and Content-Length,
+/// no Authorization header (the URL is pre-authenticated); 200 OK with nextExpectedRanges while bytes are missing,
+/// 201 Created with a Location header for the last range (https://learn.microsoft.com/en-us/graph/outlook-large-attachments).
+/// The 320 KiB-multiple rule of OneDrive upload sessions (driveitem-createuploadsession) is not part of the Outlook
+/// attachment contract and is not checked.</item>
+/// <item>POST /v1.0/users/{id}/messages/{message}/send: 202 Accepted (https://learn.microsoft.com/en-us/graph/api/message-send).</item>
+/// <item>Every API request carries a bearer token for Graph (aud https://graph.microsoft.com or Graph's app id, nbf/exp
+/// valid); otherwise 401 InvalidAuthenticationToken (https://learn.microsoft.com/en-us/graph/auth/auth-concepts,
+/// https://learn.microsoft.com/en-us/graph/errors). The signature is not checked (no Entra here).</item>
+/// <item>A request body over 4 MB: 413 "The maximum request length supported is 4MB."
+/// (https://learn.microsoft.com/en-us/graph/api/user-sendmail and the Outlook attachment pages: 4 MB per request).</item>
+/// <item>Errors are JSON {"error":{"code","message","innerError":{...}}} (https://learn.microsoft.com/en-us/graph/errors);
+/// throttling is 429 with Retry-After (https://learn.microsoft.com/en-us/graph/throttling).</item>
+/// </list>
+/// </summary>
+public sealed partial class GraphContractEndpoint : IAsyncDisposable
+{
+    /// <summary>The largest request body Graph takes: 4 MB.</summary>
+    public const int MaxRequestBytes = 4 * 1024 * 1024;
+
+    /// <summary>The largest file an Outlook upload session takes: 150 MB.</summary>
+    public const long MaxAttachmentBytes = 150L * 1024 * 1024;
+
+    private static readonly string[] GraphAudiences = ["https://graph.microsoft.com", "https://graph.microsoft.com/", "00000003-0000-0000-c000-000000000000"];
+
+    private readonly HttpListener listener;
+    private readonly Task serving;
+    private readonly string folder;
+    private readonly bool ownsFolder;
+    private readonly object gate = new();
+    private readonly Dictionary<string, Draft> drafts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, UploadSession> sessions = new(StringComparer.Ordinal);
+    private readonly Queue<(GraphFault Fault, int RetryAfterSeconds)> faults = new();
+    private int fileNumber;
+
+    private GraphContractEndpoint(HttpListener listener, int port, string folder, bool ownsFolder)
+    {
+        this.listener = listener;
+        this.folder = folder;
+        this.ownsFolder = ownsFolder;
+        BaseUrl = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
+        serving = Task.Run(ServeAsync);
+    }
+
+    /// <summary>Gets the base URL to give a client instead of https://graph.microsoft.com/ (the API is under v1.0/).</summary>
+    public Uri BaseUrl { get; }
+
+    /// <summary>Gets every refusal of something a real Graph would refuse, in order. A test that expects success asserts it is empty.</summary>
+    public ConcurrentQueue<string> Violations { get; } = new();
+
+    /// <summary>Gets every request answered, in order.</summary>
+    public ConcurrentQueue<GraphRequestRecord> Requests { get; } = new();
+
+    /// <summary>Gets the messages accepted for sending, in order.</summary>
+    public ConcurrentQueue<GraphSentMessage> Sent { get; } = new();
+
+    /// <summary>Starts the endpoint on a free port.</summary>
+    /// <param name="folder">Where uploaded attachment bytes are written; <c>null</c>: a temporary folder deleted on dispose.</param>
+    /// <param name="port">The port, or 0 for a free one.</param>
+    /// <returns>The running endpoint.</returns>
+    public static GraphContractEndpoint Start(string? folder = null, int port = 0)
+    {
+        var owns = folder is null;
+        var directory = folder ?? Path.Combine(Path.GetTempPath(), "graph-contract-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        var chosen = port == 0 ? LoopbackPort.Free() : port;
+        var listener = new HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{chosen.ToString(CultureInfo.InvariantCulture)}/");
+        listener.Start();
+        return new GraphContractEndpoint(listener, chosen, directory, owns);
+    }
+
+    /// <summary>An unsigned JWT for Graph with the claims Graph checks (aud, nbf, exp), like the Azurite OAuth tokens of the rig.</summary>
+    /// <param name="lifetime">How long from now it is valid (negative: already expired).</param>
+    /// <param name="audience">The audience.</param>
+    /// <returns>The token.</returns>
+    public static string Token(TimeSpan lifetime, string audience = "https://graph.microsoft.com") => ManagedIdentityEndpoint.StorageToken(lifetime, audience);
+
+    /// <summary>Answers the next <paramref name="times"/> API requests with <paramref name="fault"/>.</summary>
+    /// <param name="fault">The failure.</param>
+    /// <param name="times">How many requests get it.</param>
+    /// <param name="retryAfterSeconds">The Retry-After value for <see cref="GraphFault.Throttle"/> and <see cref="GraphFault.Unavailable"/>.</param>
+    public void Script(GraphFault fault, int times = 1, int retryAfterSeconds = 1)
+    {
+        lock (gate)
+        {
+            for (var i = 0; i < times; i++)
+            {
+                faults.Enqueue((fault, retryAfterSeconds));
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        listener.Stop();
+        listener.Close();
+        try
+        {
+            await serving.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
+        {
+            // stopped
+        }
+
+        if (ownsFolder)
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // a file still open by a test: leave the temporary folder
+            }
+        }
+    }
+
+    [GeneratedRegex("^/v1\\.0/users/(?<user>[^/]+)/(?<rest>.+)$")]
+    private static partial Regex UserPath();
+
+    [GeneratedRegex("^bytes (?<start>[0-9]+)-(?<end>[0-9]+)/(?<total>[0-9]+)$")]
+    private static partial Regex ContentRange();
+
+    private async Task ServeAsync()
+    {
+        while (listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await listener.GetContextAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            // One request at a time is enough for a client that sends sequentially, and keeps the order checks simple.
+            try
+            {
+                await HandleAsync(context).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException)
+            {
+                // the client went away
+            }
+        }
+    }
+
+    private async Task HandleAsync(HttpListenerContext context)
+    {
+        var request = context.Request;
+        var path = request.Url!.AbsolutePath;
+        var bearer = Bearer(request);
+        var received = DateTimeOffset.UtcNow;
+        Answer answer;
+        if (path.StartsWith("/upload/", StringComparison.Ordinal))
+        {
+            answer = await UploadAsync(request, path["/upload/".Length..]).ConfigureAwait(false);
+        }
+        else
+        {
+            answer = await ApiAsync(request, path, bearer).ConfigureAwait(false);
+        }
+
+        Requests.Enqueue(new GraphRequestRecord(received, request.HttpMethod, path, answer.Status, answer.ErrorCode, bearer));
+        await answer.WriteAsync(context.Response).ConfigureAwait(false);
+    }
+
+    private async Task<Answer> ApiAsync(HttpListenerRequest request, string path, string? bearer)
+    {
+        if (Authenticate(request, bearer) is { } refused)
+        {
+            await DrainAsync(request).ConfigureAwait(false);
+            return refused;
+        }
+
+        (GraphFault Fault, int RetryAfter)? fault = null;
+        lock (gate)
+        {
+            if (faults.Count > 0)
+            {
+                fault = faults.Dequeue();
+            }
+        }
+
+        if (fault is { } scripted)
+        {
+            await DrainAsync(request).ConfigureAwait(false);
+            return scripted.Fault switch
+            {
+                GraphFault.Throttle => Answer.Error(429, "TooManyRequests", "Application is over its MailboxConcurrency limit.", scripted.RetryAfter),
+                GraphFault.Unavailable => Answer.Error(503, "ServiceUnavailable", "The service is temporarily unavailable.", scripted.RetryAfter),
+                _ => Answer.Error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."),
+            };
+        }
+
+        var match = UserPath().Match(path);
+        if (!match.Success || request.HttpMethod != "POST")
+        {
+            await DrainAsync(request).ConfigureAwait(false);
+            return Refuse(404, "ResourceNotFound", $"{request.HttpMethod} {path} is not part of the mail-sending contract this endpoint serves.");
+        }
+
+        var user = Uri.UnescapeDataString(match.Groups["user"].Value);
+        var rest = match.Groups["rest"].Value.Split('/');
+        return rest switch
+        {
+            ["sendMail"] => await SendMailAsync(request, user).ConfigureAwait(false),
+            ["messages"] => await CreateDraftAsync(request, user).ConfigureAwait(false),
+            ["messages", var id, "attachments", "createUploadSession"] => await CreateUploadSessionAsync(request, user, id).ConfigureAwait(false),
+            ["messages", var id, "send"] => await SendDraftAsync(request, user, id).ConfigureAwait(false),
+            _ => await NotFoundAsync(request, path).ConfigureAwait(false),
+        };
+    }
+
+    private async Task<Answer> NotFoundAsync(HttpListenerRequest request, string path)
+    {
+        await DrainAsync(request).ConfigureAwait(false);
+        return Refuse(404, "ResourceNotFound", $"POST {path} is not part of the mail-sending contract this endpoint serves.");
+    }
+
+    private Answer? Authenticate(HttpListenerRequest request, string? bearer)
+    {
+        if (bearer is null)
+        {
+            return Refuse(401, "InvalidAuthenticationToken", request.Headers["Authorization"] is null ? "Access token is empty." : "The Authorization header is not a bearer token.");
+        }
+
+        JsonElement claims;
+        try
+        {
+            var parts = bearer.Split('.');
+            if (parts.Length != 3)
+            {
+                return Refuse(401, "InvalidAuthenticationToken", "IDX14100: JWT is not well formed, there are no dots (.).");
+            }
+
+            var payload = parts[1].Replace('-', '+').Replace('_', '/');
+            payload = payload.PadRight(payload.Length + ((4 - (payload.Length % 4)) % 4), '=');
+            using var json = JsonDocument.Parse(Convert.FromBase64String(payload));
+            claims = json.RootElement.Clone();
+        }
+        catch (Exception ex) when (ex is FormatException or JsonException)
+        {
+            return Refuse(401, "InvalidAuthenticationToken", "The access token's payload is not Base64url JSON.");
+        }
+
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var audience = claims.TryGetProperty("aud", out var aud) && aud.ValueKind == JsonValueKind.String ? aud.GetString() : null;
+        if (audience is null || !GraphAudiences.Contains(audience, StringComparer.Ordinal))
+        {
+            return Refuse(401, "InvalidAuthenticationToken", $"Invalid audience '{audience}': the token is not for Microsoft Graph.");
+        }
+
+        if (!claims.TryGetProperty("exp", out var exp) || !exp.TryGetInt64(out var expires) || expires <= now)
+        {
+            return Refuse(401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired.");
+        }
+
+        if (claims.TryGetProperty("nbf", out var nbf) && nbf.TryGetInt64(out var notBefore) && notBefore > now + 300)
+        {
+            return Refuse(401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is not yet valid.");
+        }
+
+        return null;
+    }
+
+    private async Task<Answer> SendMailAsync(HttpListenerRequest request, string user)
+    {
+        var (mime, refused) = await ReadMimeAsync(request).ConfigureAwait(false);
+        if (refused is not null)
+        {
+            return refused;
+        }
+
+        Sent.Enqueue(new GraphSentMessage(user, mime!, [], "sendMail", DateTimeOffset.UtcNow));
+        return new Answer(202);
+    }
+
+    private async Task<Answer> CreateDraftAsync(HttpListenerRequest request, string user)
+    {
+        var (mime, refused) = await ReadMimeAsync(request).ConfigureAwait(false);
+        if (refused is not null)
+        {
+            return refused;
+        }
+
+        var id = "AAMk" + Guid.NewGuid().ToString("N");
+        lock (gate)
+        {
+            drafts[id] = new Draft(id, user, mime!);
+        }
+
+        return Answer.Json(201, new Dictionary<string, object> { ["id"] = id, ["isDraft"] = true });
+    }
+
+    private async Task<Answer> CreateUploadSessionAsync(HttpListenerRequest request, string user, string messageId)
+    {
+        var (body, refused) = await ReadLimitedAsync(request).ConfigureAwait(false);
+        if (refused is not null)
+        {
+            return refused;
+        }
+
+        Draft? draft;
+        lock (gate)
+        {
+            drafts.TryGetValue(messageId, out draft);
+        }
+
+        if (draft is null || draft.User != user || draft.Sent)
+        {
+            return Refuse(404, "ErrorItemNotFound", "The specified object was not found in the store.");
+        }
+
+        if (!(request.ContentType ?? string.Empty).StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return Refuse(415, "UnsupportedMediaType", "createUploadSession takes a JSON body (Content-Type: application/json).");
+        }
+
+        // attachment-createuploadsession: the body is {"AttachmentItem": {attachmentType: file, name, size, [contentType, isInline, contentId]}}.
+        string name;
+        long size;
+        string? contentType;
+        string? contentId;
+        bool isInline;
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            var item = json.RootElement.EnumerateObject().FirstOrDefault(p => string.Equals(p.Name, "AttachmentItem", StringComparison.OrdinalIgnoreCase)).Value;
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                return Refuse(400, "ErrorInvalidRequest", "The request body has no AttachmentItem.");
+            }
+
+            var type = item.TryGetProperty("attachmentType", out var t) ? t.GetString() : null;
+            if (!string.Equals(type, "file", StringComparison.OrdinalIgnoreCase))
+            {
+                return Refuse(400, "ErrorInvalidRequest", $"AttachmentItem.attachmentType must be 'file', not '{type}'.");
+            }
+
+            name = item.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : string.Empty;
+            size = item.TryGetProperty("size", out var s) && s.TryGetInt64(out var declared) ? declared : -1;
+            contentType = item.TryGetProperty("contentType", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+            contentId = item.TryGetProperty("contentId", out var cid) && cid.ValueKind == JsonValueKind.String ? cid.GetString() : null;
+            isInline = item.TryGetProperty("isInline", out var inl) && inl.ValueKind == JsonValueKind.True;
+        }
+        catch (JsonException ex)
+        {
+            return Refuse(400, "BadRequest", $"The request body is not JSON: {ex.Message}");
+        }
+
+        if (name.Length == 0 || size <= 0)
+        {
+            return Refuse(400, "ErrorInvalidRequest", "AttachmentItem needs a name and a positive size.");
+        }
+
+        if (size > MaxAttachmentBytes)
+        {
+            return Refuse(400, "ErrorInvalidRequest", $"An upload session takes files up to 150 MB, not {size} bytes.");
+        }
+
+        var sessionId = Guid.NewGuid().ToString("N");
+        var file = Path.Combine(folder, $"upload-{Interlocked.Increment(ref fileNumber).ToString("D6", CultureInfo.InvariantCulture)}.bin");
+        await File.WriteAllBytesAsync(file, []).ConfigureAwait(false);
+        var expires = DateTimeOffset.UtcNow.AddMinutes(15);
+        lock (gate)
+        {
+            var session = new UploadSession(draft, new GraphUploadedAttachment(name, contentType, contentId, isInline, size, file), expires);
+            sessions[sessionId] = session;
+            draft.Uploads.Add(session);
+        }
+
+        return Answer.Json(201, new Dictionary<string, object>
+        {
+            ["@odata.context"] = $"{BaseUrl}v1.0/$metadata#microsoft.graph.uploadSession",
+            ["uploadUrl"] = $"{BaseUrl}upload/{sessionId}",
+            ["expirationDateTime"] = expires.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture),
+            ["nextExpectedRanges"] = new[] { "0-" },
+        });
+    }
+
+    private async Task<Answer> UploadAsync(HttpListenerRequest request, string sessionId)
+    {
+        UploadSession? session;
+        lock (gate)
+        {
+            sessions.TryGetValue(sessionId, out session);
+        }
+
+        if (session is null || request.HttpMethod != "PUT")
+        {
+            await DrainAsync(request).ConfigureAwait(false);
+            return Refuse(404, "ErrorItemNotFound", "No upload session at this URL (or not a PUT).");
+        }
+
+        // outlook-large-attachments: the uploadUrl is pre-authenticated; the PUT must not carry an Authorization header.
+        if (request.Headers["Authorization"] is not null)
+        {
+            await DrainAsync(request).ConfigureAwait(false);
+            return Refuse(401, "InvalidAuthenticationToken", "The PUT to an upload URL must not carry an Authorization header.");
+        }
+
+        var range = ContentRange().Match(request.Headers["Content-Range"] ?? string.Empty);
+        if (!range.Success
+            || !long.TryParse(range.Groups["start"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var start)
+            || !long.TryParse(range.Groups["end"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var end)
+            || !long.TryParse(range.Groups["total"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var total))
+        {
+            await DrainAsync(request).ConfigureAwait(false);
+            return Refuse(400, "InvalidRange", $"Content-Range must be 'bytes start-end/total', not '{request.Headers["Content-Range"]}'.");
+        }
+
+        var length = end - start + 1;
+        string? problem =
+            total != session.Attachment.Size ? $"Content-Range total {total} differs from the size {session.Attachment.Size} the session was created with."
+            : start != session.Received ? $"The next expected range starts at {session.Received}, not {start}: ranges must be uploaded in order."
+            : end < start || end >= total ? $"Content-Range bytes {start}-{end}/{total} is not a range inside the file."
+            : length > MaxRequestBytes ? $"A range of {length} bytes is more than the 4 MB one PUT may carry."
+            : request.ContentLength64 != length ? $"Content-Length {request.ContentLength64} differs from the {length} bytes Content-Range names."
+            : null;
+        if (problem is not null)
+        {
+            await DrainAsync(request).ConfigureAwait(false);
+            return Refuse(length > MaxRequestBytes ? 413 : 400, "InvalidRange", problem);
+        }
+
+        // Stream the range to disk with a small buffer: the endpoint never holds an attachment in memory.
+        long written = 0;
+        await using (var target = new FileStream(session.Attachment.Path, FileMode.Open, FileAccess.Write, FileShare.Read, 81920, useAsync: true))
+        {
+            target.Seek(start, SeekOrigin.Begin);
+            var buffer = new byte[81920];
+            int read;
+            while ((read = await request.InputStream.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+            {
+                written += read;
+                if (written > length)
+                {
+                    break;
+                }
+
+                await target.WriteAsync(buffer.AsMemory(0, read)).ConfigureAwait(false);
+            }
+        }
+
+        if (written != length)
+        {
+            await DrainAsync(request).ConfigureAwait(false);
+            return Refuse(400, "InvalidRange", $"The body has {written} bytes, not the {length} Content-Range names.");
+        }
+
+        session.Received = end + 1;
+        if (session.Received < total)
+        {
+            return Answer.Json(200, new Dictionary<string, object>
+            {
+                ["expirationDateTime"] = session.Expires.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture),
+                ["nextExpectedRanges"] = new[] { session.Received.ToString(CultureInfo.InvariantCulture) },
+            });
+        }
+
+        lock (gate)
+        {
+            sessions.Remove(sessionId);
+        }
+
+        var attachmentId = "AAMkAttachment" + Guid.NewGuid().ToString("N");
+        return new Answer(201, Location: $"{BaseUrl}v1.0/users('{session.Draft.User}')/messages('{session.Draft.Id}')/attachments('{attachmentId}')");
+    }
+
+    private async Task<Answer> SendDraftAsync(HttpListenerRequest request, string user, string id)
+    {
+        await DrainAsync(request).ConfigureAwait(false);
+        Draft? draft;
+        lock (gate)
+        {
+            drafts.TryGetValue(id, out draft);
+        }
+
+        if (draft is null || draft.User != user || draft.Sent)
+        {
+            return Refuse(404, "ErrorItemNotFound", "The specified object was not found in the store.");
+        }
+
+        // Graph does not document this refusal's code; an attachment whose upload is incomplete is not on the item, so what
+        // would go out is not what the client composed. The test must fail: refuse, and record it. (The code is ours.)
+        var incomplete = draft.Uploads.Where(u => u.Received < u.Attachment.Size).ToList();
+        if (incomplete.Count > 0)
+        {
+            return Refuse(400, "ErrorInvalidRequest", $"The draft has {incomplete.Count} attachment upload(s) not finished: {string.Join(", ", incomplete.Select(u => $"{u.Attachment.Name} {u.Received}/{u.Attachment.Size}"))}.");
+        }
+
+        draft.Sent = true;
+        Sent.Enqueue(new GraphSentMessage(user, draft.Mime, draft.Uploads.Select(u => u.Attachment).ToList(), "draft", DateTimeOffset.UtcNow));
+        return new Answer(202);
+    }
+
+    // outlook-send-mime-message: MIME goes as Content-Type text/plain, the MIME Base64-encoded in the body.
+    private async Task<(byte[]? Mime, Answer? Refused)> ReadMimeAsync(HttpListenerRequest request)
+    {
+        var (body, refused) = await ReadLimitedAsync(request).ConfigureAwait(false);
+        if (refused is not null)
+        {
+            return (null, refused);
+        }
+
+        if (!(request.ContentType ?? string.Empty).StartsWith("text/plain", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, Refuse(415, "UnsupportedMediaType", $"This endpoint takes MIME (Content-Type text/plain, Base64 body) only, not '{request.ContentType}'."));
+        }
+
+        byte[] mime;
+        try
+        {
+            mime = Convert.FromBase64String(Encoding.ASCII.GetString(body).Trim());
+        }
+        catch (FormatException)
+        {
+            return (null, Refuse(400, "ErrorMimeContentInvalidBase64String", "Invalid base64 string for MIME content."));
+        }
+
+        var text = Encoding.ASCII.GetString(mime, 0, Math.Min(mime.Length, 64 * 1024));
+        var headerEnd = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        headerEnd = headerEnd >= 0 ? headerEnd : text.IndexOf("\n\n", StringComparison.Ordinal);
+        if (mime.Length == 0 || headerEnd < 0)
+        {
+            return (null, Refuse(400, "ErrorMimeContentInvalid", "The MIME content has no header section."));
+        }
+
+        var headers = "\n" + text[..headerEnd];
+        if (!Regex.IsMatch(headers, "\\n(To|Cc|Bcc):", RegexOptions.IgnoreCase))
+        {
+            return (null, Refuse(400, "ErrorInvalidRecipients", "At least one recipient is not valid: the MIME has no To, Cc or Bcc."));
+        }
+
+        return (mime, null);
+    }
+
+    // Reads a request body of at most 4 MB; a larger one is refused without reading it all.
+    private async Task<(byte[] Body, Answer? Refused)> ReadLimitedAsync(HttpListenerRequest request)
+    {
+        if (request.ContentLength64 > MaxRequestBytes)
+        {
+            await DrainAsync(request).ConfigureAwait(false);
+            return ([], Refuse(413, "RequestEntityTooLarge", "The maximum request length supported is 4MB."));
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await request.InputStream.ReadAsync(chunk).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > MaxRequestBytes)
+            {
+                await DrainAsync(request).ConfigureAwait(false);
+                return ([], Refuse(413, "RequestEntityTooLarge", "The maximum request length supported is 4MB."));
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return (buffer.ToArray(), null);
+    }
+
+    private static async Task DrainAsync(HttpListenerRequest request)
+    {
+        var sink = new byte[81920];
+        while (await request.InputStream.ReadAsync(sink).ConfigureAwait(false) > 0)
+        {
+        }
+    }
+
+    private Answer Refuse(int status, string code, string message)
+    {
+        Violations.Enqueue($"{status} {code}: {message}");
+        return Answer.Error(status, code, message);
+    }
+
+    private static string? Bearer(HttpListenerRequest request)
+    {
+        var header = request.Headers["Authorization"];
+        return header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
+    }
+
+    private sealed class Draft(string id, string user, byte[] mime)
+    {
+        public string Id { get; } = id;
+
+        public string User { get; } = user;
+
+        public byte[] Mime { get; } = mime;
+
+        public List<UploadSession> Uploads { get; } = [];
+
+        public bool Sent { get; set; }
+    }
+
+    private sealed class UploadSession(Draft draft, GraphUploadedAttachment attachment, DateTimeOffset expires)
+    {
+        public Draft Draft { get; } = draft;
+
+        public GraphUploadedAttachment Attachment { get; } = attachment;
+
+        public DateTimeOffset Expires { get; } = expires;
+
+        public long Received { get; set; }
+    }
+
+    private sealed record Answer(int Status, byte[]? Body = null, string? ErrorCode = null, int? RetryAfter = null, string? Location = null)
+    {
+        public static Answer Json(int status, object value) => new(status, JsonSerializer.SerializeToUtf8Bytes(value));
+
+        // https://learn.microsoft.com/en-us/graph/errors: {"error": {"code", "message", "innerError": {"date", "request-id", "client-request-id"}}}
+        public static Answer Error(int status, string code, string message, int? retryAfter = null)
+        {
+            var id = Guid.NewGuid().ToString();
+            var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+            {
+                ["error"] = new Dictionary<string, object>
+                {
+                    ["code"] = code,
+                    ["message"] = message,
+                    ["innerError"] = new Dictionary<string, string>
+                    {
+                        ["date"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture),
+                        ["request-id"] = id,
+                        ["client-request-id"] = id,
+                    },
+                },
+            });
+            return new Answer(status, body, code, retryAfter);
+        }
+
+        public async Task WriteAsync(HttpListenerResponse response)
+        {
+            response.StatusCode = Status;
+            if (RetryAfter is { } seconds)
+            {
+                response.Headers["Retry-After"] = seconds.ToString(CultureInfo.InvariantCulture);
+            }
+
+            if (Location is not null)
+            {
+                response.Headers["Location"] = Location;
+            }
+
+            if (Body is not null)
+            {
+                response.ContentType = "application/json";
+                response.ContentLength64 = Body.Length;
+                await response.OutputStream.WriteAsync(Body).ConfigureAwait(false);
+            }
+            else
+            {
+                response.ContentLength64 = 0;
+            }
+
+            response.Close();
+        }
+    }
+}

@@ -1,0 +1,125 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace SmtpOps.TestServers.Graph;
+
+/// <summary><c>dotnet SmtpOps.TestServers.dll graph --dir PATH [--port N] [--throttle K:SECONDS] [--deny K] [--unavailable K:SECONDS] [--ready-file PATH]</c>.</summary>
+internal static class GraphEndpointCommand
+{
+    public const string Usage =
+        """
+        usage: SmtpOps.TestServers graph --dir PATH [--port N] [--throttle K:SECONDS] [--deny K] [--unavailable K:SECONDS]
+                                         [--ready-file PATH]
+          Runs the Microsoft Graph mail-sending contract endpoint on http://127.0.0.1:PORT/ (API under v1.0/) until SIGTERM
+          or Ctrl+C. Accepted messages are written to PATH as 000001.eml + 000001.json ({mailbox, route, attachments:
+          [{name, contentType, contentId, isInline, size, path}]}); refusals of what a real Graph refuses are appended to
+          PATH/violations.log. --throttle answers the next K API requests 429 with Retry-After SECONDS, --deny 403
+          ErrorAccessDenied, --unavailable 503. --ready-file receives {"port","pid"} once listening.
+        """;
+
+    public static async Task<int> RunAsync(string[] args, CancellationToken stop)
+    {
+        string? directory = null;
+        string? readyFile = null;
+        var port = 0;
+        var script = new System.Collections.Generic.List<(GraphFault Fault, int Times, int Seconds)>();
+        try
+        {
+            for (var i = 1; i < args.Length; i++)
+            {
+                string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+                switch (args[i])
+                {
+                    case "--dir":
+                        directory = Value();
+                        break;
+                    case "--port":
+                        port = Number("--port", Value());
+                        break;
+                    case "--throttle":
+                    case "--unavailable":
+                        var name = args[i];
+                        var parts = Value().Split(':');
+                        script.Add((name == "--throttle" ? GraphFault.Throttle : GraphFault.Unavailable, Number(name, parts[0]), parts.Length > 1 ? Number(name, parts[1]) : 1));
+                        break;
+                    case "--deny":
+                        script.Add((GraphFault.AccessDenied, Number("--deny", Value()), 0));
+                        break;
+                    case "--ready-file":
+                        readyFile = Value();
+                        break;
+                    default:
+                        throw new ArgumentException($"Unknown argument: {args[i]}");
+                }
+            }
+
+            if (directory is null)
+            {
+                throw new ArgumentException("--dir is required.");
+            }
+        }
+        catch (ArgumentException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message + Environment.NewLine + Environment.NewLine + Usage.TrimEnd()).ConfigureAwait(false);
+            return 2;
+        }
+
+        var folder = Path.GetFullPath(directory);
+        Directory.CreateDirectory(folder);
+        await using var endpoint = GraphContractEndpoint.Start(Path.Combine(folder, "uploads"), port);
+        foreach (var (fault, times, seconds) in script)
+        {
+            endpoint.Script(fault, times, seconds);
+        }
+
+        if (readyFile is not null)
+        {
+            Program.WriteReadyFile(readyFile, endpoint.BaseUrl.Port, certificate: null, caCertificatePath: null);
+        }
+
+        Console.WriteLine($"graph listening on 127.0.0.1:{endpoint.BaseUrl.Port.ToString(CultureInfo.InvariantCulture)}");
+        var written = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            while (endpoint.Sent.TryDequeue(out var sent))
+            {
+                var stem = Path.Combine(folder, (++written).ToString("D6", CultureInfo.InvariantCulture));
+                await File.WriteAllBytesAsync(stem + ".eml", sent.Mime, CancellationToken.None).ConfigureAwait(false);
+                var manifest = JsonSerializer.SerializeToUtf8Bytes(new
+                {
+                    mailbox = sent.Mailbox,
+                    route = sent.Route,
+                    attachments = sent.Attachments.Select(a => new { name = a.Name, contentType = a.ContentType, contentId = a.ContentId, isInline = a.IsInline, size = a.Size, path = a.Path }),
+                });
+                await File.WriteAllBytesAsync(stem + ".json", manifest, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            while (endpoint.Violations.TryDequeue(out var violation))
+            {
+                await File.AppendAllTextAsync(Path.Combine(folder, "violations.log"), violation + Environment.NewLine, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await Task.Delay(100, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // SIGTERM or Ctrl+C
+            }
+        }
+
+        Console.WriteLine("graph stopping");
+        return 0;
+    }
+
+    private static int Number(string name, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+            ? number
+            : throw new ArgumentException($"{name} takes a non-negative number, not '{value}'.");
+}
