@@ -1,8 +1,6 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.Net;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,7 +9,6 @@ using OpenTelemetry.Trace;
 using SmtpOps.Relay.Hosting;
 using SmtpOps.Relay.Processing;
 using SmtpOps.Smtp;
-using SmtpOps.TestServers;
 using Xunit;
 
 namespace SmtpOps.Relay.Tests;
@@ -40,34 +37,10 @@ public sealed class RelayTelemetryRegistrationTests
     [Fact]
     public async Task AnOtlpEndpointReceivesTheRelaysSpansAndMetrics()
     {
-        var port = LoopbackPort.Free();
-        using var listener = new HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        listener.Start();
-        var received = new ConcurrentQueue<string>();
-        var serving = Task.Run(async () =>
-        {
-            while (listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await listener.GetContextAsync();
-                }
-                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-                {
-                    return;
-                }
-
-                received.Enqueue($"{context.Request.HttpMethod} {context.Request.Url!.AbsolutePath} {context.Request.ContentType}");
-                context.Response.StatusCode = 200;
-                context.Response.Close();
-            }
-        });
-
+        await using var receiver = new OtlpReceiver();
         using (var services = Build(new()
         {
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{port}",
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint,
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
         }))
         {
@@ -82,9 +55,9 @@ public sealed class RelayTelemetryRegistrationTests
             Assert.True(meters.ForceFlush(10_000));
         }
 
-        listener.Stop();
-        await serving;
-        Assert.Contains("POST /v1/traces application/x-protobuf", received);
-        Assert.Contains("POST /v1/metrics application/x-protobuf", received);
+        Assert.True(receiver.Received("/v1/traces", "send registration-test"), receiver.ToString());
+        Assert.True(receiver.Received("/v1/traces", RelayTelemetryServiceCollectionExtensions.DefaultServiceName), receiver.ToString());
+        Assert.True(receiver.Received("/v1/metrics", RelayTelemetry.SentName), receiver.ToString());
+        Assert.All(receiver.Requests, r => Assert.EndsWith(" application/x-protobuf", r.Request, StringComparison.Ordinal));
     }
 }
