@@ -2,8 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Threading.Tasks;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using SmtpOps.Relay.Hosting;
@@ -16,13 +18,13 @@ namespace SmtpOps.Relay.Tests;
 /// <summary>AddRelayTelemetry as both hosts call it: no exporter setting, no provider; an OTLP endpoint, the relay's spans and metrics reach it.</summary>
 public sealed class RelayTelemetryRegistrationTests
 {
-    private static ServiceProvider Build(Dictionary<string, string?> settings)
+    private static ServiceProvider Build(Dictionary<string, string?> settings, Action<IOpenTelemetryBuilder>? configure = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
-        services.AddRelayTelemetry(configuration);
-        return services.BuildServiceProvider();
+        services.AddRelayTelemetry(configuration, configure);
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 
     [Fact]
@@ -59,5 +61,46 @@ public sealed class RelayTelemetryRegistrationTests
         Assert.True(receiver.Received("/v1/traces", RelayTelemetryServiceCollectionExtensions.DefaultServiceName), receiver.ToString());
         Assert.True(receiver.Received("/v1/metrics", RelayTelemetry.SentName), receiver.ToString());
         Assert.All(receiver.Requests, r => Assert.EndsWith(" application/x-protobuf", r.Request, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TheFunctionsWorkerDefaultsJoinTheSameRegistration()
+    {
+        await using var receiver = new OtlpReceiver();
+        var configured = false;
+        using (var services = Build(
+            new()
+            {
+                ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint,
+                ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            },
+            telemetry =>
+            {
+                configured = true;
+                telemetry.UseFunctionsWorkerDefaults();
+            }))
+        {
+            var tracing = services.GetRequiredService<TracerProvider>();
+            using (RelayDiagnostics.ActivitySource.StartActivity("process worker-defaults-test", ActivityKind.Consumer))
+            {
+            }
+
+            Assert.True(tracing.ForceFlush(10_000));
+        }
+
+        Assert.True(configured);
+        Assert.True(receiver.Received("/v1/traces", "process worker-defaults-test"), receiver.ToString());
+
+        // The worker's resource detector describes the process (its SDK prefix; the cloud attributes only on Azure).
+        Assert.True(receiver.Received("/v1/traces", "dotnetiso:"), receiver.ToString());
+    }
+
+    [Fact]
+    public void TheConfigureCallbackIsNotCalledWithoutAnExporter()
+    {
+        var configured = false;
+        using var services = Build(new(), _ => configured = true);
+
+        Assert.False(configured);
     }
 }
