@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Hosting;
 using SmtpOps.Relay.Hosting;
 
@@ -11,6 +12,10 @@ using SmtpOps.Relay.Hosting;
 // with one line per problem on stderr (host.json's maxDequeueCount must equal Relay:MaxAttempts), which the Functions host logs, instead of a stack trace.
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.Services.AddSmtpRelay(builder.Configuration);
+
+// Traces and metrics to Azure Monitor (APPLICATIONINSIGHTS_CONNECTION_STRING) and/or OTLP (OTEL_EXPORTER_OTLP_ENDPOINT);
+// the worker's defaults make its invocation span continue the host's trace (host.json telemetryMode: OpenTelemetry).
+builder.Services.AddRelayTelemetry(builder.Configuration, telemetry => telemetry.UseFunctionsWorkerDefaults());
 using var host = builder.Build();
 var check = await RelayStartupCheck.RunAsync(host.Services, Console.Error, hostJsonPath: Path.Combine(AppContext.BaseDirectory, "host.json"));
 if (check != 0)

@@ -45,6 +45,7 @@ var builder = new HostBuilder()
     .ConfigureServices((context, services) =>
     {
         services.AddSmtpRelay(context.Configuration);
+        services.AddRelayTelemetry(context.Configuration);
         var queues = context.Configuration.GetSection("Queues").Get<QueueHostSettings>() ?? new QueueHostSettings();
         services.AddHostedService(sp => new StorageWatch(sp, queues.StorageCheckInterval, sp.GetRequiredService<ILogger<StorageWatch>>()));
         if (queues.InFlightVisibilityTimeout is { } visibility)

@@ -32,6 +32,12 @@ public sealed class RelayDecision
     /// <summary>The dead-letter kind of a message still failing transiently at the last attempt.</summary>
     public const string GaveUpKind = "GaveUp";
 
+    /// <summary>The retry reason of a message another delivery is sending now (its ledger claim is in flight).</summary>
+    public const string InFlightReason = "InFlight";
+
+    /// <summary>The retry reason of a throttling reply (Exchange Online's 432 4.3.2 concurrent connections limit).</summary>
+    public const string ThrottledReason = "Throttled";
+
     /// <summary>Initializes a new instance of the <see cref="RelayDecision"/> class.</summary>
     /// <param name="maxAttempts">After how many deliveries a transient failure is given up (the host's maxDequeueCount).</param>
     /// <param name="backoff">The wait before each redelivery: the same exponential backoff as a submitter's own retries.</param>
@@ -83,7 +89,7 @@ public sealed class RelayDecision
     public RelayOutcome? AfterClaim(LedgerClaim claim, string idempotencyKey, long dequeueCount) => claim switch
     {
         LedgerClaim.AlreadySent => new RelayOutcome { Kind = RelayOutcomeKind.Duplicate, Detail = $"idempotency key {idempotencyKey} was sent already; not sent again" },
-        LedgerClaim.InFlight => Retry("another delivery is sending this message", null, dequeueCount),
+        LedgerClaim.InFlight => Retry(InFlightReason, "another delivery is sending this message", null, dequeueCount),
         _ => null,
     };
 
@@ -118,7 +124,8 @@ public sealed class RelayDecision
             return DeadLetter(GaveUpKind, $"gave up after {dequeueCount} attempts: {reason}", failure.StatusCode);
         }
 
-        return Retry(failure.IsThrottling ? $"Throttled: {reason}" : $"{failure.Kind}: {reason}", failure.StatusCode, dequeueCount);
+        var retryReason = failure.IsThrottling ? ThrottledReason : failure.Kind.ToString();
+        return Retry(retryReason, $"{retryReason}: {reason}", failure.StatusCode, dequeueCount);
     }
 
     /// <summary>
@@ -142,12 +149,13 @@ public sealed class RelayDecision
             return DeadLetter(GaveUpKind, $"gave up after {dequeueCount} attempts: {failure.Message}", failure.StatusCode);
         }
 
-        var retry = Retry(failure.IsThrottling ? $"Throttled: {failure.Message}" : $"{failure.Kind}: {failure.Message}", failure.StatusCode, dequeueCount);
+        var retryReason = failure.IsThrottling ? ThrottledReason : failure.Kind.ToString();
+        var retry = Retry(retryReason, $"{retryReason}: {failure.Message}", failure.StatusCode, dequeueCount);
         return failure.RetryAfter is { } wait && wait > retry.RetryAfter ? retry with { RetryAfter = wait } : retry;
     }
 
-    private RelayOutcome Retry(string detail, int? statusCode, long dequeueCount)
-        => new() { Kind = RelayOutcomeKind.Retry, Detail = detail, StatusCode = statusCode, RetryAfter = RetryDelayAfter(dequeueCount) };
+    private RelayOutcome Retry(string retryReason, string detail, int? statusCode, long dequeueCount)
+        => new() { Kind = RelayOutcomeKind.Retry, RetryReason = retryReason, Detail = detail, StatusCode = statusCode, RetryAfter = RetryDelayAfter(dequeueCount) };
 
     private static RelayOutcome DeadLetter(string kind, string reason, int? statusCode = null)
         => new() { Kind = RelayOutcomeKind.DeadLettered, DeadLetterKind = kind, Detail = reason, StatusCode = statusCode };

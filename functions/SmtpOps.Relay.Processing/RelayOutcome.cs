@@ -20,8 +20,14 @@ public sealed record RelayOutcome
     /// <summary>Gets the dead-letter record's kind (Envelope, Policy, Message, Smtp, GaveUp), DeadLettered only.</summary>
     public string? DeadLetterKind { get; init; }
 
-    /// <summary>Gets the SMTP status code of the failure, when the server answered.</summary>
+    /// <summary>Gets the retry's reason class (InFlight, Throttled, or the failure's <see cref="SmtpOps.Smtp.SmtpFailureKind"/>), Retry only: low-cardinality, unlike <see cref="Detail"/>.</summary>
+    public string? RetryReason { get; init; }
+
+    /// <summary>Gets the smarthost's SMTP reply code: 250 when Sent, the failure's code when the server answered.</summary>
     public int? StatusCode { get; init; }
+
+    /// <summary>Gets when the message was enqueued (the envelope's creation time), when the envelope could be read.</summary>
+    public DateTimeOffset? EnqueuedAt { get; init; }
 
     /// <summary>Gets how long the queue should wait before delivering it again (Retry only).</summary>
     public TimeSpan? RetryAfter { get; init; }

@@ -37,6 +37,7 @@ public sealed class RelayProcessor : IDisposable
     private readonly IdempotencyLedger ledger;
     private readonly SmtpSubmitterPool submitters;
     private readonly GraphRelayTransport? graph;
+    private readonly Uri destination;
     private readonly MessageRateLimiter rateLimiter;
     private readonly ILogger logger;
     private readonly ConcurrentDictionary<string, bool> certificatesWarnedAbout = new(StringComparer.OrdinalIgnoreCase);
@@ -64,6 +65,7 @@ public sealed class RelayProcessor : IDisposable
 
         submitters = new SmtpSubmitterPool(smarthost, options.MaxConnections, options.ReuseConnections);
         graph = options.Graph is { } graphOptions ? new GraphRelayTransport(graphOptions, options.MaxConnections, this.logger) : null;
+        destination = options.Graph?.Endpoint ?? new UriBuilder("smtp", options.Smarthost.Host, options.Smarthost.EffectivePort).Uri;
         rateLimiter = new MessageRateLimiter(options.MessagesPerMinute);
     }
 
@@ -92,7 +94,19 @@ public sealed class RelayProcessor : IDisposable
         }
 
         var clock = Stopwatch.StartNew();
-        var outcome = await ProcessCoreAsync(delivery, cancellationToken).ConfigureAwait(false) with { Elapsed = clock.Elapsed };
+        using var activity = RelayTelemetry.StartProcessing(delivery, options.QueueName);
+        RelayOutcome outcome;
+        try
+        {
+            outcome = await ProcessCoreAsync(delivery, cancellationToken).ConfigureAwait(false) with { Elapsed = clock.Elapsed };
+        }
+        catch (Exception ex) when (RelayTelemetry.Fail(activity, ex))
+        {
+            // Never taken: the filter only marks the span failed.
+            throw;
+        }
+
+        RelayTelemetry.Complete(activity, outcome, options.QueueName, destination, viaGraph: graph is not null);
         logger.Log(
             outcome.Kind is RelayOutcomeKind.DeadLettered ? LogLevel.Error : outcome.Kind is RelayOutcomeKind.Retry ? LogLevel.Warning : LogLevel.Information,
             "Relay {Outcome} queue message {QueueMessageId} (Message-ID {MessageId}, attempt {Attempt}) in {ElapsedMs} ms: {Detail}",
@@ -200,23 +214,29 @@ public sealed class RelayProcessor : IDisposable
             using var lease = await rateLimiter.AcquireAsync(cancellationToken).ConfigureAwait(false);
             if (graph is not null)
             {
-                return await graph.SendAsync(message, decision, dequeueCount, cancellationToken).ConfigureAwait(false);
+                var sendingByGraph = RelayTelemetry.StartSend();
+                var sent = await graph.SendAsync(message, decision, dequeueCount, cancellationToken).ConfigureAwait(false);
+                RelayTelemetry.EndSend(sendingByGraph, options.QueueName, sent.Kind);
+                return sent;
             }
 
             var submitter = await submitters.RentAsync(cancellationToken).ConfigureAwait(false);
             var healthy = false;
+            var sending = RelayTelemetry.StartSend();
             try
             {
                 var result = await submitter.SendAsync(message, DeliveryNotification.None, cancellationToken).ConfigureAwait(false);
+                RelayTelemetry.EndSend(sending, options.QueueName, RelayOutcomeKind.Sent);
                 healthy = true;
                 WarnAboutCertificate(result.Certificate);
                 var rejected = result.Rejected.Count == 0 ? string.Empty : $"; refused recipients: {string.Join(", ", result.Rejected)}";
-                return decision.Sent($"{result.StatusCode} {result.Response}{rejected}") with { MessageId = result.MessageId };
+                return decision.Sent($"{result.StatusCode} {result.Response}{rejected}") with { MessageId = result.MessageId, StatusCode = result.StatusCode };
             }
             catch (SmtpSubmissionException ex)
             {
                 healthy = ex.Kind is SmtpFailureKind.Transient or SmtpFailureKind.Permanent;
                 var outcome = decision.AfterFailure(ex, dequeueCount);
+                RelayTelemetry.EndSend(sending, options.QueueName, outcome.Kind);
                 if (outcome.Kind == RelayOutcomeKind.Retry && ex.IsThrottling)
                 {
                     // The smarthost limits this mailbox (Exchange Online: 3 connections, 30 messages a minute):
@@ -256,7 +276,7 @@ public sealed class RelayProcessor : IDisposable
                 break;
         }
 
-        return outcome with { EnvelopeId = envelope?.Id, MessageId = outcome.MessageId ?? envelope?.MessageId };
+        return outcome with { EnvelopeId = envelope?.Id, MessageId = outcome.MessageId ?? envelope?.MessageId, EnqueuedAt = envelope?.CreatedAt };
     }
 
     // Once per certificate and instance: the smarthost's certificate is accepted with a reservation.

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Text.Json.Serialization;
 using SmtpOps.Messages;
 
 namespace SmtpOps.Relay;
@@ -8,7 +9,8 @@ namespace SmtpOps.Relay;
 /// The relay's queue contract, schema version 1: one mail to submit, as JSON in a Base64-encoded
 /// Azure Storage queue message. Written by <see cref="SmtpRelayClient"/> and read by
 /// the relay (SmtpOps.Relay.Processing) only, through <see cref="RelayEnvelopeFormat"/>, so that
-/// enqueuers and the relay cannot drift apart.
+/// enqueuers and the relay cannot drift apart. Fields added within a version are optional, so that envelopes
+/// written before them still read (<see cref="TraceParent"/> and <see cref="TraceState"/> came later in version 1).
 /// </summary>
 public sealed class RelayEnvelope
 {
@@ -16,7 +18,20 @@ public sealed class RelayEnvelope
     public const int CurrentSchemaVersion = 1;
 
     /// <summary>Gets the schema version.</summary>
+    [JsonPropertyOrder(-2)]
     public int SchemaVersion { get; init; } = CurrentSchemaVersion;
+
+    /// <summary>
+    /// Gets the W3C trace context (<c>traceparent</c>) of the enqueue, so that the relay's span continues the
+    /// enqueuer's trace; <c>null</c> when the enqueuer traced nothing (and in envelopes written before this field).
+    /// Written right after the schema version, so the relay finds it without reading the rest.
+    /// </summary>
+    [JsonPropertyOrder(-1)]
+    public string? TraceParent { get; init; }
+
+    /// <summary>Gets the W3C <c>tracestate</c> that goes with <see cref="TraceParent"/>, when there is one.</summary>
+    [JsonPropertyOrder(-1)]
+    public string? TraceState { get; init; }
 
     /// <summary>Gets the envelope id (also the blob folder of its claim checks).</summary>
     public string Id { get; init; } = string.Empty;
@@ -27,7 +42,7 @@ public sealed class RelayEnvelope
     /// <summary>Gets the Message-ID the relayed mail carries (without angle brackets).</summary>
     public string? MessageId { get; init; }
 
-    /// <summary>Gets when the message was enqueued.</summary>
+    /// <summary>Gets when the message was enqueued (the start of its time in the queue).</summary>
     public DateTimeOffset CreatedAt { get; init; }
 
     /// <summary>Gets who enqueued it (an application name or identity), for the operator.</summary>

@@ -1,3 +1,5 @@
+using System;
+using System.Buffers;
 using System.Linq;
 using System.Text;
 using System.Text.Json;
@@ -80,6 +82,76 @@ public static class RelayEnvelopeFormat
 
         Validate(envelope!);
         return envelope!;
+    }
+
+    /// <summary>
+    /// Reads the W3C trace context an envelope carries (<see cref="RelayEnvelope.TraceParent"/> and
+    /// <see cref="RelayEnvelope.TraceState"/>) from the start of its JSON only, where <see cref="Serialize"/> puts it,
+    /// without reading the rest: cheap enough to run before the envelope itself is read, so that the relay's span
+    /// covers the whole delivery. Anything else (no trace context, another property first, not JSON) gives <c>false</c>.
+    /// </summary>
+    /// <param name="json">The queue message text.</param>
+    /// <param name="traceParent">The <c>traceparent</c>, or <c>null</c>.</param>
+    /// <param name="traceState">The <c>tracestate</c>, or <c>null</c>.</param>
+    /// <returns>Whether a <c>traceparent</c> was found.</returns>
+    public static bool TryReadTraceContext(string json, out string? traceParent, out string? traceState)
+    {
+        traceParent = null;
+        traceState = null;
+        if (string.IsNullOrEmpty(json))
+        {
+            return false;
+        }
+
+        // schemaVersion, traceParent (55 characters) and traceState (at most 512 by the W3C rules) come first.
+        var length = Math.Min(json.Length, 1024);
+        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(length));
+        try
+        {
+            var count = Encoding.UTF8.GetBytes(json, 0, length, buffer, 0);
+            var reader = new Utf8JsonReader(new ReadOnlySpan<byte>(buffer, 0, count), isFinalBlock: length == json.Length, default);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isParent = reader.ValueTextEquals("traceParent");
+                var isState = !isParent && reader.ValueTextEquals("traceState");
+                if (!isParent && !isState && !reader.ValueTextEquals("schemaVersion"))
+                {
+                    break;
+                }
+
+                if (!reader.Read())
+                {
+                    break;
+                }
+
+                if (reader.TokenType == JsonTokenType.String && (isParent || isState))
+                {
+                    if (isParent)
+                    {
+                        traceParent = reader.GetString();
+                    }
+                    else
+                    {
+                        traceState = reader.GetString();
+                    }
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON at its start: the envelope reader says so in full later.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return traceParent is not null;
     }
 
     private static void Validate(RelayEnvelope envelope)

@@ -149,9 +149,15 @@ public sealed class SmtpRelayClient
         }
 
         var clock = Stopwatch.StartNew();
+        using var activity = StartSendActivity();
         try
         {
-            return await EnqueueCoreAsync(message, idempotencyKey, cancellationToken).ConfigureAwait(false);
+            return await EnqueueCoreAsync(message, idempotencyKey, activity, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RecordFailure(activity, ex))
+        {
+            // Never taken: the filter only marks the span failed, before the handler below runs.
+            throw;
         }
         catch (Exception ex) when (LastRequestFailure(ex, out var attempts) is { } failure && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
@@ -159,7 +165,40 @@ public sealed class SmtpRelayClient
         }
     }
 
-    private async Task<RelayEnqueueResult> EnqueueCoreAsync(MailMessageDefinition message, string? idempotencyKey, CancellationToken cancellationToken)
+    // The Producer span of an enqueue, named "send <queue>" as the messaging conventions ask; nothing at all
+    // (not even the name) when no listener subscribes to the relay's source.
+    private Activity? StartSendActivity()
+    {
+        if (!RelayDiagnostics.ActivitySource.HasListeners())
+        {
+            return null;
+        }
+
+        var activity = RelayDiagnostics.ActivitySource.StartActivity($"send {queue.Name}", ActivityKind.Producer);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(RelayDiagnostics.MessagingSystemAttribute, RelayDiagnostics.MessagingSystem);
+            activity.SetTag(RelayDiagnostics.OperationNameAttribute, "send");
+            activity.SetTag(RelayDiagnostics.OperationTypeAttribute, "send");
+            activity.SetTag(RelayDiagnostics.DestinationNameAttribute, queue.Name);
+        }
+
+        return activity;
+    }
+
+    // The class of the failure only (its message may name addresses): returns false, so the exception goes on.
+    private static bool RecordFailure(Activity? activity, Exception exception)
+    {
+        if (activity is not null)
+        {
+            activity.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
+            activity.SetTag(RelayDiagnostics.ErrorTypeAttribute, exception.GetType().FullName);
+        }
+
+        return false;
+    }
+
+    private async Task<RelayEnqueueResult> EnqueueCoreAsync(MailMessageDefinition message, string? idempotencyKey, Activity? activity, CancellationToken cancellationToken)
     {
         string messageId;
         using (var composed = MessageComposer.Compose(message))
@@ -186,7 +225,7 @@ public sealed class SmtpRelayClient
                 var blobName = $"{envelopeId}/envelope.json";
                 await blobs.GetBlobClient(blobName).UploadAsync(BinaryData.FromString(json), cancellationToken).ConfigureAwait(false);
                 blobCount++;
-                json = RelayEnvelopeFormat.Serialize(new RelayEnvelope { Id = envelopeId, IdempotencyKey = envelope.IdempotencyKey, MessageId = messageId, CreatedAt = envelope.CreatedAt, Enqueuer = Enqueuer, EnvelopeBlob = blobName });
+                json = RelayEnvelopeFormat.Serialize(new RelayEnvelope { TraceParent = envelope.TraceParent, TraceState = envelope.TraceState, Id = envelopeId, IdempotencyKey = envelope.IdempotencyKey, MessageId = messageId, CreatedAt = envelope.CreatedAt, Enqueuer = Enqueuer, EnvelopeBlob = blobName });
             }
         }
         else
@@ -195,6 +234,14 @@ public sealed class SmtpRelayClient
         }
 
         var receipt = await queue.SendMessageAsync(json, cancellationToken).ConfigureAwait(false);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(RelayDiagnostics.MessageIdAttribute, receipt.Value.MessageId);
+            activity.SetTag(RelayDiagnostics.BodySizeAttribute, RelayEnvelopeFormat.SizeOf(json));
+            activity.SetTag(RelayDiagnostics.EnvelopeIdAttribute, envelopeId);
+            activity.SetTag(RelayDiagnostics.MailMessageIdAttribute, messageId);
+        }
+
         return new RelayEnqueueResult
         {
             QueueMessageId = receipt.Value.MessageId,
@@ -227,8 +274,12 @@ public sealed class SmtpRelayClient
         }
     }
 
+    // The envelope carries the trace context of the enqueue's span, or of the caller's current activity when no
+    // listener subscribes to the relay's source (the caller's trace still goes on in the relay), or none.
     private RelayEnvelope BuildEnvelope(MailMessageDefinition message, string envelopeId, string messageId, string idempotencyKey, IReadOnlyList<RelayAttachment> attachments) => new()
     {
+        TraceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.Id : null,
+        TraceState = Activity.Current is { IdFormat: ActivityIdFormat.W3C } traced ? traced.TraceStateString : null,
         Id = envelopeId,
         IdempotencyKey = idempotencyKey,
         MessageId = messageId,
