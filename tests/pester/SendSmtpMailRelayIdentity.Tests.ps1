@@ -152,3 +152,21 @@ Describe 'The relay operation cmdlets with -RelayAccessToken' {
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain $queue
     }
 }
+
+Describe 'Send-SmtpMail -RelayQueue -RelayAccountName -RelayAccessToken' {
+    It 'addresses the queue by account name in the public cloud (its endpoint in the error, the account parameter in the advice)' {
+        # No Azure here: a name that does not exist fails as unreachable, which shows the endpoint it was turned into.
+        $account = "smtpopsnx$(Get-Random -Minimum 10000 -Maximum 99999)"
+        $err = { Send-SmtpMail -RelayQueue 'mail' -RelayAccountName $account -RelayAccessToken (New-StorageToken) -From 'a@contoso.test' -To 'b@contoso.test' -Subject 's' -Body 'b' -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -Be "RelayEnqueueFailed,$CommandType"
+        $err.CategoryInfo.Category | Should -Be 'ConnectionError'
+        $err.TargetObject | Should -Be "$account/mail"
+        $err.ErrorDetails.Message | Should -Match ([regex]::Escape("https://$account.queue.core.windows.net/mail"))
+        $err.ErrorDetails.RecommendedAction | Should -Match '-RelayAccountName'
+    }
+
+    It 'refuses a name that cannot be a Storage account before anything is sent' {
+        { Send-SmtpMail -RelayQueue 'mail' -RelayAccountName 'Not_An.Account' -RelayAccessToken 't' -From 'a@contoso.test' -To 'b@contoso.test' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,SmtpOps.PowerShell.Commands.SendSmtpMailCommand'
+    }
+}

@@ -23,7 +23,7 @@ namespace SmtpOps.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsCommunications.Send, "SmtpMail", SupportsShouldProcess = true, DefaultParameterSetName = CredentialSet)]
 [OutputType(typeof(SmtpSendResult), ParameterSetName = new[] { CredentialSet, AccessTokenSet })]
-[OutputType(typeof(RelayEnqueueResult), ParameterSetName = new[] { RelaySet, RelayTokenSet })]
+[OutputType(typeof(RelayEnqueueResult), ParameterSetName = new[] { RelaySet, RelayTokenSet, RelayAccountSet })]
 [OutputType(typeof(GraphSendResult), ParameterSetName = new[] { GraphSet })]
 public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
 {
@@ -31,6 +31,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     private const string AccessTokenSet = "AccessToken";
     private const string RelaySet = "Relay";
     private const string RelayTokenSet = "RelayAccessToken";
+    private const string RelayAccountSet = "RelayAccountName";
     private const string GraphSet = "Graph";
 
     private readonly CancellationTokenSource stopping = new();
@@ -235,6 +236,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
 
     /// <summary>Gets or sets the relay queue to enqueue to instead of sending over SMTP.</summary>
     [Parameter(Mandatory = true, ParameterSetName = RelaySet)]
+    [Parameter(Mandatory = true, ParameterSetName = RelayAccountSet)]
     [ValidateNotNullOrEmpty]
     public string? RelayQueue { get; set; }
 
@@ -248,8 +250,15 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     [ValidateNotNull]
     public Uri? RelayQueueUri { get; set; }
 
+    /// <summary>Gets or sets the relay's Storage account in Azure's public cloud, reached with -RelayAccessToken (shared keys disabled).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = RelayAccountSet)]
+    [Alias("StorageAccountName")]
+    [ValidatePattern("^[a-z0-9]{3,24}$")]
+    public string? RelayAccountName { get; set; }
+
     /// <summary>Gets or sets a Microsoft Entra access token for Storage (Get-AzAccessToken -ResourceUrl https://storage.azure.com/).</summary>
     [Parameter(Mandatory = true, ParameterSetName = RelayTokenSet)]
+    [Parameter(Mandatory = true, ParameterSetName = RelayAccountSet)]
     [SecureStringTransformation]
     [ValidateNotNull]
     public SecureString? RelayAccessToken { get; set; }
@@ -262,6 +271,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     /// <summary>Gets or sets the key that makes the relay send a message at most once; defaults to its Message-ID.</summary>
     [Parameter(ParameterSetName = RelaySet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = RelayTokenSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = RelayAccountSet, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string? IdempotencyKey { get; set; }
 
@@ -305,7 +315,13 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
             return;
         }
 
-        if (ParameterSetName == RelayTokenSet)
+        if (ParameterSetName == RelayAccountSet)
+        {
+            // The public cloud's endpoints: the container is derived from the queue's host as for -RelayQueueUri.
+            RelayQueueUri = new Uri(RelayStorage.QueueServiceUri(RelayAccountName!), Uri.EscapeDataString(RelayQueue!));
+        }
+
+        if (ParameterSetName is RelayTokenSet or RelayAccountSet)
         {
             try
             {
@@ -387,7 +403,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
             var recipients = string.Join(", ", definition.To.Concat(definition.Cc).Concat(definition.Bcc));
             var action = ParameterSetName == GraphSet ? $"Send mail as {GraphMailbox ?? message.SenderAddress} via Microsoft Graph ({(GraphEndpoint ?? GraphTransportOptions.PublicCloud).Host})"
                 : relay is null ? $"Send mail via {connection!.Host}:{connection.EffectivePort}"
-                : $"Enqueue mail on relay queue '{RelayQueue ?? RelayQueueUri?.ToString()}'";
+                : $"Enqueue mail on relay queue '{RelayQueueUri?.ToString() ?? RelayQueue}'";
             if (!ShouldProcess($"'{definition.Subject}' to {recipients}", action))
             {
                 return;
@@ -483,7 +499,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
         catch (RelayStorageException ex)
         {
             // The queue is the same for every message: if it refuses one, it refuses them all.
-            ThrowTerminatingError(SmtpErrorRecords.RelayFailure(ex, accessToken: RelayAccessToken is not null));
+            ThrowTerminatingError(SmtpErrorRecords.RelayFailure(ex, accessToken: RelayAccessToken is not null, address: RelayAccountName is null ? "-RelayQueueUri" : "-RelayAccountName"));
             return;
         }
 
