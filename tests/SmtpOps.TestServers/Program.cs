@@ -12,7 +12,7 @@ using System.Threading.Tasks;
 
 namespace SmtpOps.TestServers;
 
-/// <summary>Out-of-process use (Pester tests, the demo): <c>dotnet SmtpOps.TestServers.dll smtp-sink|scripted-smtp ...</c>.</summary>
+/// <summary>Out-of-process use (Pester tests, the demo, the bench): <c>dotnet SmtpOps.TestServers.dll smtp-sink|scripted-smtp|dns-server|latency-proxy|test-trust ...</c>.</summary>
 internal static class Program
 {
     const string TrustUsage =
@@ -39,7 +39,8 @@ internal static class Program
         SinkUsage.TrimEnd(),
         ScriptedSmtpCommandLine.Usage.TrimEnd(),
         TrustUsage.TrimEnd(),
-        DnsServerCommand.Usage.TrimEnd());
+        DnsServerCommand.Usage.TrimEnd(),
+        LatencyProxyCommand.Usage.TrimEnd());
 
     static string UsageOf(string command) => command switch
     {
@@ -47,6 +48,7 @@ internal static class Program
         "scripted-smtp" => ScriptedSmtpCommandLine.Usage.TrimEnd(),
         "dns-server" => DnsServerCommand.Usage.TrimEnd(),
         "test-trust" => TrustUsage.TrimEnd(),
+        "latency-proxy" => LatencyProxyCommand.Usage.TrimEnd(),
         _ => Usage,
     };
 
@@ -86,6 +88,11 @@ internal static class Program
             return await DnsServerCommand.RunAsync(args, stop.Token).ConfigureAwait(false);
         }
 
+        if (args.Length > 0 && args[0] == "latency-proxy")
+        {
+            return await LatencyProxyCommand.RunAsync(args, stop.Token).ConfigureAwait(false);
+        }
+
         TestSmtpServerOptions? sink = null;
         string? sinkReadyFile = null;
         ScriptedSmtpCommandLine? scripted = null;
@@ -100,7 +107,7 @@ internal static class Program
                     scripted = ScriptedSmtpCommandLine.Parse(args);
                     break;
                 default:
-                    throw new ArgumentException("The first argument must be the command: smtp-sink, scripted-smtp, dns-server or test-trust.");
+                    throw new ArgumentException("The first argument must be the command: smtp-sink, scripted-smtp, dns-server, latency-proxy or test-trust.");
             }
         }
         catch (ArgumentException ex)

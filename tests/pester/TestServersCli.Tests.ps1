@@ -16,16 +16,17 @@ Describe 'SmtpOps.TestServers command line' {
         $result = Invoke-TestServer @('--help')
         $result.ExitCode | Should -Be 0
         $usage = @($result.Out | Where-Object { $_ -match '^usage: ' })
-        $usage | Should -HaveCount 4
+        $usage | Should -HaveCount 5
         ($usage -join "`n") | Should -Match 'smtp-sink' -Because 'each command has its usage line'
         ($usage -join "`n") | Should -Match 'scripted-smtp'
         ($usage -join "`n") | Should -Match 'dns-server'
         ($usage -join "`n") | Should -Match 'test-trust'
+        ($usage -join "`n") | Should -Match 'latency-proxy'
         $result.Err | Should -BeNullOrEmpty
     }
 
     It '<Command> --help prints that command alone' -ForEach @(
-        @{ Command = 'smtp-sink' }, @{ Command = 'scripted-smtp' }, @{ Command = 'dns-server' }, @{ Command = 'test-trust' }
+        @{ Command = 'smtp-sink' }, @{ Command = 'scripted-smtp' }, @{ Command = 'dns-server' }, @{ Command = 'test-trust' }, @{ Command = 'latency-proxy' }
     ) {
         $result = Invoke-TestServer @($Command, '--help')
         $result.ExitCode | Should -Be 0

@@ -8,7 +8,7 @@ Set-StrictMode -Version Latest
 function Start-TestServerProcess {
     [CmdletBinding()]
     param(
-        [Parameter(Mandatory)] [ValidateSet('smtp-sink', 'scripted-smtp', 'dns-server')] [string] $Command,
+        [Parameter(Mandatory)] [ValidateSet('smtp-sink', 'scripted-smtp', 'dns-server', 'latency-proxy')] [string] $Command,
         [Parameter(Mandatory)] [string] $Directory,
         [string[]] $Arguments = @(),
         [string] $ServerPath = $env:SMTPOPS_TESTSERVER
