@@ -2,7 +2,7 @@ using System;
 
 namespace SmtpOps.Smtp;
 
-/// <summary>What became of one message posted to an <see cref="SmtpSubmissionPool"/>: its result or its failure.</summary>
+/// <summary>What became of one message posted to an <see cref="ParallelSmtpSubmitter"/>: its result or its failure.</summary>
 public sealed class SmtpSubmissionOutcome
 {
     /// <summary>Creates the outcome.</summary>

@@ -33,7 +33,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     private readonly CancellationTokenSource stopping = new();
     private readonly Stopwatch progressClock = new();
     private SmtpSubmitter? submitter;
-    private SmtpSubmissionPool? pool;
+    private ParallelSmtpSubmitter? pool;
     private SmtpRelayClient? relay;
     private SmtpConnectionOptions? connection;
     private int sent;
@@ -376,7 +376,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
 
             if (ConnectionCount > 1)
             {
-                pool ??= new SmtpSubmissionPool(WithCredential(message), ConnectionCount);
+                pool ??= new ParallelSmtpSubmitter(WithCredential(message), ConnectionCount);
                 posted = true;
                 PostToPool(message, definition);
                 return;

@@ -13,7 +13,7 @@ namespace SmtpOps.Smtp;
 /// with latency each message waits several round trips for the server; N connections overlap those waits.
 /// <see cref="Post"/> and the Take methods are for one thread (the caller's); the connections work on their own.
 /// </summary>
-public sealed class SmtpSubmissionPool : IDisposable
+public sealed class ParallelSmtpSubmitter : IDisposable
 {
     private readonly SmtpConnectionOptions options;
     private readonly BlockingCollection<Submission> queue = new();
@@ -27,7 +27,7 @@ public sealed class SmtpSubmissionPool : IDisposable
     /// <summary>Starts the connections' threads; each connects on its first message.</summary>
     /// <param name="options">The server and how to talk to it (credentials included), the same for every connection.</param>
     /// <param name="connectionCount">How many connections to use at most (1 to 64).</param>
-    public SmtpSubmissionPool(SmtpConnectionOptions options, int connectionCount)
+    public ParallelSmtpSubmitter(SmtpConnectionOptions options, int connectionCount)
     {
         this.options = options ?? throw new ArgumentNullException(nameof(options));
         if (connectionCount is < 1 or > 64)
@@ -64,7 +64,7 @@ public sealed class SmtpSubmissionPool : IDisposable
 
         if (disposed)
         {
-            throw new ObjectDisposedException(nameof(SmtpSubmissionPool));
+            throw new ObjectDisposedException(nameof(ParallelSmtpSubmitter));
         }
 
         var submission = new Submission(sequence++, message, state);
