@@ -13,8 +13,8 @@ internal static class Program
 {
     const string Usage =
         """
-        usage: SmtpOps.Benchmarks mailkit-bulk --port N --count N
-                 N small messages over one MailKit connection (async API) to 127.0.0.1:PORT.
+        usage: SmtpOps.Benchmarks mailkit-bulk --port N --count N [--warmup N]
+                 N small messages over one MailKit connection (async API) to 127.0.0.1:PORT, after WARMUP untimed ones (1).
                SmtpOps.Benchmarks dns-raw --port N --domains FILE --concurrency N
                  for each domain in FILE: MX, then A and AAAA of the first exchange, DnsClient against 127.0.0.1:PORT, no cache.
                SmtpOps.Benchmarks mailkit-concurrent --port N --count N --concurrency N --user NAME --password TEXT --thumbprint HEX
@@ -32,7 +32,7 @@ internal static class Program
             var options = ParseOptions(args);
             string json = (args.Length > 0 ? args[0] : string.Empty) switch
             {
-                "mailkit-bulk" => await MailKitBulk.RunAsync(Int(options, "--port"), Int(options, "--count")).ConfigureAwait(false),
+                "mailkit-bulk" => await MailKitBulk.RunAsync(Int(options, "--port"), Int(options, "--count"), options.ContainsKey("--warmup") ? Int(options, "--warmup") : 1).ConfigureAwait(false),
                 "dns-raw" => await DnsRaw.RunAsync(Int(options, "--port"), Text(options, "--domains"), Int(options, "--concurrency")).ConfigureAwait(false),
                 "mailkit-concurrent" => await MailKitConcurrent.RunAsync(Int(options, "--port"), Int(options, "--count"), Int(options, "--concurrency"), Text(options, "--user"), Text(options, "--password"), Text(options, "--thumbprint")).ConfigureAwait(false),
                 "relay-enqueue" => await RelayEnqueue.RunAsync(StorageConnection(), Text(options, "--queue"), Int(options, "--count"), Int(options, "--concurrency")).ConfigureAwait(false),

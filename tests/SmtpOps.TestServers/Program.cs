@@ -12,7 +12,7 @@ using System.Threading.Tasks;
 
 namespace SmtpOps.TestServers;
 
-/// <summary>Out-of-process use (Pester tests, the demo): <c>dotnet SmtpOps.TestServers.dll smtp-sink|scripted-smtp ...</c>.</summary>
+/// <summary>Out-of-process use (Pester tests, the demo, the bench): <c>dotnet SmtpOps.TestServers.dll smtp-sink|scripted-smtp|dns-server|graph|latency-proxy|test-trust ...</c>.</summary>
 internal static class Program
 {
     const string TrustUsage =
@@ -40,7 +40,8 @@ internal static class Program
         ScriptedSmtpCommandLine.Usage.TrimEnd(),
         TrustUsage.TrimEnd(),
         DnsServerCommand.Usage.TrimEnd(),
-        Graph.GraphEndpointCommand.Usage.TrimEnd());
+        Graph.GraphEndpointCommand.Usage.TrimEnd(),
+        LatencyProxyCommand.Usage.TrimEnd());
 
     static string UsageOf(string command) => command switch
     {
@@ -49,6 +50,7 @@ internal static class Program
         "dns-server" => DnsServerCommand.Usage.TrimEnd(),
         "test-trust" => TrustUsage.TrimEnd(),
         "graph" => Graph.GraphEndpointCommand.Usage.TrimEnd(),
+        "latency-proxy" => LatencyProxyCommand.Usage.TrimEnd(),
         _ => Usage,
     };
 
@@ -88,9 +90,14 @@ internal static class Program
             return await DnsServerCommand.RunAsync(args, stop.Token).ConfigureAwait(false);
         }
 
-        if (args[0] == "graph")
+        if (args.Length > 0 && args[0] == "graph")
         {
             return await Graph.GraphEndpointCommand.RunAsync(args, stop.Token).ConfigureAwait(false);
+        }
+
+        if (args.Length > 0 && args[0] == "latency-proxy")
+        {
+            return await LatencyProxyCommand.RunAsync(args, stop.Token).ConfigureAwait(false);
         }
 
         TestSmtpServerOptions? sink = null;
@@ -107,7 +114,7 @@ internal static class Program
                     scripted = ScriptedSmtpCommandLine.Parse(args);
                     break;
                 default:
-                    throw new ArgumentException("The first argument must be the command: smtp-sink, scripted-smtp, dns-server or test-trust.");
+                    throw new ArgumentException("The first argument must be the command: smtp-sink, scripted-smtp, dns-server, graph, latency-proxy or test-trust.");
             }
         }
         catch (ArgumentException ex)

@@ -198,6 +198,11 @@ foreach ($command in Get-Command -Module SmtpOps) {
     $command.OutputType | ForEach-Object { Visit $_.Type }
 }
 $foreign = @($seen | Where-Object { $_.Assembly.GetName().Name -match '^(MailKit|MimeKit|Azure\.|BouncyCastle|DnsClient)' } | ForEach-Object FullName)
+# The module registers a fixed list of accelerators (no walk at import): each Core type found here, and each of
+# Core's exceptions (what a catch block names), must resolve as a type literal.
+$exceptions = [SmtpOps.Smtp.SmtpSecurity].Assembly.GetExportedTypes() | Where-Object { [Exception].IsAssignableFrom($_) }
+$unresolved = @(@($seen | Where-Object { $_.Assembly.GetName().Name -eq 'SmtpOps.Core' -and $_.IsPublic }) + @($exceptions) |
+    Where-Object { -not ($_.FullName -as [type]) } | ForEach-Object FullName | Sort-Object -Unique)
 [ordered]@{
     Status          = $sent.StatusCode
     SecurityType    = $securityType.FullName
@@ -209,6 +214,7 @@ $foreign = @($seen | Where-Object { $_.Assembly.GetName().Name -match '^(MailKit
     IsResult        = $isResult
     CoreTypes       = @($seen | Where-Object { $_.Assembly.GetName().Name -eq 'SmtpOps.Core' }).Count
     Foreign         = $foreign
+    Unresolved      = $unresolved
 } | ConvertTo-Json -Compress
 '@)) $Common
 
@@ -223,6 +229,7 @@ $foreign = @($seen | Where-Object { $_.Assembly.GetName().Name -match '^(MailKit
         $result.IsResult | Should -BeTrue
         $result.CoreTypes | Should -BeGreaterThan 5
         $result.Foreign | Should -BeNullOrEmpty
+        $result.Unresolved | Should -BeNullOrEmpty -Because 'every script-facing Core type is a type accelerator (Isolation/CoreTypeAccelerators.cs lists them)'
         $arrived = Get-SinkMessageFile $Sink | Where-Object { (Get-Content -Raw $_.FullName) -match 'Subject: types' }
         Get-Content -Raw $arrived[0].FullName | Should -Match 'Importance: high'
     }

@@ -22,11 +22,12 @@ Describe 'SmtpOps.TestServers command line' {
         ($usage -join "`n") | Should -Match 'dns-server'
         ($usage -join "`n") | Should -Match 'test-trust'
         ($usage -join "`n") | Should -Match 'graph'
+        ($usage -join "`n") | Should -Match 'latency-proxy'
         $result.Err | Should -BeNullOrEmpty
     }
 
     It '<Command> --help prints that command alone' -ForEach @(
-        @{ Command = 'smtp-sink' }, @{ Command = 'scripted-smtp' }, @{ Command = 'dns-server' }, @{ Command = 'test-trust' }, @{ Command = 'graph' }
+        @{ Command = 'smtp-sink' }, @{ Command = 'scripted-smtp' }, @{ Command = 'dns-server' }, @{ Command = 'test-trust' }, @{ Command = 'graph' }, @{ Command = 'latency-proxy' }
     ) {
         $result = Invoke-TestServer @($Command, '--help')
         $result.ExitCode | Should -Be 0

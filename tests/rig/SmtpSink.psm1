@@ -80,4 +80,47 @@ function Get-SinkSessionCount {
     if (Test-Path $log) { @(Get-Content $log).Count } else { 0 }
 }
 
-Export-ModuleMember -Function Start-SmtpSink, Start-ScriptedSmtpServer, Stop-SmtpSink, Get-SinkMessageFile, Get-SinkEnvelope, Get-SinkSessionCount
+function Start-LatencyProxy {
+    # A proxy in front of a server on 127.0.0.1 (latency-proxy) adding DelayMs each way: 10 = a 20 ms round trip.
+    # Returns a copy of the server object whose Port is the proxy's (Process stays the server's, for its CPU time),
+    # with ProxyProcess (stop it with Stop-LatencyProxy), ConnectionLog, DelayMs and Target (the server).
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] $Server,
+        [Parameter(Mandatory)] [int] $DelayMs,
+        [Parameter(Mandatory)] [string] $Directory,
+        [string] $ServerPath = $env:SMTPOPS_TESTSERVER
+    )
+    $log = Join-Path $Directory 'connections.log'
+    $started = Start-TestServerProcess -Command 'latency-proxy' -Directory $Directory -Arguments @('--target-port', $Server.Port, '--delay-ms', $DelayMs, '--log', $log) -ServerPath $ServerPath
+    $proxy = $Server.PSObject.Copy()
+    $proxy.Port = [int]$started.Ready.port
+    $proxy | Add-Member -NotePropertyMembers @{ ProxyProcess = $started.Process; ConnectionLog = $log; DelayMs = $DelayMs; Target = $Server }
+    $proxy
+}
+
+function Stop-LatencyProxy {
+    # Stops the proxy only; the server behind it keeps running.
+    [CmdletBinding()]
+    param([Parameter(Mandatory, ValueFromPipeline)] $Proxy)
+    process { Stop-TestServerProcess $Proxy.ProxyProcess }
+}
+
+function Get-LatencyProxyConnection {
+    # One object per connection the proxy has closed, oldest first: Turns (round trips the client waited for),
+    # ClientChunks, ClientBytes, ServerBytes. -Skip leaves out the first N (those before a measurement);
+    # -Count waits up to 10 s until at least that many lines are there (a connection is logged once closed).
+    param([Parameter(Mandatory)] $Proxy, [int] $Skip = 0, [int] $Count = 0)
+    $deadline = [DateTime]::UtcNow.AddSeconds(10)
+    do {
+        $lines = @(if (Test-Path $Proxy.ConnectionLog) { Get-Content $Proxy.ConnectionLog })
+        if ($lines.Count -ge $Skip + $Count) { break }
+        Start-Sleep -Milliseconds 50
+    } while ([DateTime]::UtcNow -lt $deadline)
+    $lines | Select-Object -Skip $Skip | ForEach-Object {
+        $f = $_ -split ' '
+        [pscustomobject]@{ Turns = [long]$f[0]; ClientChunks = [long]$f[1]; ClientBytes = [long]$f[2]; ServerBytes = [long]$f[3] }
+    }
+}
+
+Export-ModuleMember -Function Start-SmtpSink, Start-ScriptedSmtpServer, Stop-SmtpSink, Get-SinkMessageFile, Get-SinkEnvelope, Get-SinkSessionCount, Start-LatencyProxy, Stop-LatencyProxy, Get-LatencyProxyConnection

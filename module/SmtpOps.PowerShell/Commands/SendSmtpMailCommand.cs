@@ -37,6 +37,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     private readonly CancellationTokenSource stopping = new();
     private readonly Stopwatch progressClock = new();
     private SmtpSubmitter? submitter;
+    private ParallelSmtpSubmitter? pool;
     private SmtpRelayClient? relay;
     private GraphTransport? graph;
     private SmtpConnectionOptions? connection;
@@ -221,6 +222,15 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     [ValidateRange(0, 10)]
     public int MaximumRetryCount { get; set; } = 2;
 
+    /// <summary>
+    /// Gets or sets how many connections a pipeline of messages is spread over (default 1). Results and
+    /// errors still come one per input, in input order.
+    /// </summary>
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
+    [ValidateRange(1, 16)]
+    public int ConnectionCount { get; set; } = 1;
+
     /// <summary>Gets or sets the wait before the first retry in seconds; it doubles for each further retry.</summary>
     [Parameter(ParameterSetName = CredentialSet)]
     [Parameter(ParameterSetName = AccessTokenSet)]
@@ -398,7 +408,9 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
             return;
         }
 
-        using (message)
+        // With -ConnectionCount the pool owns the message once posted (it disposes it after sending).
+        var posted = false;
+        try
         {
             var recipients = string.Join(", ", definition.To.Concat(definition.Cc).Concat(definition.Bcc));
             var action = ParameterSetName == GraphSet ? $"Send mail as {GraphMailbox ?? message.SenderAddress} via Microsoft Graph ({(GraphEndpoint ?? GraphTransportOptions.PublicCloud).Host})"
@@ -421,14 +433,19 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
                 return;
             }
 
+            if (ConnectionCount > 1)
+            {
+                pool ??= new ParallelSmtpSubmitter(WithCredential(message), ConnectionCount);
+                posted = true;
+                PostToPool(message, definition);
+                return;
+            }
+
             SmtpSendResult result;
             try
             {
                 // The OAuth2 mailbox defaults to the sender of the first message.
-                submitter ??= new SmtpSubmitter(connection! with
-                {
-                    Credential = CredentialParameters.ToSmtpCredential(Credential, AccessToken, UserName ?? message.SenderAddress),
-                });
+                submitter ??= new SmtpSubmitter(WithCredential(message));
                 // Blocking I/O on the pipeline thread: waiting on SendAsync here cost a thread-pool
                 // hand-off per server reply and a spinning waiter (most of the time per message).
                 result = submitter.Send(message, stopping.Token);
@@ -446,26 +463,93 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
                 return;
             }
 
-            sent++;
-            WarnAboutCertificate(result.Certificate);
-            foreach (var rejected in result.Rejected)
-            {
-                WriteError(SmtpErrorRecords.RecipientRejected(rejected));
-            }
-
-            if (PassThru)
-            {
-                WriteObject(result);
-            }
-
-            WriteSendProgress(result.Subject);
+            WriteSent(result);
         }
+        finally
+        {
+            if (!posted)
+            {
+                message.Dispose();
+            }
+        }
+    }
+
+    private SmtpConnectionOptions WithCredential(ComposedMessage message) => connection! with
+    {
+        Credential = CredentialParameters.ToSmtpCredential(Credential, AccessToken, UserName ?? message.SenderAddress),
+    };
+
+    private void WriteSent(SmtpSendResult result)
+    {
+        sent++;
+        WarnAboutCertificate(result.Certificate);
+        foreach (var rejected in result.Rejected)
+        {
+            WriteError(SmtpErrorRecords.RecipientRejected(rejected));
+        }
+
+        if (PassThru)
+        {
+            WriteObject(result);
+        }
+
+        WriteSendProgress(result.Subject);
+    }
+
+    // -ConnectionCount N: Core's pool sends on its own threads; every outcome is written here, on the
+    // pipeline thread, in input order. At most 2N messages wait composed (attachments open) at any time.
+    private void PostToPool(ComposedMessage message, MailMessageDefinition definition)
+    {
+        pool!.Post(message, definition);
+        while (pool.TryTakeNext() is { } ready)
+        {
+            WriteOutcome(ready);
+        }
+
+        while (pool.Pending >= 2 * ConnectionCount && pool.TakeNext(stopping.Token) is { } next)
+        {
+            WriteOutcome(next);
+        }
+    }
+
+    private void WriteOutcome(SmtpSubmissionOutcome outcome)
+    {
+        if (outcome.Result is { } result)
+        {
+            WriteSent(result);
+            return;
+        }
+
+        if (outcome.Error is not SmtpSubmissionException ex)
+        {
+            // Cancelled (Ctrl+C) or a fault: as the single connection would have thrown it.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(outcome.Error!).Throw();
+            return;
+        }
+
+        failed++;
+        var record = SmtpErrorRecords.FromSubmission(ex, (MailMessageDefinition)outcome.State!, $"{connection!.Host}:{connection.EffectivePort}");
+        if (SmtpErrorRecords.EndsPipeline(ex))
+        {
+            ThrowTerminatingError(record);
+        }
+
+        WriteError(record);
     }
 
     /// <summary>Says QUIT and closes the connection.</summary>
     protected override void EndProcessing()
     {
         submitter?.Disconnect(stopping.Token);
+        if (pool is not null)
+        {
+            pool.CompleteAdding();
+            while (pool.TakeNext(stopping.Token) is { } outcome)
+            {
+                WriteOutcome(outcome);
+            }
+        }
+
         if (sent + failed > 1)
         {
             WriteProgress(new ProgressRecord(1, "Send-SmtpMail", $"{sent} sent, {failed} failed") { RecordType = ProgressRecordType.Completed });
@@ -480,6 +564,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     {
         submitter?.Dispose();
         graph?.Dispose();
+        pool?.Dispose();
         stopping.Dispose();
     }
 
