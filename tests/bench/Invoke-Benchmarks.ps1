@@ -232,7 +232,7 @@ function Invoke-LatencyBenchmark {
             $turns.Add(($made.Turns | Measure-Object -Sum).Sum); $connections = $made.Count
         }
         $ms = Get-Median $times; $rt = Get-Median $turns
-        Add-Row "Latency ($rtt ms RTT)" 'one Test-SmtpServer (STARTTLS server): ms, and round trips counted' $ms $null $null $null $null '-' $null ("median of 5: {0:n0} ms = {1:n1} round trips of time; {2} client turns counted at the proxy over {3} connection(s) (client data after the server spoke, TLS handshake included, the TCP connect not; the last, QUIT, is not waited for); runs ms $(Format-Runs $times)" -f $ms, ($ms / $rtt), $rt, $connections)
+        Add-Row "Latency ($rtt ms RTT)" 'one Test-SmtpServer (STARTTLS server): ms, and round trips counted' $ms $null $null $null $null '-' $null ("median of 5: {0:n0} ms = {1:n1} round trips of time; {2} client turns counted at the proxy over {3} connection(s) (client data after the server spoke, TLS handshake included, the TCP connect not; QUIT and its 221 are the last, kept as RFC 5321 asks); runs ms $(Format-Runs $times)" -f $ms, ($ms / $rtt), $rt, $connections)
     }
     finally { Stop-LatencyProxy $probeProxy; Stop-SmtpSink $probeSink }
 

@@ -66,16 +66,10 @@ internal sealed class SmtpDialogue : IDisposable
 
     public async Task<SmtpReply> CommandAsync(string line, CancellationToken cancellationToken, bool redact = false)
     {
-        await SayAsync(line, cancellationToken, redact).ConfigureAwait(false);
-        return await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    // Writes a command without waiting for its reply (QUIT: its 221 tells the probe nothing, and waiting costs a round trip).
-    public async Task SayAsync(string line, CancellationToken cancellationToken, bool redact = false)
-    {
         Log($"C: {(redact ? Redact(line) : line)}");
         var bytes = Encoding.UTF8.GetBytes(line + "\r\n");
         await Bounded(tcp, timeout, cancellationToken, ct => stream.WriteAsync(bytes, 0, bytes.Length, ct)).ConfigureAwait(false);
+        return await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task StartTlsAsync(string host, RemoteCertificateValidationCallback validate, bool checkRevocation, CancellationToken cancellationToken)
