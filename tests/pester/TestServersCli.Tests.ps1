@@ -16,7 +16,7 @@ Describe 'SmtpOps.TestServers command line' {
         $result = Invoke-TestServer @('--help')
         $result.ExitCode | Should -Be 0
         $usage = @($result.Out | Where-Object { $_ -match '^usage: ' })
-        $usage | Should -HaveCount 5
+        $usage | Should -HaveCount 6
         ($usage -join "`n") | Should -Match 'smtp-sink' -Because 'each command has its usage line'
         ($usage -join "`n") | Should -Match 'scripted-smtp'
         ($usage -join "`n") | Should -Match 'dns-server'
