@@ -66,9 +66,10 @@ public sealed class OtlpReceiver : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Stop and Close, then a bounded wait: on Linux a pending GetContextAsync does not always end on Stop alone.
         listener.Stop();
-        await serving;
         listener.Close();
+        await Task.WhenAny(serving, Task.Delay(TimeSpan.FromSeconds(5)));
     }
 
     private async Task ServeAsync()

@@ -68,7 +68,9 @@ function Invoke-XunitSuite {
         $trxName = "$name.trx"
         $trx = Join-Path $Results $trxName
         if (Test-Path $trx) { Remove-Item $trx }
-        & dotnet test $project.FullName -c $Configuration --no-build --nologo `
+        # A test that hangs is ended after 10 minutes (the run is reported failed, with the test's name), not left
+        # to use up CI's 90.
+        & dotnet test $project.FullName -c $Configuration --no-build --nologo --blame-hang-timeout 10m --blame-hang-dump-type none `
             --logger "trx;LogFileName=$trxName" --logger 'console;verbosity=normal' --results-directory $Results | Out-Host
         $exit = $LASTEXITCODE
         if (-not (Test-Path $trx)) {
