@@ -54,7 +54,7 @@ public sealed class GraphRelayTransport : IDisposable
         try
         {
             var result = await transport.SendAsync(message, cancellationToken).ConfigureAwait(false);
-            return decision.Sent($"{result.Response} by Microsoft Graph as {result.Mailbox} ({result.Route}, request-id {result.RequestId ?? "none"})") with { MessageId = result.MessageId };
+            return decision.Sent($"{result.Response} by Microsoft Graph as {result.Mailbox} ({result.Route}, request-id {result.RequestId ?? "none"})") with { MessageId = result.MessageId, StatusCode = 202 };
         }
         catch (GraphTransportException ex)
         {

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -7,6 +9,8 @@ using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
 using SmtpOps.Messages;
 using SmtpOps.Relay.Hosting;
 using SmtpOps.Relay.Processing;
@@ -102,8 +106,19 @@ public sealed class GraphRelayTests : IAsyncLifetime
     {
         endpoint.Script(GraphFault.AccessDenied);
         var queued = await SmtpRelayClient.Create(azurite.ConnectionString, queueName).EnqueueAsync(Mail("refused"));
+        var spans = new List<Activity>();
+        RelayOutcome outcome;
+        using (Sdk.CreateTracerProviderBuilder().AddSource(RelayDiagnostics.SourceName).AddInMemoryExporter(spans).Build())
+        {
+            outcome = await Handler.HandleAsync(await ReceiveAsync(), CancellationToken.None);
+        }
 
-        var outcome = await Handler.HandleAsync(await ReceiveAsync(), CancellationToken.None);
+        // The delivery's span names Graph, not a smarthost, and carries Graph's HTTP status instead of an SMTP code.
+        var span = Assert.Single(spans, s => s.Kind == ActivityKind.Consumer && Equals(s.GetTagItem(RelayDiagnostics.DestinationNameAttribute), queueName));
+        Assert.Equal(403, span.GetTagItem(RelayDiagnostics.HttpStatusCodeAttribute));
+        Assert.Null(span.GetTagItem(RelayDiagnostics.SmtpStatusCodeAttribute));
+        Assert.Equal(endpoint.BaseUrl.Host, span.GetTagItem(RelayDiagnostics.SmarthostAddressAttribute));
+        Assert.Equal(endpoint.BaseUrl.Port, span.GetTagItem(RelayDiagnostics.SmarthostPortAttribute));
 
         Assert.Equal(RelayOutcomeKind.DeadLettered, outcome.Kind);
         var failed = new QueueClient(azurite.ConnectionString, RelayStorage.FailedQueueName(queueName), RelayStorage.QueueOptions());
