@@ -243,7 +243,29 @@ $unresolved = @(@($seen | Where-Object { $_.Assembly.GetName().Name -eq 'SmtpOps
             Test-Path (Join-Path $base "$name.dll") | Should -BeFalse -Because "$name must not sit beside the cmdlet assembly"
         }
         @(Get-ChildItem $base -Recurse -Filter 'System.Management.Automation.dll') | Should -HaveCount 0
-        # The banned-API analyzer runs only at build time: no compiler (Roslyn) assembly reaches the module.
         @(Get-ChildItem $base -Recurse -Filter 'Microsoft.CodeAnalysis*.dll') | Should -HaveCount 0
+    }
+
+    It 'keeps the cmdlets shells: SmtpOps.dll names no MailKit, MimeKit, DnsClient or Azure type, only Core''s' {
+        # Read from the shipped assembly's metadata: every type it refers to, and the assembly that defines it. A cmdlet
+        # that named a library type would load that library into the default context (outside the module's own) and
+        # break when Core changes library.
+        $path = Join-Path (Split-Path $env:SMTPOPS_MODULE) 'SmtpOps.dll'
+        $stream = [IO.File]::OpenRead($path)
+        try {
+            $reader = [Reflection.Metadata.PEReaderExtensions]::GetMetadataReader([Reflection.PortableExecutable.PEReader]::new($stream))
+            $libraries = foreach ($handle in $reader.TypeReferences) {
+                $type = $reader.GetTypeReference($handle)
+                $scope = $type.ResolutionScope
+                while ($scope.Kind -eq [Reflection.Metadata.HandleKind]::TypeReference) { $scope = $reader.GetTypeReference([Reflection.Metadata.TypeReferenceHandle]$scope).ResolutionScope }
+                if ($scope.Kind -ne [Reflection.Metadata.HandleKind]::AssemblyReference) { continue }
+                $assembly = $reader.GetString($reader.GetAssemblyReference([Reflection.Metadata.AssemblyReferenceHandle]$scope).Name)
+                if ($assembly -match '^(MailKit|MimeKit|DnsClient|BouncyCastle|Azure)(\.|$)') { "$assembly : $($reader.GetString($type.Namespace)).$($reader.GetString($type.Name))" }
+            }
+            $referenced = foreach ($handle in $reader.AssemblyReferences) { $reader.GetString($reader.GetAssemblyReference($handle).Name) }
+        }
+        finally { $stream.Dispose() }
+        $referenced | Should -Contain 'SmtpOps.Core' -Because 'the check reads real references (Core is one)'
+        @($libraries) | Should -BeNullOrEmpty
     }
 }
