@@ -183,8 +183,10 @@ function Invoke-BenchTask {
     Import-Module (Join-Path $Root 'tests/rig/Azurite.psm1') -Force
     Install-Azurite
     $bench = Join-Path $Root "tests/SmtpOps.Benchmarks/bin/$Configuration/net10.0/SmtpOps.Benchmarks.dll"
+    $emptyModule = Join-Path $Root "tests/SmtpOps.Benchmarks.EmptyModule/bin/$Configuration/netstandard2.0/SmtpOps.Benchmarks.EmptyModule.dll"
     Invoke-Native dotnet @('pwsh', '-NoProfile', '-File', (Join-Path $Root 'tests/bench/Invoke-Benchmarks.ps1'), '-ModuleManifest', $ModuleManifest,
-        '-ServerPath', $TestServerPath, '-RelayHostPath', $RelayHostPath, '-BenchmarkPath', $bench, '-OutputDirectory', (Join-Path $Artifacts 'bench'))
+        '-ServerPath', $TestServerPath, '-RelayHostPath', $RelayHostPath, '-BenchmarkPath', $bench, '-EmptyModulePath', $emptyModule,
+        '-CacheFolder', (Join-Path $Root '.cache'), '-OutputDirectory', (Join-Path $Artifacts 'bench'))
 }
 
 function Invoke-Task([string] $Name, [Collections.Generic.HashSet[string]] $Done) {
