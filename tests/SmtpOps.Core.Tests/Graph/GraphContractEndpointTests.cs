@@ -100,6 +100,40 @@ public sealed class GraphContractEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ABrokenRangeKeepsItsFirstBytesTheUploadUrlSaysWhereToGoOnAndADeletedDraftIsGone()
+    {
+        var token = GraphContractEndpoint.Token(TimeSpan.FromHours(1));
+        var draft = await PostAsync("v1.0/users/a@contoso.test/messages", Convert.ToBase64String(Encoding.ASCII.GetBytes(Mime)), token);
+        var id = JsonDocument.Parse(await draft.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        using var sessionRequest = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint.BaseUrl, $"v1.0/users/a@contoso.test/messages/{id}/attachments/createUploadSession"))
+        {
+            Content = new StringContent("""{"AttachmentItem":{"attachmentType":"file","name":"big.bin","size":10}}""", Encoding.UTF8, "application/json"),
+        };
+        sessionRequest.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var uploadUrl = new Uri(JsonDocument.Parse(await (await http.SendAsync(sessionRequest)).Content.ReadAsStringAsync()).RootElement.GetProperty("uploadUrl").GetString()!);
+        endpoint.ScriptBrokenUploadRange(GraphFault.Unavailable, acceptedBytes: 3);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await PutAsync(uploadUrl, 0, 4, 10, null)).StatusCode);
+        using (var withToken = new HttpRequestMessage(HttpMethod.Get, uploadUrl))
+        {
+            withToken.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(withToken)).StatusCode);
+        }
+
+        var status = await http.GetAsync(uploadUrl);
+        Assert.Equal(HttpStatusCode.OK, status.StatusCode);
+        Assert.Equal("3", JsonDocument.Parse(await status.Content.ReadAsStringAsync()).RootElement.GetProperty("nextExpectedRanges")[0].GetString());
+        Assert.Equal(HttpStatusCode.OK, (await PutAsync(uploadUrl, 3, 5, 10, null)).StatusCode);
+        Assert.Equal(new[] { id }, endpoint.Drafts);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await DeleteAsync($"v1.0/users/a@contoso.test/messages/{id}", token)).StatusCode);
+        Assert.Empty(endpoint.Drafts);
+        Assert.Equal(HttpStatusCode.NotFound, (await DeleteAsync($"v1.0/users/a@contoso.test/messages/{id}", token)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(uploadUrl)).StatusCode);
+        Assert.Equal(3, endpoint.Violations.Count);
+    }
+
+    [Fact]
     public async Task ARangeOverFourMegabytesIsRefused()
     {
         var token = GraphContractEndpoint.Token(TimeSpan.FromHours(1));
@@ -151,6 +185,13 @@ public sealed class GraphContractEndpointTests : IAsyncLifetime
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
 
+        return await http.SendAsync(request);
+    }
+
+    private async Task<HttpResponseMessage> DeleteAsync(string path, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, new Uri(endpoint.BaseUrl, path));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return await http.SendAsync(request);
     }
 
