@@ -125,6 +125,22 @@ public sealed class GraphLargeMessageFailureTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ASendThatGotNoAnswerKeepsTheDraftSinceItMayHaveGoneOut()
+    {
+        endpoint.Script(GraphOperation.SendDraft, GraphFault.Disconnect, times: 4);
+        using var transport = new GraphTransport(Options());
+
+        var failure = await Assert.ThrowsAsync<GraphTransportException>(() => transport.SendAsync(LargeMessage()));
+
+        Assert.Equal(GraphFailureKind.Connection, failure.Kind);
+        Assert.Equal(4, endpoint.Requests.Count(r => r.Path.EndsWith("/send", StringComparison.Ordinal)));
+        Assert.DoesNotContain(endpoint.Requests, r => r.Method == "DELETE");
+        var draft = Assert.Single(endpoint.Drafts);
+        Assert.Contains($"The draft '{draft}' stays in the Drafts folder", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("may have gone out", failure.DraftOutcome, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CancellingWhileWaitingToResumeEndsTheSendWithoutResumingAndDeletesTheDraft()
     {
         endpoint.Script(GraphOperation.UploadRange, GraphFault.Unavailable, retryAfterSeconds: 60);
