@@ -227,7 +227,7 @@ public sealed partial class GraphTransport : IDisposable
     private async Task DeleteDraftAsync(string draftId, Exception failure, bool sending)
     {
         string outcome;
-        if (sending && failure is OperationCanceledException or GraphTransportException { StatusCode: null })
+        if (sending && failure is (OperationCanceledException or GraphTransportException { StatusCode: null }))
         {
             outcome = $"The draft '{draftId}' stays in the Drafts folder of '{options.Mailbox}': the send got no answer from Graph (timed out, connection lost or cancelled), so it may have gone out.";
         }
