@@ -1,5 +1,3 @@
-using System;
-using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -17,45 +15,24 @@ internal static class DnsServerCommand
           --ready-file receives {"port","pid"} once listening.
         """;
 
-    public static async Task<int> RunAsync(string[] args, CancellationToken stop)
+    public static async Task<int> RunAsync(CommandLineArguments arguments, CancellationToken stop)
     {
         string? zonePath = null;
         string? readyFile = null;
         var port = 0;
-        try
+        while (arguments.Next() is { } option)
         {
-            for (var i = 1; i < args.Length; i++)
+            switch (option)
             {
-                string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
-                switch (args[i])
-                {
-                    case "--zone":
-                        zonePath = Value();
-                        break;
-                    case "--port":
-                        var text = Value();
-                        port = int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number : throw new ArgumentException($"--port takes a number, not '{text}'.");
-                        break;
-                    case "--ready-file":
-                        readyFile = Value();
-                        break;
-                    default:
-                        throw new ArgumentException($"Unknown argument: {args[i]}");
-                }
-            }
-
-            if (zonePath is null)
-            {
-                throw new ArgumentException("--zone is required.");
+                case "--zone": zonePath = arguments.Value(); break;
+                case "--port": port = arguments.Port(); break;
+                case "--ready-file": readyFile = arguments.Value(); break;
+                default: throw arguments.Unknown();
             }
         }
-        catch (ArgumentException ex)
-        {
-            await Console.Error.WriteLineAsync(ex.Message + Environment.NewLine + Environment.NewLine + Usage.TrimEnd()).ConfigureAwait(false);
-            return 2;
-        }
 
-        await using var server = await TestDnsServer.StartAsync(TestDnsZone.FromJsonFile(zonePath), port).ConfigureAwait(false);
+        var zone = TestDnsZone.FromJsonFile(CommandLineArguments.Required(zonePath, "--zone"));
+        await using var server = await TestDnsServer.StartAsync(zone, port).ConfigureAwait(false);
         if (readyFile is not null)
         {
             Program.WriteReadyFile(readyFile, server.Port, certificate: null, caCertificatePath: null);

@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -17,59 +16,29 @@ internal static class LatencyProxyCommand
           --ready-file receives {"port","pid"} once listening.
         """;
 
-    public static async Task<int> RunAsync(string[] args, CancellationToken stop)
+    public static async Task<int> RunAsync(CommandLineArguments arguments, CancellationToken stop)
     {
         int? target = null;
         int? delay = null;
         var port = 0;
         string? log = null;
         string? readyFile = null;
-        try
+        while (arguments.Next() is { } option)
         {
-            for (var i = 1; i < args.Length; i++)
+            switch (option)
             {
-                string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
-                int Number()
-                {
-                    var name = args[i];
-                    var text = Value();
-                    return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number : throw new ArgumentException($"{name} takes a number, not '{text}'.");
-                }
-
-                switch (args[i])
-                {
-                    case "--target-port":
-                        target = Number();
-                        break;
-                    case "--delay-ms":
-                        delay = Number();
-                        break;
-                    case "--port":
-                        port = Number();
-                        break;
-                    case "--log":
-                        log = Value();
-                        break;
-                    case "--ready-file":
-                        readyFile = Value();
-                        break;
-                    default:
-                        throw new ArgumentException($"Unknown argument: {args[i]}");
-                }
-            }
-
-            if (target is null || delay is null)
-            {
-                throw new ArgumentException("--target-port and --delay-ms are required.");
+                case "--target-port": target = arguments.Port(); break;
+                case "--delay-ms": delay = arguments.Number(); break;
+                case "--port": port = arguments.Port(); break;
+                case "--log": log = arguments.Value(); break;
+                case "--ready-file": readyFile = arguments.Value(); break;
+                default: throw arguments.Unknown();
             }
         }
-        catch (ArgumentException ex)
-        {
-            await Console.Error.WriteLineAsync(ex.Message + Environment.NewLine + Environment.NewLine + Usage.TrimEnd()).ConfigureAwait(false);
-            return 2;
-        }
 
-        await using var proxy = LatencyProxy.Start(target.Value, TimeSpan.FromMilliseconds(delay.Value), port, log);
+        var targetPort = CommandLineArguments.Required(target, "--target-port");
+        var delayMilliseconds = CommandLineArguments.Required(delay, "--delay-ms");
+        await using var proxy = LatencyProxy.Start(targetPort, TimeSpan.FromMilliseconds(delayMilliseconds), port, log);
         if (readyFile is not null)
         {
             Program.WriteReadyFile(readyFile, proxy.Port, certificate: null, caCertificatePath: null);

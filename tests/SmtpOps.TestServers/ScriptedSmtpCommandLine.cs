@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
+using System.IO;
 using System.Security.Cryptography.X509Certificates;
+using System.Threading;
+using System.Threading.Tasks;
 
 namespace SmtpOps.TestServers;
 
@@ -25,6 +27,8 @@ internal sealed class ScriptedSmtpCommandLine
           (made by test-trust) instead of a new one. --extension replaces the default EHLO extensions.
         """;
 
+    static readonly string[] CertificateKinds = ["valid", "expired", "mismatch", "self-signed", "revoked", "crl-good", "crl-unreachable"];
+
     public required ScriptedSmtpServerOptions Options { get; init; }
 
     public required string ReadyFile { get; init; }
@@ -38,8 +42,29 @@ internal sealed class ScriptedSmtpCommandLine
     /// <summary>The CRL served for a revoked certificate, or null.</summary>
     public CrlServer? Crl { get; init; }
 
-    /// <exception cref="ArgumentException">The arguments are invalid.</exception>
-    public static ScriptedSmtpCommandLine Parse(IReadOnlyList<string> args)
+    /// <summary>Runs the scripted server the arguments describe until <paramref name="stop"/>.</summary>
+    public static async Task<int> RunAsync(CommandLineArguments arguments, CancellationToken stop)
+    {
+        var command = Read(arguments);
+        using var certificate = command.Certificate;
+        using var authority = command.Authority;
+        await using var crl = command.Crl;
+        await using var server = await ScriptedSmtpServer.StartAsync(command.Options, stop).ConfigureAwait(false);
+        string? caCertificatePath = null;
+        if (authority is not null)
+        {
+            caCertificatePath = Path.ChangeExtension(Path.GetFullPath(command.ReadyFile), ".ca.pem");
+            Directory.CreateDirectory(Path.GetDirectoryName(caCertificatePath)!);
+            await File.WriteAllTextAsync(caCertificatePath, authority.ExportCertificatePem() + "\n", stop).ConfigureAwait(false);
+        }
+
+        Program.WriteReadyFile(command.ReadyFile, server.Port, certificate, caCertificatePath);
+        await Program.RunUntilStoppedAsync("scripted-smtp", server.Port, stop).ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <exception cref="CommandLineException">The arguments are invalid.</exception>
+    public static ScriptedSmtpCommandLine Read(CommandLineArguments arguments)
     {
         string? readyFile = null;
         string? certificateKind = null;
@@ -53,48 +78,44 @@ internal sealed class ScriptedSmtpCommandLine
         var domains = new List<string>();
         var rejects = new List<string>();
         var extensions = new List<string>();
-        for (var i = 1; i < args.Count; i++)
+        while (arguments.Next() is { } option)
         {
-            var name = args[i];
-            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{name} needs a value.");
-            int Number() => int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out var number)
-                ? number
-                : throw new ArgumentException($"{name} takes a non-negative number, not '{args[i]}'.");
-            switch (name)
+            switch (option)
             {
-                case "--ready-file": readyFile = Value(); break;
-                case "--port": port = Number(); break;
-                case "--banner-code": bannerCode = Number(); break;
-                case "--banner-text": bannerText = Value(); break;
-                case "--banner-delay-ms": bannerDelay = Number(); break;
+                case "--ready-file": readyFile = arguments.Value(); break;
+                case "--port": port = arguments.Port(); break;
+                case "--banner-code": bannerCode = arguments.Number(); break;
+                case "--banner-text": bannerText = arguments.Value(); break;
+                case "--banner-delay-ms": bannerDelay = arguments.Number(); break;
                 case "--tarpit": tarpit = true; break;
                 case "--garbage": garbage = true; break;
                 case "--starttls": startTls = true; break;
                 case "--implicit-tls": implicitTls = true; break;
-                case "--cert-kind": certificateKind = Value(); break;
-                case "--ca": authorityFolder = Value(); break;
-                case "--user": AddPair(users, name, Value()); break;
-                case "--oauth": AddPair(tokens, name, Value()); break;
-                case "--auth-mechanism": mechanisms.Add(Value()); break;
+                case "--cert-kind": certificateKind = arguments.OneOf(CertificateKinds); break;
+                case "--ca": authorityFolder = arguments.Value(); break;
+                case "--user": Add(users, arguments.Pair("NAME:SECRET")); break;
+                case "--oauth": Add(tokens, arguments.Pair("NAME:SECRET")); break;
+                case "--auth-mechanism": mechanisms.Add(arguments.Value()); break;
                 case "--auth-before-tls": authBeforeTls = true; break;
                 case "--require-auth": requireAuth = true; break;
-                case "--accepted-domain": domains.Add(Value()); break;
-                case "--reject": rejects.Add(Value()); break;
-                case "--fail-data": failData = Number(); break;
-                case "--drop-data": dropData = Number(); break;
-                case "--extension": extensions.Add(Value()); break;
-                default: throw new ArgumentException($"Unknown argument: {name}");
+                case "--accepted-domain": domains.Add(arguments.Value()); break;
+                case "--reject": rejects.Add(arguments.Value()); break;
+                case "--fail-data": failData = arguments.Number(); break;
+                case "--drop-data": dropData = arguments.Number(); break;
+                case "--extension": extensions.Add(arguments.Value()); break;
+                default: throw arguments.Unknown();
             }
         }
 
+        readyFile = CommandLineArguments.Required(readyFile, "--ready-file");
         if (startTls && implicitTls)
         {
-            throw new ArgumentException("--starttls and --implicit-tls exclude each other.");
+            throw new CommandLineException("--starttls and --implicit-tls exclude each other.");
         }
 
         if (certificateKind is not null && !startTls && !implicitTls)
         {
-            throw new ArgumentException("--cert-kind needs --starttls or --implicit-tls.");
+            throw new CommandLineException("--cert-kind needs --starttls or --implicit-tls.");
         }
 
         var (certificate, authority, crl) = startTls || implicitTls ? CreateCertificate(certificateKind ?? "self-signed", authorityFolder) : (null, null, null);
@@ -122,23 +143,14 @@ internal sealed class ScriptedSmtpCommandLine
         return new ScriptedSmtpCommandLine
         {
             Options = options,
-            ReadyFile = readyFile ?? throw new ArgumentException("--ready-file is required."),
+            ReadyFile = readyFile,
             Certificate = certificate,
             Crl = crl,
             Authority = authority,
         };
     }
 
-    static void AddPair(Dictionary<string, string> pairs, string name, string value)
-    {
-        var colon = value.IndexOf(':', StringComparison.Ordinal);
-        if (colon <= 0)
-        {
-            throw new ArgumentException($"{name} takes NAME:SECRET.");
-        }
-
-        pairs[value[..colon]] = value[(colon + 1)..];
-    }
+    static void Add(Dictionary<string, string> pairs, (string Name, string Secret) pair) => pairs[pair.Name] = pair.Secret;
 
     static (X509Certificate2 Certificate, X509Certificate2? Authority, CrlServer? Crl) CreateCertificate(string kind, string? authorityFolder)
     {
@@ -154,7 +166,7 @@ internal sealed class ScriptedSmtpCommandLine
             "valid" or "revoked" or "crl-good" or "crl-unreachable" => (local, now.AddDays(-1), now.AddDays(30)),
             "expired" => (local, now.AddDays(-30), now.AddDays(-1)),
             "mismatch" => (new[] { "wrong.example" }, now.AddDays(-1), now.AddDays(30)),
-            _ => throw new ArgumentException($"--cert-kind is valid, expired, mismatch, self-signed, revoked, crl-good or crl-unreachable, not '{kind}'."),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not one of " + string.Join(", ", CertificateKinds)),
         };
         var authority = authorityFolder is null ? TestCertificates.CreateAuthority() : TestTrustStore.Load(authorityFolder);
         if (kind is not ("revoked" or "crl-good"))

@@ -42,4 +42,33 @@ Describe 'SmtpOps.TestServers command line' {
         $result.Err[0] | Should -Be 'Unknown argument: --no-such-option'
         @($result.Err | Where-Object { $_ -match '^usage: ' }) | Should -HaveCount 1
     }
+
+    # Every command reads its arguments the same way (CommandLineArguments): the same errors, with that command's usage.
+    It '<Command> <Arguments> is a usage error: "<Message>"' -ForEach @(
+        @{ Command = 'scripted-smtp'; Arguments = @('--ready-file', 'r.json', '--no-such-option'); Message = 'Unknown argument: --no-such-option' }
+        @{ Command = 'dns-server'; Arguments = @('--zone', 'z.json', 'stray'); Message = 'Unknown argument: stray' }
+        @{ Command = 'graph'; Arguments = @('--dir', 'mail', '--port'); Message = '--port needs a value.' }
+        @{ Command = 'latency-proxy'; Arguments = @('--target-port', '70000', '--delay-ms', '10'); Message = "--target-port takes a port from 0 to 65535, not '70000'." }
+        @{ Command = 'latency-proxy'; Arguments = @('--delay-ms', '10'); Message = '--target-port is required.' }
+        @{ Command = 'graph'; Arguments = @('--dir', 'mail', '--throttle', '2:soon'); Message = "--throttle takes a non-negative number, not 'soon'." }
+        @{ Command = 'smtp-sink'; Arguments = @('--dir', 'mail', '--user', 'nobody'); Message = '--user takes NAME:PASSWORD.' }
+        @{ Command = 'scripted-smtp'; Arguments = @('--ready-file', 'r.json', '--starttls', '--cert-kind', 'stolen'); Message = "--cert-kind is valid, expired, mismatch, self-signed, revoked, crl-good or crl-unreachable, not 'stolen'." }
+        @{ Command = 'test-trust'; Arguments = @('--out', 'ca', '--force'); Message = 'Unknown argument: --force' }
+        @{ Command = 'test-trust'; Arguments = @(); Message = '--out is required.' }
+    ) {
+        $result = Invoke-TestServer (@($Command) + $Arguments)
+        $result.ExitCode | Should -Be 2
+        $result.Err[0] | Should -Be $Message
+        $usage = @($result.Err | Where-Object { $_ -match '^usage: ' })
+        $usage | Should -HaveCount 1
+        $usage[0] | Should -Match "^usage: SmtpOps\.TestServers $Command "
+        $result.Out | Should -BeNullOrEmpty -Because 'nothing started'
+    }
+
+    It 'an unknown command gets the list of commands and every usage on stderr, exit code 2' {
+        $result = Invoke-TestServer @('smtp-source', '--dir', 'mail')
+        $result.ExitCode | Should -Be 2
+        $result.Err[0] | Should -Be 'The first argument must be the command: smtp-sink, scripted-smtp, test-trust, dns-server, graph, latency-proxy.'
+        @($result.Err | Where-Object { $_ -match '^usage: ' }) | Should -HaveCount 6
+    }
 }

@@ -1,10 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Net;
 using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Text;
@@ -25,11 +23,13 @@ namespace SmtpOps.Graph;
 /// (https://learn.microsoft.com/en-us/graph/api/user-sendmail). A larger one becomes a draft from its MIME without the
 /// large attachments, each large attachment is streamed from its file through an upload session in chunks of at most
 /// 4 MB, never the whole file in memory, and the draft is sent
-/// (https://learn.microsoft.com/en-us/graph/outlook-large-attachments). 429/503/504 are retried after Graph's
+/// (https://learn.microsoft.com/en-us/graph/outlook-large-attachments); a range that fails transiently is resumed where the
+/// upload session says it stands, and a draft whose upload or send fails is deleted again (what became of it is on the
+/// failure: <see cref="GraphTransportException.DraftDataKey"/>). 429/503/504 are retried after Graph's
 /// Retry-After; 400/403/404 fail at once with Graph's error code and what to do. One HttpClient (kept-alive
 /// connections) and one token for all messages. Thread-safe: concurrent sends share the client and the token.
 /// </summary>
-public sealed class GraphTransport : IDisposable
+public sealed partial class GraphTransport : IDisposable
 {
     private static readonly FormatOptions MimeFormat = CreateMimeFormat();
 
@@ -199,14 +199,64 @@ public sealed class GraphTransport : IDisposable
         }
 
         var draft = new Uri(users, "messages/" + Uri.EscapeDataString(draftId) + "/");
-        foreach (var part in large)
+        var sending = false;
+        try
         {
-            await UploadAsync(draft, part, run, cancellationToken).ConfigureAwait(false);
+            foreach (var part in large)
+            {
+                await UploadAsync(draft, part, run, cancellationToken).ConfigureAwait(false);
+            }
+
+            // https://learn.microsoft.com/en-us/graph/api/message-send: 202 Accepted.
+            sending = true;
+            using var sent = await SendAsync("send draft", () => new HttpRequestMessage(HttpMethod.Post, new Uri(draft, "send")) { Content = new ByteArrayContent(Array.Empty<byte>()) }, authenticate: true, run, cancellationToken).ConfigureAwait(false);
+            return RequestIdOf(sent);
+        }
+        catch (Exception failure)
+        {
+            await DeleteDraftAsync(draftId, failure, sending).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    // A draft whose send failed would stay in the mailbox's Drafts folder: nothing comes back to it (a retried message is a new
+    // draft). Deleted, best effort, when it surely was not sent: its upload or its send failed with Graph's answer, or the send
+    // was never asked for. A send that got no answer (timeout, lost connection, cancelled) may have gone out: kept. What
+    // happened is added to the failure (GraphTransportException.DraftDataKey, and the message of a GraphTransportException);
+    // a failure to delete never replaces the failure of the send.
+    private async Task DeleteDraftAsync(string draftId, Exception failure, bool sending)
+    {
+        string outcome;
+        if (sending && failure is (OperationCanceledException or GraphTransportException { StatusCode: null }))
+        {
+            outcome = $"The draft '{draftId}' stays in the Drafts folder of '{options.Mailbox}': the send got no answer from Graph (timed out, connection lost or cancelled), so it may have gone out.";
+        }
+        else
+        {
+            string? refused;
+            try
+            {
+                // https://learn.microsoft.com/en-us/graph/api/message-delete: 204 No Content. One try; not cancelled with the send,
+                // bounded by Timeout.
+                var (response, failed) = await SendOnceAsync("delete draft", () => new HttpRequestMessage(HttpMethod.Delete, new Uri(users, "messages/" + Uri.EscapeDataString(draftId))), authenticate: true, CancellationToken.None).ConfigureAwait(false);
+                response?.Dispose();
+                refused = failed?.Message;
+            }
+            catch (Exception ex) when (ex is GraphTransportException or HttpRequestException or OperationCanceledException or InvalidOperationException)
+            {
+                refused = ex.Message;
+            }
+
+            outcome = refused is null
+                ? $"The draft '{draftId}' was deleted from the mailbox '{options.Mailbox}'."
+                : $"The draft '{draftId}' stays in the Drafts folder of '{options.Mailbox}': deleting it failed: {refused}";
         }
 
-        // https://learn.microsoft.com/en-us/graph/api/message-send: 202 Accepted.
-        using var sent = await SendAsync("send draft", () => new HttpRequestMessage(HttpMethod.Post, new Uri(draft, "send")) { Content = new ByteArrayContent(Array.Empty<byte>()) }, authenticate: true, run, cancellationToken).ConfigureAwait(false);
-        return RequestIdOf(sent);
+        failure.Data[GraphTransportException.DraftDataKey] = outcome;
+        if (failure is GraphTransportException graphFailure)
+        {
+            graphFailure.DraftOutcome = outcome;
+        }
     }
 
     // Takes the attachment parts of at least UploadSessionMinimum out of the message: they go through upload sessions.
@@ -242,101 +292,6 @@ public sealed class GraphTransport : IDisposable
     {
         var stream = part.Content?.Stream;
         return part.Content?.Encoding == ContentEncoding.Default && stream is { CanSeek: true } ? stream.Length : -1;
-    }
-
-    // https://learn.microsoft.com/en-us/graph/api/attachment-createuploadsession, then PUTs of at most 4 MB in order with
-    // Content-Range, no Authorization header (the upload URL is pre-authenticated): 200 with nextExpectedRanges, 201 at the end.
-    private async Task UploadAsync(Uri draft, MimePart part, Run run, CancellationToken cancellationToken)
-    {
-        var source = part.Content?.Stream ?? throw new InvalidOperationException($"The attachment '{part.FileName}' has no content to upload.");
-        var size = source.Length;
-        var item = new Dictionary<string, object?>
-        {
-            ["attachmentType"] = "file",
-            ["name"] = part.FileName ?? part.ContentId ?? "attachment",
-            ["size"] = size,
-            ["contentType"] = part.ContentType.MimeType,
-        };
-        if (part.ContentId is not null)
-        {
-            item["isInline"] = !part.IsAttachment;
-            item["contentId"] = part.ContentId;
-        }
-
-        var json = JsonSerializer.Serialize(new Dictionary<string, object> { ["AttachmentItem"] = item });
-        Uri uploadUrl;
-        using (var session = await SendAsync(
-            "create upload session",
-            () => new HttpRequestMessage(HttpMethod.Post, new Uri(draft, "attachments/createUploadSession")) { Content = new StringContent(json, Encoding.UTF8, "application/json") },
-            authenticate: true,
-            run,
-            cancellationToken).ConfigureAwait(false))
-        {
-            var url = await ReadStringPropertyAsync(session, "uploadUrl").ConfigureAwait(false);
-            uploadUrl = url is not null && Uri.TryCreate(url, UriKind.Absolute, out var parsed)
-                ? parsed
-                : throw new GraphTransportException(GraphFailureKind.Transient, "Graph created the upload session but gave no uploadUrl.", (int)session.StatusCode);
-        }
-
-        // One buffer of UploadChunkSize for every chunk of the attachment: the file is never in memory as a whole.
-        var buffer = new byte[options.UploadChunkSize];
-        long offset = 0;
-        while (offset < size)
-        {
-            source.Seek(offset, SeekOrigin.Begin);
-            var length = (int)Math.Min(buffer.Length, size - offset);
-            var filled = 0;
-            while (filled < length)
-            {
-                var read = await source.ReadAsync(buffer, filled, length - filled, cancellationToken).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    throw new IOException($"The attachment '{part.FileName}' ended at {offset + filled} of {size} bytes while it was uploaded.");
-                }
-
-                filled += read;
-            }
-
-            var start = offset;
-            using var response = await SendAsync(
-                "upload attachment",
-                () =>
-                {
-                    var content = new ByteArrayContent(buffer, 0, length);
-                    content.Headers.ContentRange = new ContentRangeHeaderValue(start, start + length - 1, size);
-                    content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-                    return new HttpRequestMessage(HttpMethod.Put, uploadUrl) { Content = content };
-                },
-                authenticate: false,
-                run,
-                cancellationToken).ConfigureAwait(false);
-            offset = start + length;
-            if (response.StatusCode == HttpStatusCode.OK && await NextExpectedAsync(response).ConfigureAwait(false) is { } next && next != offset)
-            {
-                // The server holds a different amount than sent (a range lost after a retry): continue where it says.
-                offset = next;
-            }
-        }
-    }
-
-    private static async Task<long?> NextExpectedAsync(HttpResponseMessage response)
-    {
-        try
-        {
-            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync().ConfigureAwait(false));
-            if (json.RootElement.TryGetProperty("nextExpectedRanges", out var ranges) && ranges.ValueKind == JsonValueKind.Array && ranges.GetArrayLength() > 0)
-            {
-                var first = ranges[0].GetString() ?? string.Empty;
-                var dash = first.IndexOf('-');
-                return long.TryParse(dash < 0 ? first : first.Substring(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var start) ? start : null;
-            }
-        }
-        catch (JsonException)
-        {
-            // no body to follow
-        }
-
-        return null;
     }
 
     private static async Task<string> Base64MimeAsync(MimeMessage message, CancellationToken cancellationToken)
@@ -388,21 +343,23 @@ public sealed class GraphTransport : IDisposable
                 continue;
             }
 
-            if (!failure.IsTransient || retries >= options.Retry.MaxRetries)
-            {
-                throw failure;
-            }
-
-            var delay = failure.RetryAfter ?? options.Retry.GetDelay(retries + 1);
-            if (delay > options.MaxRetryAfter)
-            {
-                throw failure;
-            }
-
             retries++;
-            run.Attempts++;
-            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            await WaitToRetryAsync(failure, retries, run, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    // Waits before retry number `retry` after a failure (Graph's Retry-After first, else the retry policy's back-off), or
+    // throws the failure when it is not transient, the retries are used up or Graph asks for a longer wait than MaxRetryAfter.
+    private async Task WaitToRetryAsync(GraphTransportException failure, int retry, Run run, CancellationToken cancellationToken)
+    {
+        var delay = failure.RetryAfter ?? options.Retry.GetDelay(retry);
+        if (!failure.IsTransient || retry > options.Retry.MaxRetries || delay > options.MaxRetryAfter)
+        {
+            throw failure;
+        }
+
+        run.Attempts++;
+        await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<(HttpResponseMessage? Response, GraphTransportException? Failure)> SendOnceAsync(string operation, Func<HttpRequestMessage> build, bool authenticate, CancellationToken cancellationToken)

@@ -8,6 +8,13 @@ namespace SmtpOps.Graph;
 /// </summary>
 public sealed class GraphTransportException : Exception
 {
+    /// <summary>
+    /// The key in <see cref="Exception.Data"/> under which a failed send of a large message (a draft with upload sessions)
+    /// says what became of the draft: deleted, or left in the mailbox's Drafts folder and why. Set on whatever exception
+    /// ends such a send, this one or another (an unreadable attachment file, a cancellation).
+    /// </summary>
+    public const string DraftDataKey = "SmtpOps.Graph.Draft";
+
     /// <summary>Creates the exception.</summary>
     /// <param name="kind">The kind of failure.</param>
     /// <param name="message">A message for the user (Graph's own message included when it gave one).</param>
@@ -25,6 +32,12 @@ public sealed class GraphTransportException : Exception
         Guidance = guidance;
         RetryAfter = retryAfter;
     }
+
+    /// <summary>Gets what became of the draft when the send of a large message failed after its draft was created, or <c>null</c>; the message ends with it.</summary>
+    public string? DraftOutcome { get; internal set; }
+
+    /// <summary>Gets the message, followed by what became of the draft (<see cref="DraftOutcome"/>) when there was one.</summary>
+    public override string Message => DraftOutcome is null ? base.Message : base.Message + " " + DraftOutcome;
 
     /// <summary>Gets the kind of failure.</summary>
     public GraphFailureKind Kind { get; }

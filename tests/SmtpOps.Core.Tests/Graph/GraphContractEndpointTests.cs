@@ -68,18 +68,7 @@ public sealed class GraphContractEndpointTests : IAsyncLifetime
     public async Task UploadRangesMustBeInOrderWithoutAuthorizationAndTheDraftIsNotSentBeforeTheUploadIsComplete()
     {
         var token = GraphContractEndpoint.Token(TimeSpan.FromHours(1));
-        var draft = await PostAsync("v1.0/users/a@contoso.test/messages", Convert.ToBase64String(Encoding.ASCII.GetBytes(Mime)), token);
-        Assert.Equal(HttpStatusCode.Created, draft.StatusCode);
-        var id = JsonDocument.Parse(await draft.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
-
-        using var sessionRequest = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint.BaseUrl, $"v1.0/users/a@contoso.test/messages/{id}/attachments/createUploadSession"))
-        {
-            Content = new StringContent("""{"AttachmentItem":{"attachmentType":"file","name":"big.bin","size":10}}""", Encoding.UTF8, "application/json"),
-        };
-        sessionRequest.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        var session = await http.SendAsync(sessionRequest);
-        Assert.Equal(HttpStatusCode.Created, session.StatusCode);
-        var uploadUrl = new Uri(JsonDocument.Parse(await session.Content.ReadAsStringAsync()).RootElement.GetProperty("uploadUrl").GetString()!);
+        var (id, uploadUrl) = await CreateUploadSessionAsync(size: 10, token);
 
         Assert.Equal(HttpStatusCode.BadRequest, (await PutAsync(uploadUrl, 5, 9, 10, null)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await PutAsync(uploadUrl, 0, 4, 10, token)).StatusCode);
@@ -100,17 +89,37 @@ public sealed class GraphContractEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ABrokenRangeKeepsItsFirstBytesTheUploadUrlSaysWhereToGoOnAndADeletedDraftIsGone()
+    {
+        var token = GraphContractEndpoint.Token(TimeSpan.FromHours(1));
+        var (id, uploadUrl) = await CreateUploadSessionAsync(size: 10, token);
+        endpoint.ScriptBrokenUploadRange(GraphFault.Unavailable, acceptedBytes: 3);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await PutAsync(uploadUrl, 0, 4, 10, null)).StatusCode);
+        using (var withToken = new HttpRequestMessage(HttpMethod.Get, uploadUrl))
+        {
+            withToken.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(withToken)).StatusCode);
+        }
+
+        var status = await http.GetAsync(uploadUrl);
+        Assert.Equal(HttpStatusCode.OK, status.StatusCode);
+        Assert.Equal("3", JsonDocument.Parse(await status.Content.ReadAsStringAsync()).RootElement.GetProperty("nextExpectedRanges")[0].GetString());
+        Assert.Equal(HttpStatusCode.OK, (await PutAsync(uploadUrl, 3, 5, 10, null)).StatusCode);
+        Assert.Equal(new[] { id }, endpoint.Drafts);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await DeleteAsync($"v1.0/users/a@contoso.test/messages/{id}", token)).StatusCode);
+        Assert.Empty(endpoint.Drafts);
+        Assert.Equal(HttpStatusCode.NotFound, (await DeleteAsync($"v1.0/users/a@contoso.test/messages/{id}", token)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(uploadUrl)).StatusCode);
+        Assert.Equal(3, endpoint.Violations.Count);
+    }
+
+    [Fact]
     public async Task ARangeOverFourMegabytesIsRefused()
     {
         var token = GraphContractEndpoint.Token(TimeSpan.FromHours(1));
-        var draft = await PostAsync("v1.0/users/a@contoso.test/messages", Convert.ToBase64String(Encoding.ASCII.GetBytes(Mime)), token);
-        var id = JsonDocument.Parse(await draft.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
-        using var sessionRequest = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint.BaseUrl, $"v1.0/users/a@contoso.test/messages/{id}/attachments/createUploadSession"))
-        {
-            Content = new StringContent("""{"AttachmentItem":{"attachmentType":"file","name":"big.bin","size":5000000}}""", Encoding.UTF8, "application/json"),
-        };
-        sessionRequest.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        var uploadUrl = new Uri(JsonDocument.Parse(await (await http.SendAsync(sessionRequest)).Content.ReadAsStringAsync()).RootElement.GetProperty("uploadUrl").GetString()!);
+        var (_, uploadUrl) = await CreateUploadSessionAsync(size: 5000000, token);
 
         var response = await PutAsync(uploadUrl, 0, GraphContractEndpoint.MaxRequestBytes, 5000000, null);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
@@ -151,6 +160,29 @@ public sealed class GraphContractEndpointTests : IAsyncLifetime
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
 
+        return await http.SendAsync(request);
+    }
+
+    // A draft with an upload session for a file of `size` bytes: the draft's id and the session's uploadUrl.
+    private async Task<(string DraftId, Uri UploadUrl)> CreateUploadSessionAsync(long size, string token)
+    {
+        var draft = await PostAsync("v1.0/users/a@contoso.test/messages", Convert.ToBase64String(Encoding.ASCII.GetBytes(Mime)), token);
+        Assert.Equal(HttpStatusCode.Created, draft.StatusCode);
+        var id = JsonDocument.Parse(await draft.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint.BaseUrl, $"v1.0/users/a@contoso.test/messages/{id}/attachments/createUploadSession"))
+        {
+            Content = new StringContent($$$"""{"AttachmentItem":{"attachmentType":"file","name":"big.bin","size":{{{size}}}}}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var session = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Created, session.StatusCode);
+        return (id, new Uri(JsonDocument.Parse(await session.Content.ReadAsStringAsync()).RootElement.GetProperty("uploadUrl").GetString()!));
+    }
+
+    private async Task<HttpResponseMessage> DeleteAsync(string path, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, new Uri(endpoint.BaseUrl, path));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return await http.SendAsync(request);
     }
 

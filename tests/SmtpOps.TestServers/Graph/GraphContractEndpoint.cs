@@ -32,7 +32,12 @@ namespace SmtpOps.TestServers.Graph;
 /// 201 Created with a Location header for the last range (https://learn.microsoft.com/en-us/graph/outlook-large-attachments).
 /// The 320 KiB-multiple rule of OneDrive upload sessions (driveitem-createuploadsession) is not part of the Outlook
 /// attachment contract and is not checked.</item>
+/// <item>GET {uploadUrl}, no Authorization header: 200 OK with expirationDateTime and nextExpectedRanges, where the next range
+/// must start: how a client resumes after a range failed (https://learn.microsoft.com/en-us/graph/api/driveitem-createuploadsession,
+/// "Resuming an in-progress upload"; the Outlook page says nextExpectedRanges is what a resumed transfer starts from).</item>
 /// <item>POST /v1.0/users/{id}/messages/{message}/send: 202 Accepted (https://learn.microsoft.com/en-us/graph/api/message-send).</item>
+/// <item>DELETE /v1.0/users/{id}/messages/{message}: 204 No Content; the draft leaves the mailbox
+/// (https://learn.microsoft.com/en-us/graph/api/message-delete). <see cref="Drafts"/> lists the drafts still there.</item>
 /// <item>Every API request carries a bearer token for Graph (aud https://graph.microsoft.com or Graph's app id, nbf/exp
 /// valid); otherwise 401 InvalidAuthenticationToken (https://learn.microsoft.com/en-us/graph/auth/auth-concepts,
 /// https://learn.microsoft.com/en-us/graph/errors). The signature is not checked (no Entra here).</item>
@@ -59,7 +64,8 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
     private readonly object gate = new();
     private readonly Dictionary<string, Draft> drafts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, UploadSession> sessions = new(StringComparer.Ordinal);
-    private readonly Queue<(GraphFault Fault, int RetryAfterSeconds)> faults = new();
+    private readonly Queue<ScriptedFault> faults = new();
+    private readonly Dictionary<GraphOperation, Queue<ScriptedFault?>> operationFaults = [];
     private int fileNumber;
 
     private GraphContractEndpoint(HttpListener listener, int port, string folder, bool ownsFolder)
@@ -82,6 +88,18 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
 
     /// <summary>Gets the messages accepted for sending, in order.</summary>
     public ConcurrentQueue<GraphSentMessage> Sent { get; } = new();
+
+    /// <summary>Gets the ids of the drafts still in a mailbox's Drafts folder: created, and neither sent nor deleted.</summary>
+    public IReadOnlyList<string> Drafts
+    {
+        get
+        {
+            lock (gate)
+            {
+                return drafts.Values.Where(d => !d.Sent).Select(d => d.Id).ToList();
+            }
+        }
+    }
 
     /// <summary>Starts the endpoint on a free port.</summary>
     /// <param name="folder">Where uploaded attachment bytes are written; <c>null</c>: a temporary folder deleted on dispose.</param>
@@ -115,9 +133,42 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
         {
             for (var i = 0; i < times; i++)
             {
-                faults.Enqueue((fault, retryAfterSeconds));
+                faults.Enqueue(new ScriptedFault(fault, retryAfterSeconds, AcceptedBytes: 0));
             }
         }
+    }
+
+    /// <summary>Answers the next <paramref name="times"/> requests of one kind with <paramref name="fault"/>, before any fault scripted for API requests in order.</summary>
+    /// <param name="operation">The kind of request.</param>
+    /// <param name="fault">The failure.</param>
+    /// <param name="times">How many requests of that kind get it.</param>
+    /// <param name="retryAfterSeconds">The Retry-After value for <see cref="GraphFault.Throttle"/> and <see cref="GraphFault.Unavailable"/>.</param>
+    public void Script(GraphOperation operation, GraphFault fault, int times = 1, int retryAfterSeconds = 1)
+    {
+        for (var i = 0; i < times; i++)
+        {
+            Enqueue(operation, new ScriptedFault(fault, retryAfterSeconds, AcceptedBytes: 0));
+        }
+    }
+
+    /// <summary>
+    /// Breaks one upload range the way a failure in the middle of a PUT can leave it: the range after the next
+    /// <paramref name="afterRanges"/> (counted over all upload sessions) is checked as usual, its first
+    /// <paramref name="acceptedBytes"/> bytes are stored, the rest is read and dropped, and it is answered with
+    /// <paramref name="fault"/>. The session's nextExpectedRanges then says where the client must continue.
+    /// </summary>
+    /// <param name="fault">The failure (<see cref="GraphFault.Unavailable"/> or <see cref="GraphFault.Disconnect"/> for a transient one).</param>
+    /// <param name="acceptedBytes">How many bytes of the range are kept.</param>
+    /// <param name="afterRanges">How many ranges go through first.</param>
+    /// <param name="retryAfterSeconds">The Retry-After value for <see cref="GraphFault.Unavailable"/>.</param>
+    public void ScriptBrokenUploadRange(GraphFault fault, long acceptedBytes, int afterRanges = 0, int retryAfterSeconds = 0)
+    {
+        for (var i = 0; i < afterRanges; i++)
+        {
+            Enqueue(GraphOperation.UploadRange, null);
+        }
+
+        Enqueue(GraphOperation.UploadRange, new ScriptedFault(fault, retryAfterSeconds, acceptedBytes));
     }
 
     public async ValueTask DisposeAsync()
@@ -206,49 +257,69 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
             return refused;
         }
 
-        (GraphFault Fault, int RetryAfter)? fault = null;
+        var match = UserPath().Match(path);
+        string[] rest = match.Success ? match.Groups["rest"].Value.Split('/') : [];
+        GraphOperation? operation = (request.HttpMethod, rest) switch
+        {
+            ("POST", ["sendMail"]) => GraphOperation.SendMail,
+            ("POST", ["messages"]) => GraphOperation.CreateDraft,
+            ("POST", ["messages", _, "attachments", "createUploadSession"]) => GraphOperation.CreateUploadSession,
+            ("POST", ["messages", _, "send"]) => GraphOperation.SendDraft,
+            ("DELETE", ["messages", _]) => GraphOperation.DeleteMessage,
+            _ => null,
+        };
+        ScriptedFault? fault = operation is { } kind ? TakeFault(kind) : null;
         lock (gate)
         {
-            if (faults.Count > 0)
+            if (fault is null && faults.Count > 0)
             {
                 fault = faults.Dequeue();
             }
         }
 
-        if (fault is { } scripted)
+        if (fault is not null)
         {
             await DrainAsync(request).ConfigureAwait(false);
-            return scripted.Fault switch
-            {
-                GraphFault.Throttle => Answer.Error(429, "TooManyRequests", "Application is over its MailboxConcurrency limit.", scripted.RetryAfter),
-                GraphFault.Unavailable => Answer.Error(503, "ServiceUnavailable", "The service is temporarily unavailable.", scripted.RetryAfter),
-                _ => Answer.Error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."),
-            };
+            return fault.Answer();
         }
 
-        var match = UserPath().Match(path);
-        if (!match.Success || request.HttpMethod != "POST")
+        if (operation is null)
         {
             await DrainAsync(request).ConfigureAwait(false);
             return Refuse(404, "ResourceNotFound", $"{request.HttpMethod} {path} is not part of the mail-sending contract this endpoint serves.");
         }
 
         var user = Uri.UnescapeDataString(match.Groups["user"].Value);
-        var rest = match.Groups["rest"].Value.Split('/');
-        return rest switch
+        return operation switch
         {
-            ["sendMail"] => await SendMailAsync(request, user).ConfigureAwait(false),
-            ["messages"] => await CreateDraftAsync(request, user).ConfigureAwait(false),
-            ["messages", var id, "attachments", "createUploadSession"] => await CreateUploadSessionAsync(request, user, id).ConfigureAwait(false),
-            ["messages", var id, "send"] => await SendDraftAsync(request, user, id).ConfigureAwait(false),
-            _ => await NotFoundAsync(request, path).ConfigureAwait(false),
+            GraphOperation.SendMail => await SendMailAsync(request, user).ConfigureAwait(false),
+            GraphOperation.CreateDraft => await CreateDraftAsync(request, user).ConfigureAwait(false),
+            GraphOperation.CreateUploadSession => await CreateUploadSessionAsync(request, user, rest[1]).ConfigureAwait(false),
+            GraphOperation.SendDraft => await SendDraftAsync(request, user, rest[1]).ConfigureAwait(false),
+            _ => await DeleteMessageAsync(request, user, rest[1]).ConfigureAwait(false),
         };
     }
 
-    private async Task<Answer> NotFoundAsync(HttpListenerRequest request, string path)
+    private void Enqueue(GraphOperation operation, ScriptedFault? fault)
     {
-        await DrainAsync(request).ConfigureAwait(false);
-        return Refuse(404, "ResourceNotFound", $"POST {path} is not part of the mail-sending contract this endpoint serves.");
+        lock (gate)
+        {
+            if (!operationFaults.TryGetValue(operation, out var queue))
+            {
+                operationFaults[operation] = queue = new Queue<ScriptedFault?>();
+            }
+
+            queue.Enqueue(fault);
+        }
+    }
+
+    // The fault scripted for the next request of this kind, or null (none scripted, or one that is let through).
+    private ScriptedFault? TakeFault(GraphOperation operation)
+    {
+        lock (gate)
+        {
+            return operationFaults.TryGetValue(operation, out var queue) && queue.Count > 0 ? queue.Dequeue() : null;
+        }
     }
 
     private Answer? Authenticate(HttpListenerRequest request, string? bearer)
@@ -420,17 +491,23 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
             sessions.TryGetValue(sessionId, out session);
         }
 
-        if (session is null || request.HttpMethod != "PUT")
+        if (session is null || request.HttpMethod is not ("PUT" or "GET"))
         {
             await DrainAsync(request).ConfigureAwait(false);
-            return Refuse(404, "ErrorItemNotFound", "No upload session at this URL (or not a PUT).");
+            return Refuse(404, "ErrorItemNotFound", "No upload session at this URL (or not a PUT or GET).");
         }
 
-        // outlook-large-attachments: the uploadUrl is pre-authenticated; the PUT must not carry an Authorization header.
+        // outlook-large-attachments: the uploadUrl is pre-authenticated; a request to it must not carry an Authorization header.
         if (request.Headers["Authorization"] is not null)
         {
             await DrainAsync(request).ConfigureAwait(false);
-            return Refuse(401, "InvalidAuthenticationToken", "The PUT to an upload URL must not carry an Authorization header.");
+            return Refuse(401, "InvalidAuthenticationToken", $"The {request.HttpMethod} to an upload URL must not carry an Authorization header.");
+        }
+
+        if (request.HttpMethod == "GET")
+        {
+            await DrainAsync(request).ConfigureAwait(false);
+            return TakeFault(GraphOperation.UploadStatus)?.Answer() ?? session.Status();
         }
 
         var range = ContentRange().Match(request.Headers["Content-Range"] ?? string.Empty);
@@ -457,39 +534,45 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
             return Refuse(length > MaxRequestBytes ? 413 : 400, "InvalidRange", problem);
         }
 
+        // A broken range (ScriptBrokenUploadRange) keeps only its first bytes and fails.
+        var fault = TakeFault(GraphOperation.UploadRange);
+        var keep = fault is null ? length : Math.Clamp(fault.AcceptedBytes, 0, length);
+
         // Stream the range to disk with a small buffer: the endpoint never holds an attachment in memory.
-        long written = 0;
+        long read = 0;
         await using (var target = new FileStream(session.Attachment.Path, FileMode.Open, FileAccess.Write, FileShare.Read, 81920, useAsync: true))
         {
             target.Seek(start, SeekOrigin.Begin);
             var buffer = new byte[81920];
-            int read;
-            while ((read = await request.InputStream.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+            int count;
+            while ((count = await request.InputStream.ReadAsync(buffer).ConfigureAwait(false)) > 0)
             {
-                written += read;
-                if (written > length)
+                var kept = (int)Math.Clamp(keep - read, 0, count);
+                read += count;
+                if (read > length)
                 {
                     break;
                 }
 
-                await target.WriteAsync(buffer.AsMemory(0, read)).ConfigureAwait(false);
+                await target.WriteAsync(buffer.AsMemory(0, kept)).ConfigureAwait(false);
             }
         }
 
-        if (written != length)
+        if (read != length)
         {
             await DrainAsync(request).ConfigureAwait(false);
-            return Refuse(400, "InvalidRange", $"The body has {written} bytes, not the {length} Content-Range names.");
+            return Refuse(400, "InvalidRange", $"The body has {read} bytes, not the {length} Content-Range names.");
         }
 
-        session.Received = end + 1;
+        session.Received = start + keep;
+        if (fault is not null)
+        {
+            return fault.Answer();
+        }
+
         if (session.Received < total)
         {
-            return Answer.Json(200, new Dictionary<string, object>
-            {
-                ["expirationDateTime"] = session.Expires.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture),
-                ["nextExpectedRanges"] = new[] { session.Received.ToString(CultureInfo.InvariantCulture) },
-            });
+            return session.Status();
         }
 
         lock (gate)
@@ -526,6 +609,27 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
         draft.Sent = true;
         Sent.Enqueue(new GraphSentMessage(user, draft.Mime, draft.Uploads.Select(u => u.Attachment).ToList(), "draft", DateTimeOffset.UtcNow));
         return new Answer(202);
+    }
+
+    // message-delete: 204 No Content. A draft deleted is gone with its upload sessions; a sent one is no longer a draft.
+    private async Task<Answer> DeleteMessageAsync(HttpListenerRequest request, string user, string id)
+    {
+        await DrainAsync(request).ConfigureAwait(false);
+        lock (gate)
+        {
+            if (drafts.TryGetValue(id, out var draft) && draft.User == user && !draft.Sent)
+            {
+                drafts.Remove(id);
+                foreach (var sessionId in sessions.Where(s => s.Value.Draft == draft).Select(s => s.Key).ToList())
+                {
+                    sessions.Remove(sessionId);
+                }
+
+                return new Answer(204);
+            }
+        }
+
+        return Refuse(404, "ErrorItemNotFound", "The specified object was not found in the store.");
     }
 
     // outlook-send-mime-message: MIME goes as Content-Type text/plain, the MIME Base64-encoded in the body.
@@ -637,9 +741,27 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
         public DateTimeOffset Expires { get; } = expires;
 
         public long Received { get; set; }
+
+        // uploadsession: for an Outlook attachment nextExpectedRanges is a single "{start}".
+        public Answer Status() => Answer.Json(200, new Dictionary<string, object>
+        {
+            ["expirationDateTime"] = Expires.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture),
+            ["nextExpectedRanges"] = new[] { Received.ToString(CultureInfo.InvariantCulture) },
+        });
     }
 
-    private sealed record Answer(int Status, byte[]? Body = null, string? ErrorCode = null, int? RetryAfter = null, string? Location = null)
+    private sealed record ScriptedFault(GraphFault Fault, int RetryAfterSeconds, long AcceptedBytes)
+    {
+        public Answer Answer() => Fault switch
+        {
+            GraphFault.Throttle => GraphContractEndpoint.Answer.Error(429, "TooManyRequests", "Application is over its MailboxConcurrency limit.", RetryAfterSeconds),
+            GraphFault.Unavailable => GraphContractEndpoint.Answer.Error(503, "ServiceUnavailable", "The service is temporarily unavailable.", RetryAfterSeconds),
+            GraphFault.Disconnect => new GraphContractEndpoint.Answer(0, Abort: true),
+            _ => GraphContractEndpoint.Answer.Error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."),
+        };
+    }
+
+    private sealed record Answer(int Status, byte[]? Body = null, string? ErrorCode = null, int? RetryAfter = null, string? Location = null, bool Abort = false)
     {
         public static Answer Json(int status, object value) => new(status, JsonSerializer.SerializeToUtf8Bytes(value));
 
@@ -666,6 +788,17 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
 
         public async Task WriteAsync(HttpListenerResponse response)
         {
+            if (Abort)
+            {
+                // The connection lost mid-answer. HttpListener's Abort alone sends the default 200 on Linux: promise a body,
+                // send a byte of it and close the connection, so the client sees the answer end prematurely.
+                response.ContentLength64 = 1024;
+                await response.OutputStream.WriteAsync("{"u8.ToArray()).ConfigureAwait(false);
+                await response.OutputStream.FlushAsync().ConfigureAwait(false);
+                response.Abort();
+                return;
+            }
+
             response.StatusCode = Status;
             if (RetryAfter is { } seconds)
             {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -22,54 +23,30 @@ internal static class GraphEndpointCommand
           ErrorAccessDenied, --unavailable 503. --ready-file receives {"port","pid"} once listening.
         """;
 
-    public static async Task<int> RunAsync(string[] args, CancellationToken stop)
+    public static async Task<int> RunAsync(CommandLineArguments arguments, CancellationToken stop)
     {
         string? directory = null;
         string? readyFile = null;
         var port = 0;
-        var script = new System.Collections.Generic.List<(GraphFault Fault, int Times, int Seconds)>();
-        try
+        var script = new List<(GraphFault Fault, int Times, int Seconds)>();
+        while (arguments.Next() is { } option)
         {
-            for (var i = 1; i < args.Length; i++)
+            switch (option)
             {
-                string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
-                switch (args[i])
-                {
-                    case "--dir":
-                        directory = Value();
-                        break;
-                    case "--port":
-                        port = Number("--port", Value());
-                        break;
-                    case "--throttle":
-                    case "--unavailable":
-                        var name = args[i];
-                        var parts = Value().Split(':');
-                        script.Add((name == "--throttle" ? GraphFault.Throttle : GraphFault.Unavailable, Number(name, parts[0]), parts.Length > 1 ? Number(name, parts[1]) : 1));
-                        break;
-                    case "--deny":
-                        script.Add((GraphFault.AccessDenied, Number("--deny", Value()), 0));
-                        break;
-                    case "--ready-file":
-                        readyFile = Value();
-                        break;
-                    default:
-                        throw new ArgumentException($"Unknown argument: {args[i]}");
-                }
-            }
-
-            if (directory is null)
-            {
-                throw new ArgumentException("--dir is required.");
+                case "--dir": directory = arguments.Value(); break;
+                case "--port": port = arguments.Port(); break;
+                case "--throttle" or "--unavailable":
+                    var parts = arguments.Value().Split(':');
+                    var fault = option == "--throttle" ? GraphFault.Throttle : GraphFault.Unavailable;
+                    script.Add((fault, arguments.Number(parts[0]), parts.Length > 1 ? arguments.Number(parts[1]) : 1));
+                    break;
+                case "--deny": script.Add((GraphFault.AccessDenied, arguments.Number(), 0)); break;
+                case "--ready-file": readyFile = arguments.Value(); break;
+                default: throw arguments.Unknown();
             }
         }
-        catch (ArgumentException ex)
-        {
-            await Console.Error.WriteLineAsync(ex.Message + Environment.NewLine + Environment.NewLine + Usage.TrimEnd()).ConfigureAwait(false);
-            return 2;
-        }
 
-        var folder = Path.GetFullPath(directory);
+        var folder = Path.GetFullPath(CommandLineArguments.Required(directory, "--dir"));
         Directory.CreateDirectory(folder);
         await using var endpoint = GraphContractEndpoint.Start(Path.Combine(folder, "uploads"), port);
         foreach (var (fault, times, seconds) in script)
@@ -117,9 +94,4 @@ internal static class GraphEndpointCommand
         Console.WriteLine("graph stopping");
         return 0;
     }
-
-    private static int Number(string name, string value) =>
-        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
-            ? number
-            : throw new ArgumentException($"{name} takes a non-negative number, not '{value}'.");
 }

@@ -1,6 +1,6 @@
 namespace SmtpOps.TestServers.Graph;
 
-/// <summary>A failure the Graph contract endpoint answers a scripted number of API requests with (upload PUTs are not counted).</summary>
+/// <summary>A failure the Graph contract endpoint answers a scripted number of requests with: API requests in order, or one kind of request (<see cref="GraphOperation"/>).</summary>
 public enum GraphFault
 {
     /// <summary>429 Too Many Requests with a Retry-After header (error code TooManyRequests).</summary>
@@ -11,4 +11,7 @@ public enum GraphFault
 
     /// <summary>503 Service Unavailable with a Retry-After header.</summary>
     Unavailable,
+
+    /// <summary>No answer: the connection is closed once the request has been read (a connection lost, as the client sees it).</summary>
+    Disconnect,
 }

@@ -1,0 +1,190 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Threading;
+using System.Threading.Tasks;
+using SmtpOps.Graph;
+using SmtpOps.Messages;
+using SmtpOps.Smtp;
+using SmtpOps.TestServers.Graph;
+using Xunit;
+
+namespace SmtpOps.Tests.Graph;
+
+/// <summary>
+/// A large message (draft, upload session, send) whose upload or send fails: a range broken half-way is resumed where the
+/// upload session says, within the retries; a failure for good deletes the draft and says so, and a draft that cannot be
+/// deleted does not hide the failure. The sizes are small (a 200,000-byte attachment in 64 KiB ranges) by lowering the
+/// transport's limits, so the draft route runs as it does for a 40 MB file.
+/// </summary>
+public sealed class GraphLargeMessageFailureTests : IAsyncLifetime
+{
+    private const int AttachmentBytes = 200_000;
+    private const int RangeBytes = 64 * 1024;
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "graph-failure-" + Guid.NewGuid().ToString("N"));
+    private GraphContractEndpoint endpoint = null!;
+    private string attachment = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(folder);
+        endpoint = GraphContractEndpoint.Start(Path.Combine(folder, "received"));
+        attachment = Path.Combine(folder, "ledger.bin");
+        await File.WriteAllBytesAsync(attachment, RandomNumberGenerator.GetBytes(AttachmentBytes));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await endpoint.DisposeAsync();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Theory]
+    [InlineData(GraphFault.Unavailable)]
+    [InlineData(GraphFault.Disconnect)]
+    public async Task ARangeThatFailsAfterPartOfItWasStoredIsResumedWhereTheUploadSessionSaysAndArrivesByteForByte(GraphFault fault)
+    {
+        // The second range: its first 10,000 bytes are stored, then 503 (or the connection drops).
+        endpoint.ScriptBrokenUploadRange(fault, acceptedBytes: 10_000, afterRanges: 1);
+        using var transport = new GraphTransport(Options());
+
+        var result = await transport.SendAsync(LargeMessage());
+
+        Assert.Empty(endpoint.Violations);
+        Assert.Equal(GraphSendRoute.DraftWithUploadSessions, result.Route);
+        Assert.Equal(2, result.Attempts);
+        var uploaded = Assert.Single(Assert.Single(endpoint.Sent).Attachments);
+        Assert.Equal(await File.ReadAllBytesAsync(attachment), await File.ReadAllBytesAsync(uploaded.Path));
+        var upload = endpoint.Requests.Where(r => r.Path.StartsWith("/upload/", StringComparison.Ordinal)).Select(r => $"{r.Method} {r.Status}").ToArray();
+        Assert.Equal(new[] { "PUT 200", fault == GraphFault.Disconnect ? "PUT 0" : "PUT 503", "GET 200", "PUT 200", "PUT 201" }, upload);
+        Assert.Empty(endpoint.Drafts);
+    }
+
+    [Fact]
+    public async Task ARangeThatKeepsFailingEndsTheSendAsTransientAfterTheRetriesAndDeletesTheDraft()
+    {
+        endpoint.Script(GraphOperation.UploadRange, GraphFault.Unavailable, times: 10, retryAfterSeconds: 0);
+        using var transport = new GraphTransport(Options());
+
+        var failure = await Assert.ThrowsAsync<GraphTransportException>(() => transport.SendAsync(LargeMessage()));
+
+        Assert.True(failure.IsTransient);
+        Assert.Equal(503, failure.StatusCode);
+        Assert.Equal(4, failure.Attempts);
+        Assert.Equal(4, endpoint.Requests.Count(r => r.Method == "PUT"));
+        Assert.Equal(3, endpoint.Requests.Count(r => r.Method == "GET"));
+        AssertDraftDeleted(failure);
+    }
+
+    [Fact]
+    public async Task AnUploadRefusedForGoodFailsWithGraphsErrorAndDeletesTheDraft()
+    {
+        endpoint.Script(GraphOperation.UploadRange, GraphFault.AccessDenied);
+        using var transport = new GraphTransport(Options());
+
+        var failure = await Assert.ThrowsAsync<GraphTransportException>(() => transport.SendAsync(LargeMessage()));
+
+        Assert.Equal(GraphFailureKind.Permanent, failure.Kind);
+        Assert.Equal("ErrorAccessDenied", failure.ErrorCode);
+        Assert.Single(endpoint.Requests, r => r.Method == "PUT");
+        AssertDraftDeleted(failure);
+    }
+
+    [Fact]
+    public async Task ASendRefusedForGoodFailsWithGraphsErrorAndDeletesTheDraft()
+    {
+        // An app with Mail.ReadWrite but without Mail.Send: the draft and its upload are allowed, the send is not.
+        endpoint.Script(GraphOperation.SendDraft, GraphFault.AccessDenied);
+        using var transport = new GraphTransport(Options());
+
+        var failure = await Assert.ThrowsAsync<GraphTransportException>(() => transport.SendAsync(LargeMessage()));
+
+        Assert.Equal(GraphFailureKind.Permanent, failure.Kind);
+        Assert.Equal(403, failure.StatusCode);
+        Assert.Contains("send draft", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(AttachmentBytes, new FileInfo(Assert.Single(Directory.GetFiles(Path.Combine(folder, "received")))).Length);
+        AssertDraftDeleted(failure);
+    }
+
+    [Fact]
+    public async Task WhenTheDraftCannotBeDeletedTheSendsOwnFailureStaysAndSaysTheDraftIsLeft()
+    {
+        endpoint.Script(GraphOperation.SendDraft, GraphFault.AccessDenied);
+        endpoint.Script(GraphOperation.DeleteMessage, GraphFault.Unavailable);
+        using var transport = new GraphTransport(Options());
+
+        var failure = await Assert.ThrowsAsync<GraphTransportException>(() => transport.SendAsync(LargeMessage()));
+
+        Assert.Equal(403, failure.StatusCode);
+        Assert.Equal("ErrorAccessDenied", failure.ErrorCode);
+        var draft = Assert.Single(endpoint.Drafts);
+        Assert.Contains($"The draft '{draft}' stays in the Drafts folder", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("503", failure.DraftOutcome, StringComparison.Ordinal);
+        Assert.Equal(failure.DraftOutcome, failure.Data[GraphTransportException.DraftDataKey]);
+    }
+
+    [Fact]
+    public async Task ASendThatGotNoAnswerKeepsTheDraftSinceItMayHaveGoneOut()
+    {
+        endpoint.Script(GraphOperation.SendDraft, GraphFault.Disconnect, times: 4);
+        using var transport = new GraphTransport(Options());
+
+        var failure = await Assert.ThrowsAsync<GraphTransportException>(() => transport.SendAsync(LargeMessage()));
+
+        Assert.Equal(GraphFailureKind.Connection, failure.Kind);
+        Assert.Equal(4, endpoint.Requests.Count(r => r.Path.EndsWith("/send", StringComparison.Ordinal)));
+        Assert.DoesNotContain(endpoint.Requests, r => r.Method == "DELETE");
+        var draft = Assert.Single(endpoint.Drafts);
+        Assert.Contains($"The draft '{draft}' stays in the Drafts folder", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("may have gone out", failure.DraftOutcome, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CancellingWhileWaitingToResumeEndsTheSendWithoutResumingAndDeletesTheDraft()
+    {
+        endpoint.Script(GraphOperation.UploadRange, GraphFault.Unavailable, retryAfterSeconds: 60);
+        using var transport = new GraphTransport(Options());
+        using var cancel = new CancellationTokenSource();
+
+        var sending = transport.SendAsync(LargeMessage(), cancel.Token);
+        while (!sending.IsCompleted && !endpoint.Requests.Any(r => r.Status == 503))
+        {
+            await Task.Delay(10);
+        }
+
+        cancel.Cancel();
+        var failure = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sending);
+
+        Assert.DoesNotContain(endpoint.Requests, r => r.Method == "GET");
+        Assert.Contains("was deleted", (string)failure.Data[GraphTransportException.DraftDataKey]!, StringComparison.Ordinal);
+        Assert.Empty(endpoint.Drafts);
+        Assert.Empty(endpoint.Sent);
+    }
+
+    private void AssertDraftDeleted(GraphTransportException failure)
+    {
+        Assert.Empty(endpoint.Drafts);
+        Assert.Empty(endpoint.Sent);
+        Assert.Single(endpoint.Requests, r => r.Method == "DELETE" && r.Status == 204);
+        Assert.Contains("was deleted from the mailbox 'reports@contoso.test'", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(failure.DraftOutcome, failure.Data[GraphTransportException.DraftDataKey]);
+    }
+
+    private MailMessageDefinition LargeMessage() => GraphTransportTests.SmallMessage() with
+    {
+        Subject = "ledger",
+        Attachments = [new MailAttachment(attachment)],
+    };
+
+    private GraphTransportOptions Options() => new()
+    {
+        Mailbox = "reports@contoso.test",
+        Endpoint = endpoint.BaseUrl,
+        AccessToken = GraphContractEndpoint.Token(TimeSpan.FromHours(1)),
+        SendMailLimit = 10_000,
+        UploadSessionMinimum = 16 * 1024,
+        UploadChunkSize = RangeBytes,
+        Retry = new RetryPolicy { MaxRetries = 3, InitialDelay = TimeSpan.FromMilliseconds(10) },
+    };
+}
