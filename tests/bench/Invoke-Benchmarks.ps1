@@ -553,7 +553,8 @@ function Invoke-RelayBenchmark {
         # alternated with MailKit direct at the same concurrency: start-up included (what a host that scales from zero
         # pays) and steady state, each against MailKit's in the same rounds.
         if ($RelayHostReadyToRunPath) {
-            $rounds = @(foreach ($i in 1..$Runs) {
+            $roundCount = $script:Runs   # $runs above (the rows' results) hides the parameter: names are case-insensitive
+            $rounds = @(foreach ($i in 1..$roundCount) {
                     [pscustomobject]@{
                         Jit    = Measure-RelayRun $azurite $sink "$($c.Name)-jit$i" (Get-RelaySettings $c 0) -HostPath $RelayHostPath
                         R2r    = Measure-RelayRun $azurite $sink "$($c.Name)-r2r$i" (Get-RelaySettings $c 0) -HostPath $RelayHostReadyToRunPath
@@ -565,7 +566,7 @@ function Invoke-RelayBenchmark {
                 $jitMedian = Get-Median $jit; $r2rMedian = Get-Median $r2r; $mkMedian = Get-Median $mk
                 Add-Row 'Relay' ("CPU ms/message, {0}: relay host published ReadyToRun vs MailKit direct ({1})" -f $m.Label, $c.Name) $r2rMedian $mkMedian $null ($r2rMedian / $mkMedian) $null '<= 2x baseline' (($r2rMedian / $mkMedian) -le 2) `
                     ("ratio = host / MailKit (lower is better); the JIT host (build output) in the same rounds: {0:n2} ({1:n2}x); medians of {2} alternated rounds JIT/ReadyToRun/MailKit; runs JIT {3}, ReadyToRun {4}, MailKit {5}" -f `
-                        $jitMedian, ($jitMedian / $mkMedian), $Runs, (($jit | ForEach-Object { '{0:n2}' -f $_ }) -join '/'), (($r2r | ForEach-Object { '{0:n2}' -f $_ }) -join '/'), (($mk | ForEach-Object { '{0:n2}' -f $_ }) -join '/'))
+                        $jitMedian, ($jitMedian / $mkMedian), $roundCount, (($jit | ForEach-Object { '{0:n2}' -f $_ }) -join '/'), (($r2r | ForEach-Object { '{0:n2}' -f $_ }) -join '/'), (($mk | ForEach-Object { '{0:n2}' -f $_ }) -join '/'))
             }
         }
 
