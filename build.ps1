@@ -11,6 +11,7 @@
         test     (package) dotnet format check, xunit and Pester suites, "N passed, N failed" (tests/rig/Invoke-TestSuite.ps1).
         demo     (package) a local SMTP server, a realistic daily report sent with the module, what arrived (tests/rig/Invoke-Demo.ps1).
         bench    (package) measure against the baselines and limits on 127.0.0.1 (tests/bench); table + artifacts/bench/.
+                 -Only Relay (or another benchmark's name) runs a part.
     build and package skip their work when nothing they read has changed since they last succeeded
     (a fingerprint of the sources under module/, functions/ and tests/ and the repository's build files,
     kept in artifacts/.stamps/); -Force does it anyway.
@@ -27,7 +28,11 @@ param(
     [string] $Configuration = 'Release',
 
     # Build and package even when they are up to date.
-    [switch] $Force
+    [switch] $Force,
+
+    # bench: only these benchmarks (Invoke-Benchmarks.ps1 -Only: BulkSend, Latency, ModuleImport, LargeAttachment,
+    # MxResolution, Probing, Relay), e.g. ./build.ps1 bench -Only Relay.
+    [string[]] $Only = @()
 )
 
 $ErrorActionPreference = 'Stop'
@@ -184,9 +189,19 @@ function Invoke-BenchTask {
     Install-Azurite
     $bench = Join-Path $Root "tests/SmtpOps.Benchmarks/bin/$Configuration/net10.0/SmtpOps.Benchmarks.dll"
     $emptyModule = Join-Path $Root "tests/SmtpOps.Benchmarks.EmptyModule/bin/$Configuration/netstandard2.0/SmtpOps.Benchmarks.EmptyModule.dll"
-    Invoke-Native dotnet @('pwsh', '-NoProfile', '-File', (Join-Path $Root 'tests/bench/Invoke-Benchmarks.ps1'), '-ModuleManifest', $ModuleManifest,
+    $arguments = @('pwsh', '-NoProfile', '-File', (Join-Path $Root 'tests/bench/Invoke-Benchmarks.ps1'), '-ModuleManifest', $ModuleManifest,
         '-ServerPath', $TestServerPath, '-RelayHostPath', $RelayHostPath, '-BenchmarkPath', $bench, '-EmptyModulePath', $emptyModule,
         '-CacheFolder', (Join-Path $Root '.cache'), '-OutputDirectory', (Join-Path $Artifacts 'bench'))
+    if ($Only) { $arguments += @('-Only', ($Only -join ',')) }
+    # The LocalHost as an operator runs it on a VM: published ReadyToRun for this machine (functions/README.md,
+    # "Running without Azure Functions"); the relay rows compare it with the build output's JIT.
+    if (-not $Only -or (($Only -join ',') -split ',') -contains 'Relay') {
+        $readyToRun = Join-Path $Artifacts 'relay-localhost'
+        Invoke-Native dotnet @('publish', (Join-Path $Root 'functions/SmtpOps.Relay.LocalHost'), '-c', $Configuration,
+            '-r', [Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier, '-o', $readyToRun, '--nologo', '-v', 'quiet')
+        $arguments += @('-RelayHostReadyToRunPath', (Join-Path $readyToRun 'SmtpOps.Relay.LocalHost.dll'))
+    }
+    Invoke-Native dotnet $arguments
 }
 
 function Invoke-Task([string] $Name, [Collections.Generic.HashSet[string]] $Done) {

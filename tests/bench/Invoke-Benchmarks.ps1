@@ -14,6 +14,9 @@ param(
     [Parameter(Mandatory)] [string] $ModuleManifest,
     [Parameter(Mandatory)] [string] $ServerPath,
     [Parameter(Mandatory)] [string] $RelayHostPath,
+    # The same LocalHost published ReadyToRun (dotnet publish -r <rid>, as an operator runs it on a VM): the relay rows
+    # then also compare its CPU per message with the build output's (JIT). Empty: that comparison is left out.
+    [string] $RelayHostReadyToRunPath = '',
     [Parameter(Mandatory)] [string] $BenchmarkPath,
     # The import benchmark's floor: tests/SmtpOps.Benchmarks.EmptyModule's assembly.
     [Parameter(Mandatory)] [string] $EmptyModulePath,
@@ -498,7 +501,7 @@ function Get-RelaySettings($Configuration, [int] $MessagesPerMinute) {
     }
 }
 
-function Measure-RelayRun($Azurite, $Sink, [string] $Name, [hashtable] $Settings, [int] $Instances = 1) {
+function Measure-RelayRun($Azurite, $Sink, [string] $Name, [hashtable] $Settings, [int] $Instances = 1, [string] $HostPath = $RelayHostPath) {
     # One setting: a fresh queue, RelayMessages enqueued first, then the host(s) started and the arrivals timed
     # from the first to the last (the host's start-up is not the relay's throughput). CPU per message is read
     # from each process (host, Azurite, sink) over the run, start-up included for the host.
@@ -509,7 +512,7 @@ function Measure-RelayRun($Azurite, $Sink, [string] $Name, [hashtable] $Settings
         Invoke-Benchmark @('relay-enqueue', '--queue', $queue, '--count', $RelayMessages, '--concurrency', 16) | Out-Null
         $azuriteCpu = Get-CpuMs $Azurite.Process; $sinkCpu = Get-CpuMs $Sink.Process
         $hosts = @(foreach ($i in 1..$Instances) {
-                Start-RelayHost -HostPath $RelayHostPath -Azurite $Azurite -Sink $Sink -User $Sink.User -Password $Sink.Password `
+                Start-RelayHost -HostPath $HostPath -Azurite $Azurite -Sink $Sink -User $Sink.User -Password $Sink.Password `
                     -Directory (Join-Path $Work "relay-$Name-host$i") -QueueName $queue -Settings $Settings
             })
         # The host's steady state: its CPU over the messages after the first quarter (start-up and JIT warm-up left out;
@@ -599,6 +602,27 @@ function Invoke-RelayBenchmark {
         $mailkitTotal = Get-Median @($runs | ForEach-Object { $_.Directs } | ForEach-Object { $_.MailKitCpuMs })
         Add-Row 'Relay' 'CPU ms/message, steady state: relay host vs MailKit direct' $hostSteady $mailkitSteady $null ($hostSteady / $mailkitSteady) $null '<= 2x baseline' (($hostSteady / $mailkitSteady) -le 2) `
             ("medians over the {0} relay rows and their direct runs; ratio = host / MailKit (lower is better); start-up included: host {1:n2}, MailKit {2:n2} ({3:n2}x); host steady runs: {4}" -f @($runs).Count, $hostTotal, $mailkitTotal, ($hostTotal / $mailkitTotal), ((@($runs | ForEach-Object { '{0:n2}' -f $_.Relay.HostSteadyCpuMs })) -join '/'))
+
+        # The same host JIT-compiled (the build output) and published ReadyToRun, fresh processes on the best setting,
+        # alternated with MailKit direct at the same concurrency: start-up included (what a host that scales from zero
+        # pays) and steady state, each against MailKit's in the same rounds.
+        if ($RelayHostReadyToRunPath) {
+            $roundCount = $script:Runs   # $runs above (the rows' results) hides the parameter: names are case-insensitive
+            $rounds = @(foreach ($i in 1..$roundCount) {
+                    [pscustomobject]@{
+                        Jit    = Measure-RelayRun $azurite $sink "$($c.Name)-jit$i" (Get-RelaySettings $c 0) -HostPath $RelayHostPath
+                        R2r    = Measure-RelayRun $azurite $sink "$($c.Name)-r2r$i" (Get-RelaySettings $c 0) -HostPath $RelayHostReadyToRunPath
+                        Direct = Measure-DirectRun $sink $best.Concurrency
+                    }
+                })
+            foreach ($m in @(@{ Label = 'start-up included'; Host = 'HostCpuMs'; MailKit = 'MailKitCpuMs' }, @{ Label = 'steady state'; Host = 'HostSteadyCpuMs'; MailKit = 'MailKitSteadyCpuMs' })) {
+                $jit = @($rounds | ForEach-Object { $_.Jit.($m.Host) }); $r2r = @($rounds | ForEach-Object { $_.R2r.($m.Host) }); $mk = @($rounds | ForEach-Object { $_.Direct.($m.MailKit) })
+                $jitMedian = Get-Median $jit; $r2rMedian = Get-Median $r2r; $mkMedian = Get-Median $mk
+                Add-Row 'Relay' ("CPU ms/message, {0}: relay host published ReadyToRun vs MailKit direct ({1})" -f $m.Label, $c.Name) $r2rMedian $mkMedian $null ($r2rMedian / $mkMedian) $null '<= 2x baseline' (($r2rMedian / $mkMedian) -le 2) `
+                    ("ratio = host / MailKit (lower is better); the JIT host (build output) in the same rounds: {0:n2} ({1:n2}x); medians of {2} alternated rounds JIT/ReadyToRun/MailKit; runs JIT {3}, ReadyToRun {4}, MailKit {5}" -f `
+                        $jitMedian, ($jitMedian / $mkMedian), $roundCount, (($jit | ForEach-Object { '{0:n2}' -f $_ }) -join '/'), (($r2r | ForEach-Object { '{0:n2}' -f $_ }) -join '/'), (($mk | ForEach-Object { '{0:n2}' -f $_ }) -join '/'))
+            }
+        }
 
         # Under a rate limit of half the messages per minute the limiter must hold the second half back;
         # then two instances on one queue, each with half the limit (the scale-out rule in functions/README.md).
