@@ -110,4 +110,4 @@ function Get-ReadyToRunPowerShell {
     Join-Path $target 'pwsh.dll'
 }
 
-Export-ModuleMember -Function Get-ReadyToRunPowerShell, Test-ReadyToRunImage
+Export-ModuleMember -Function Get-ReadyToRunPowerShell
