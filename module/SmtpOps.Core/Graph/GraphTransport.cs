@@ -23,9 +23,11 @@ namespace SmtpOps.Graph;
 /// (https://learn.microsoft.com/en-us/graph/api/user-sendmail). A larger one becomes a draft from its MIME without the
 /// large attachments, each large attachment is streamed from its file through an upload session in chunks of at most
 /// 4 MB, never the whole file in memory, and the draft is sent
-/// (https://learn.microsoft.com/en-us/graph/outlook-large-attachments); a range that fails transiently is resumed where the
-/// upload session says it stands, and a draft whose upload or send fails is deleted again (what became of it is on the
-/// failure: <see cref="GraphTransportException.DraftDataKey"/>). 429/503/504 are retried after Graph's
+/// (https://learn.microsoft.com/en-us/graph/outlook-large-attachments); a range that fails transiently (or outlasts
+/// <see cref="GraphTransportOptions.Timeout"/>) is resumed where the upload session says it stands, an upload session that
+/// is gone (404, expired) is started over once in a new one, a last range whose answer was lost is looked for among the
+/// draft's attachments before anything is uploaded again, and a draft whose upload or send fails is deleted again (what
+/// became of it is on the failure: <see cref="GraphTransportException.DraftDataKey"/>). 429/503/504 are retried after Graph's
 /// Retry-After; 400/403/404 fail at once with Graph's error code and what to do. One HttpClient (kept-alive
 /// connections) and one token for all messages. Thread-safe: concurrent sends share the client and the token.
 /// </summary>
@@ -202,9 +204,10 @@ public sealed partial class GraphTransport : IDisposable
         var sending = false;
         try
         {
+            var attached = new HashSet<string>(StringComparer.Ordinal);
             foreach (var part in large)
             {
-                await UploadAsync(draft, part, run, cancellationToken).ConfigureAwait(false);
+                await UploadAsync(draft, part, attached, run, cancellationToken).ConfigureAwait(false);
             }
 
             // https://learn.microsoft.com/en-us/graph/api/message-send: 202 Accepted.

@@ -146,6 +146,75 @@ public sealed class GraphContractEndpointTests : IAsyncLifetime
         Assert.Equal(new[] { 429, 403, 202 }, endpoint.Requests.Select(r => r.Status));
     }
 
+    [Fact]
+    public async Task AnExpiredUploadSessionAnswers404AndItsBytesAreNotOnTheDraftWhichANewSessionCanComplete()
+    {
+        var token = GraphContractEndpoint.Token(TimeSpan.FromHours(1));
+        var (id, uploadUrl) = await CreateUploadSessionAsync(size: 10, token);
+        Assert.Equal(HttpStatusCode.OK, (await PutAsync(uploadUrl, 0, 4, 10, null)).StatusCode);
+        endpoint.Script(GraphOperation.UploadRange, GraphFault.ExpireSession);
+
+        var expired = await PutAsync(uploadUrl, 5, 9, 10, null);
+        Assert.Equal(HttpStatusCode.NotFound, expired.StatusCode);
+        Assert.Equal("ErrorItemNotFound", await ErrorCodeAsync(expired));
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(uploadUrl)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await PutAsync(uploadUrl, 5, 9, 10, null)).StatusCode);
+
+        // The expired session's bytes are no attachment and do not hold up the send; a new session starts at byte 0.
+        var again = await CreateUploadSessionAsync(id, size: 10, token);
+        Assert.Equal(HttpStatusCode.OK, (await PutAsync(again, 0, 4, 10, null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await PutAsync(again, 5, 9, 10, null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync($"v1.0/users/a@contoso.test/messages/{id}/send", string.Empty, token)).StatusCode);
+        Assert.Single(Assert.Single(endpoint.Sent).Attachments);
+        Assert.Empty(endpoint.Violations);
+    }
+
+    [Fact]
+    public async Task ALastRangeWhoseAnswerIsLostStillCompletesTheAttachmentWhichTheDraftsAttachmentsList()
+    {
+        var token = GraphContractEndpoint.Token(TimeSpan.FromHours(1));
+        var (id, uploadUrl) = await CreateUploadSessionAsync(size: 10, token);
+        endpoint.ScriptUploadAnswerLost(afterRanges: 1);
+        var attachments = $"v1.0/users/a@contoso.test/messages/{id}/attachments?$select=name,size";
+        Assert.Equal(HttpStatusCode.OK, (await PutAsync(uploadUrl, 0, 4, 10, null)).StatusCode);
+        Assert.Equal(0, JsonDocument.Parse(await GetAsync(attachments, token)).RootElement.GetProperty("value").GetArrayLength());
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => PutAsync(uploadUrl, 5, 9, 10, null));
+
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(uploadUrl)).StatusCode);
+        var listed = Assert.Single(JsonDocument.Parse(await GetAsync(attachments, token)).RootElement.GetProperty("value").EnumerateArray());
+        Assert.Equal("big.bin", listed.GetProperty("name").GetString());
+        Assert.Equal(10, listed.GetProperty("size").GetInt64());
+        Assert.StartsWith("AAMkAttachment", listed.GetProperty("id").GetString(), StringComparison.Ordinal);
+        Assert.False(listed.TryGetProperty("contentType", out _));
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync($"v1.0/users/a@contoso.test/messages/{id}/send", string.Empty, token)).StatusCode);
+        Assert.Equal(new byte[] { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 }, await System.IO.File.ReadAllBytesAsync(Assert.Single(Assert.Single(endpoint.Sent).Attachments).Path));
+        Assert.Empty(endpoint.Violations);
+    }
+
+    [Fact]
+    public async Task AHangingRequestIsLeftUnansweredWhileTheNextOnesAreServed()
+    {
+        var token = GraphContractEndpoint.Token(TimeSpan.FromHours(1));
+        var (_, uploadUrl) = await CreateUploadSessionAsync(size: 10, token);
+        endpoint.Script(GraphOperation.UploadRange, GraphFault.Hang);
+        using var giveUp = new System.Threading.CancellationTokenSource();
+
+        var hanging = PutAsync(uploadUrl, 0, 4, 10, null, giveUp.Token);
+        while (!endpoint.Requests.Any(r => r.Method == "PUT"))
+        {
+            await Task.Delay(10);
+        }
+
+        var status = await http.GetAsync(uploadUrl);
+        Assert.False(hanging.IsCompleted);
+        giveUp.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => hanging);
+        Assert.Equal(HttpStatusCode.OK, status.StatusCode);
+        Assert.Equal("0", JsonDocument.Parse(await status.Content.ReadAsStringAsync()).RootElement.GetProperty("nextExpectedRanges")[0].GetString());
+        Assert.Equal(new[] { "PUT 0", "GET 200" }, endpoint.Requests.Where(r => r.Path.StartsWith("/upload/", StringComparison.Ordinal)).Select(r => $"{r.Method} {r.Status}"));
+    }
+
     private static async Task<string?> ErrorCodeAsync(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("code").GetString();
 
@@ -169,6 +238,12 @@ public sealed class GraphContractEndpointTests : IAsyncLifetime
         var draft = await PostAsync("v1.0/users/a@contoso.test/messages", Convert.ToBase64String(Encoding.ASCII.GetBytes(Mime)), token);
         Assert.Equal(HttpStatusCode.Created, draft.StatusCode);
         var id = JsonDocument.Parse(await draft.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        return (id, await CreateUploadSessionAsync(id, size, token));
+    }
+
+    // Another upload session on the draft `id`: its uploadUrl.
+    private async Task<Uri> CreateUploadSessionAsync(string id, long size, string token)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint.BaseUrl, $"v1.0/users/a@contoso.test/messages/{id}/attachments/createUploadSession"))
         {
             Content = new StringContent($$$"""{"AttachmentItem":{"attachmentType":"file","name":"big.bin","size":{{{size}}}}}""", Encoding.UTF8, "application/json"),
@@ -176,7 +251,16 @@ public sealed class GraphContractEndpointTests : IAsyncLifetime
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         var session = await http.SendAsync(request);
         Assert.Equal(HttpStatusCode.Created, session.StatusCode);
-        return (id, new Uri(JsonDocument.Parse(await session.Content.ReadAsStringAsync()).RootElement.GetProperty("uploadUrl").GetString()!));
+        return new Uri(JsonDocument.Parse(await session.Content.ReadAsStringAsync()).RootElement.GetProperty("uploadUrl").GetString()!);
+    }
+
+    private async Task<string> GetAsync(string path, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(endpoint.BaseUrl, path));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync();
     }
 
     private async Task<HttpResponseMessage> DeleteAsync(string path, string token)
@@ -186,7 +270,7 @@ public sealed class GraphContractEndpointTests : IAsyncLifetime
         return await http.SendAsync(request);
     }
 
-    private async Task<HttpResponseMessage> PutAsync(Uri url, long start, long end, long total, string? token)
+    private async Task<HttpResponseMessage> PutAsync(Uri url, long start, long end, long total, string? token, System.Threading.CancellationToken cancellationToken = default)
     {
         var bytes = Enumerable.Range((int)start, (int)(end - start + 1)).Select(i => (byte)i).ToArray();
         using var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = new ByteArrayContent(bytes) };
@@ -196,6 +280,6 @@ public sealed class GraphContractEndpointTests : IAsyncLifetime
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
 
-        return await http.SendAsync(request);
+        return await http.SendAsync(request, cancellationToken);
     }
 }

@@ -162,6 +162,144 @@ public sealed class GraphLargeMessageFailureTests : IAsyncLifetime
         Assert.Empty(endpoint.Sent);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AnUploadSessionThatIsGoneIsStartedOverOnceInANewSessionAndTheAttachmentArrivesWhole(bool goneOnStatus)
+    {
+        // The session expires at the second range: its PUT is answered 404, or (goneOnStatus) the PUT fails with 503 and the
+        // status GET that would resume it is answered 404.
+        if (goneOnStatus)
+        {
+            endpoint.Script(GraphOperation.UploadRange, GraphFault.Unavailable, retryAfterSeconds: 0, after: 1);
+            endpoint.Script(GraphOperation.UploadStatus, GraphFault.ExpireSession);
+        }
+        else
+        {
+            endpoint.Script(GraphOperation.UploadRange, GraphFault.ExpireSession, after: 1);
+        }
+
+        using var transport = new GraphTransport(Options());
+
+        var result = await transport.SendAsync(LargeMessage());
+
+        Assert.Empty(endpoint.Violations);
+        var uploaded = Assert.Single(Assert.Single(endpoint.Sent).Attachments);
+        Assert.Equal(await File.ReadAllBytesAsync(attachment), await File.ReadAllBytesAsync(uploaded.Path));
+        Assert.Equal(2, endpoint.Requests.Count(r => r.Path.EndsWith("/createUploadSession", StringComparison.Ordinal)));
+        Assert.Equal(
+            (goneOnStatus ? new[] { "PUT 200", "PUT 503", "GET 404" } : new[] { "PUT 200", "PUT 404" }).Concat(new[] { "PUT 200", "PUT 200", "PUT 200", "PUT 201" }),
+            UploadRequests());
+        Assert.Equal(goneOnStatus ? 3 : 2, result.Attempts);
+        Assert.Empty(endpoint.Drafts);
+    }
+
+    [Fact]
+    public async Task AnUploadSessionThatIsGoneAgainInItsNewSessionFailsWithGraphs404AndDeletesTheDraft()
+    {
+        endpoint.Script(GraphOperation.UploadRange, GraphFault.ExpireSession, times: 2, after: 1);
+        using var transport = new GraphTransport(Options());
+
+        var failure = await Assert.ThrowsAsync<GraphTransportException>(() => transport.SendAsync(LargeMessage()));
+
+        Assert.Equal(GraphFailureKind.Permanent, failure.Kind);
+        Assert.Equal(404, failure.StatusCode);
+        Assert.Equal("ErrorItemNotFound", failure.ErrorCode);
+        Assert.Contains("upload attachment", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(2, endpoint.Requests.Count(r => r.Path.EndsWith("/createUploadSession", StringComparison.Ordinal)));
+        Assert.Equal(new[] { "PUT 200", "PUT 404", "PUT 404" }, UploadRequests());
+        AssertDraftDeleted(failure);
+    }
+
+    [Fact]
+    public async Task ALastRangeWhoseAnswerIsLostAfterItCompletedTheAttachmentIsFoundOnTheDraftAndNeitherUploadedNorSentTwice()
+    {
+        // 200,000 bytes are four ranges: the fourth is stored, the attachment made, and the connection drops before the 201.
+        endpoint.ScriptUploadAnswerLost(afterRanges: 3);
+        using var transport = new GraphTransport(Options());
+
+        var result = await transport.SendAsync(LargeMessage());
+
+        Assert.Empty(endpoint.Violations);
+        Assert.Equal(GraphSendRoute.DraftWithUploadSessions, result.Route);
+        var uploaded = Assert.Single(Assert.Single(endpoint.Sent).Attachments);
+        Assert.Equal(await File.ReadAllBytesAsync(attachment), await File.ReadAllBytesAsync(uploaded.Path));
+        Assert.Equal(new[] { "PUT 200", "PUT 200", "PUT 200", "PUT 0", "GET 404" }, UploadRequests());
+        Assert.Single(endpoint.Requests, r => r.Path.EndsWith("/createUploadSession", StringComparison.Ordinal));
+        Assert.Single(endpoint.Requests, r => r.Method == "GET" && r.Path.EndsWith("/attachments", StringComparison.Ordinal) && r.Status == 200);
+        Assert.Single(endpoint.Requests, r => r.Path.EndsWith("/send", StringComparison.Ordinal));
+        Assert.Empty(endpoint.Drafts);
+    }
+
+    [Fact]
+    public async Task ALastRangeLostUnstoredInASessionThatThenExpiredIsUploadedAgainAndNotMistakenForAnAttachmentOfTheSameName()
+    {
+        // Two files of the same name and size: the second's last range (range 8) gets no answer and is not stored, and
+        // its session is gone when the transport asks. The draft lists one 'ledger.bin', the first: not this one.
+        var second = Path.Combine(folder, "copy", "ledger.bin");
+        Directory.CreateDirectory(Path.GetDirectoryName(second)!);
+        File.Copy(attachment, second);
+        endpoint.ScriptBrokenUploadRange(GraphFault.Disconnect, acceptedBytes: 0, afterRanges: 7);
+        endpoint.Script(GraphOperation.UploadStatus, GraphFault.ExpireSession);
+        using var transport = new GraphTransport(Options());
+
+        await transport.SendAsync(LargeMessage() with { Attachments = [new MailAttachment(attachment), new MailAttachment(second)] });
+
+        Assert.Empty(endpoint.Violations);
+        var sent = Assert.Single(endpoint.Sent);
+        Assert.Equal(2, sent.Attachments.Count);
+        Assert.All(sent.Attachments, a => Assert.Equal(AttachmentBytes, new FileInfo(a.Path).Length));
+        Assert.Equal(await File.ReadAllBytesAsync(second), await File.ReadAllBytesAsync(sent.Attachments[1].Path));
+        Assert.Single(endpoint.Requests, r => r.Method == "GET" && r.Path.EndsWith("/attachments", StringComparison.Ordinal));
+        Assert.Equal(3, endpoint.Requests.Count(r => r.Path.EndsWith("/createUploadSession", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task ARangeThatHangsPastTheTimeoutIsGivenUpAndResumedAndTheSendCompletes()
+    {
+        // The second range is read and never answered; the transport's 2-second timeout gives it up.
+        endpoint.ScriptBrokenUploadRange(GraphFault.Hang, acceptedBytes: 0, afterRanges: 1);
+        using var transport = new GraphTransport(Options() with { Timeout = TimeSpan.FromSeconds(2) });
+
+        // A guard against a hang, not a timing: a transport without a working timeout never finishes.
+        var result = await transport.SendAsync(LargeMessage()).WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Empty(endpoint.Violations);
+        Assert.Equal(2, result.Attempts);
+        var uploaded = Assert.Single(Assert.Single(endpoint.Sent).Attachments);
+        Assert.Equal(await File.ReadAllBytesAsync(attachment), await File.ReadAllBytesAsync(uploaded.Path));
+        Assert.Equal(new[] { "PUT 200", "PUT 0", "GET 200", "PUT 200", "PUT 200", "PUT 201" }, UploadRequests());
+        Assert.Empty(endpoint.Drafts);
+    }
+
+    [Fact]
+    public async Task CancellingWhileARangeHangsEndsTheSendAtOnceWithoutResumingAndDeletesTheDraft()
+    {
+        // The transport's own timeout is far away: only the caller's token can end the hanging request.
+        endpoint.ScriptBrokenUploadRange(GraphFault.Hang, acceptedBytes: 0, afterRanges: 1);
+        using var transport = new GraphTransport(Options() with { Timeout = TimeSpan.FromMinutes(10) });
+        using var cancel = new CancellationTokenSource();
+
+        var sending = transport.SendAsync(LargeMessage(), cancel.Token);
+        while (!sending.IsCompleted && !endpoint.Requests.Any(r => r.Method == "PUT" && r.Status == 0))
+        {
+            await Task.Delay(10);
+        }
+
+        cancel.Cancel();
+
+        // A guard against a hang, not a timing: a request that ignores the token would hang until the 10-minute timeout.
+        var failure = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sending.WaitAsync(TimeSpan.FromMinutes(1)));
+
+        Assert.Equal(new[] { "PUT 200", "PUT 0" }, UploadRequests());
+        Assert.Contains("was deleted", (string)failure.Data[GraphTransportException.DraftDataKey]!, StringComparison.Ordinal);
+        Assert.Empty(endpoint.Drafts);
+        Assert.Empty(endpoint.Sent);
+    }
+
+    private string[] UploadRequests() =>
+        endpoint.Requests.Where(r => r.Path.StartsWith("/upload/", StringComparison.Ordinal)).Select(r => $"{r.Method} {r.Status}").ToArray();
+
     private void AssertDraftDeleted(GraphTransportException failure)
     {
         Assert.Empty(endpoint.Drafts);

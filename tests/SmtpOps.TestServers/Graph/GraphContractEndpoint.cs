@@ -35,6 +35,20 @@ namespace SmtpOps.TestServers.Graph;
 /// <item>GET {uploadUrl}, no Authorization header: 200 OK with expirationDateTime and nextExpectedRanges, where the next range
 /// must start: how a client resumes after a range failed (https://learn.microsoft.com/en-us/graph/api/driveitem-createuploadsession,
 /// "Resuming an in-progress upload"; the Outlook page says nextExpectedRanges is what a resumed transfer starts from).</item>
+/// <item>An upload session that is gone (past its expirationDateTime, scripted with <see cref="GraphFault.ExpireSession"/>,
+/// or completed by its last range) answers a PUT or GET of its uploadUrl 404 ErrorItemNotFound. Graph's advice for that
+/// 404 is to start the entire upload over in a new session: "Handle 404 Not Found errors when doing resumable uploads by
+/// starting the entire upload over. This indicates the upload session no longer exists."
+/// (https://learn.microsoft.com/en-us/graph/api/driveitem-createuploadsession#best-practices; the Outlook page documents
+/// no status for a gone session, https://learn.microsoft.com/en-us/graph/outlook-large-attachments, so the code is the
+/// one this endpoint gives any unknown item). The bytes of an expired session never become an attachment: a new session
+/// for the same file is a new upload from byte 0. Not a violation: a client may well ask.</item>
+/// <item>GET /v1.0/users/{id}/messages/{message}/attachments (optionally $select): 200 OK with value, the attachments whose
+/// upload completed, each with id, name, size, contentType, isInline (https://learn.microsoft.com/en-us/graph/api/message-list-attachments;
+/// step 4 of https://learn.microsoft.com/en-us/graph/outlook-large-attachments gets an uploaded attachment's metadata with
+/// $select instead of its contentBytes). This is how a client that lost the answer to its last range (201 with Location)
+/// finds out whether the attachment was made. size here is the size the session was created with; Graph's own example
+/// there reports an attachment of a 3,483,322-byte upload with size 3,640,066, so a client must not expect it equal.</item>
 /// <item>POST /v1.0/users/{id}/messages/{message}/send: 202 Accepted (https://learn.microsoft.com/en-us/graph/api/message-send).</item>
 /// <item>DELETE /v1.0/users/{id}/messages/{message}: 204 No Content; the draft leaves the mailbox
 /// (https://learn.microsoft.com/en-us/graph/api/message-delete). <see cref="Drafts"/> lists the drafts still there.</item>
@@ -64,6 +78,8 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
     private readonly object gate = new();
     private readonly Dictionary<string, Draft> drafts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, UploadSession> sessions = new(StringComparer.Ordinal);
+    private readonly HashSet<string> endedSessions = new(StringComparer.Ordinal);
+    private readonly List<HttpListenerContext> held = [];
     private readonly Queue<ScriptedFault> faults = new();
     private readonly Dictionary<GraphOperation, Queue<ScriptedFault?>> operationFaults = [];
     private int fileNumber;
@@ -143,8 +159,14 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
     /// <param name="fault">The failure.</param>
     /// <param name="times">How many requests of that kind get it.</param>
     /// <param name="retryAfterSeconds">The Retry-After value for <see cref="GraphFault.Throttle"/> and <see cref="GraphFault.Unavailable"/>.</param>
-    public void Script(GraphOperation operation, GraphFault fault, int times = 1, int retryAfterSeconds = 1)
+    /// <param name="after">How many requests of that kind go through first.</param>
+    public void Script(GraphOperation operation, GraphFault fault, int times = 1, int retryAfterSeconds = 1, int after = 0)
     {
+        for (var i = 0; i < after; i++)
+        {
+            Enqueue(operation, null);
+        }
+
         for (var i = 0; i < times; i++)
         {
             Enqueue(operation, new ScriptedFault(fault, retryAfterSeconds, AcceptedBytes: 0));
@@ -171,8 +193,24 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
         Enqueue(GraphOperation.UploadRange, new ScriptedFault(fault, retryAfterSeconds, acceptedBytes));
     }
 
+    /// <summary>
+    /// Loses the answer to one upload range that arrives whole: the range after the next <paramref name="afterRanges"/>
+    /// (counted over all upload sessions) is stored in full, which for the last range of a file completes the attachment on
+    /// the draft and ends the session, and then the connection is dropped without an answer (<see cref="GraphFault.Disconnect"/>):
+    /// the 201 a client waits for never comes, although the upload is done.
+    /// </summary>
+    /// <param name="afterRanges">How many ranges go through first.</param>
+    public void ScriptUploadAnswerLost(int afterRanges = 0) => ScriptBrokenUploadRange(GraphFault.Disconnect, MaxAttachmentBytes, afterRanges);
+
     public async ValueTask DisposeAsync()
     {
+        lock (gate)
+        {
+            // Requests left unanswered (GraphFault.Hang): their connections are closed now.
+            held.ForEach(context => context.Response.Abort());
+            held.Clear();
+        }
+
         listener.Stop();
         listener.Close();
         try
@@ -246,6 +284,17 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
         }
 
         Requests.Enqueue(new GraphRequestRecord(received, request.HttpMethod, path, answer.Status, answer.ErrorCode, bearer));
+        if (answer.Hang)
+        {
+            // Left open without an answer until the endpoint stops; the next request is served meanwhile.
+            lock (gate)
+            {
+                held.Add(context);
+            }
+
+            return;
+        }
+
         await answer.WriteAsync(context.Response).ConfigureAwait(false);
     }
 
@@ -264,6 +313,7 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
             ("POST", ["sendMail"]) => GraphOperation.SendMail,
             ("POST", ["messages"]) => GraphOperation.CreateDraft,
             ("POST", ["messages", _, "attachments", "createUploadSession"]) => GraphOperation.CreateUploadSession,
+            ("GET", ["messages", _, "attachments"]) => GraphOperation.ListAttachments,
             ("POST", ["messages", _, "send"]) => GraphOperation.SendDraft,
             ("DELETE", ["messages", _]) => GraphOperation.DeleteMessage,
             _ => null,
@@ -296,6 +346,7 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
             GraphOperation.CreateDraft => await CreateDraftAsync(request, user).ConfigureAwait(false),
             GraphOperation.CreateUploadSession => await CreateUploadSessionAsync(request, user, rest[1]).ConfigureAwait(false),
             GraphOperation.SendDraft => await SendDraftAsync(request, user, rest[1]).ConfigureAwait(false),
+            GraphOperation.ListAttachments => await ListAttachmentsAsync(request, user, rest[1]).ConfigureAwait(false),
             _ => await DeleteMessageAsync(request, user, rest[1]).ConfigureAwait(false),
         };
     }
@@ -486,9 +537,18 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
     private async Task<Answer> UploadAsync(HttpListenerRequest request, string sessionId)
     {
         UploadSession? session;
+        bool ended;
         lock (gate)
         {
             sessions.TryGetValue(sessionId, out session);
+            ended = endedSessions.Contains(sessionId);
+        }
+
+        if (session is null && ended && request.HttpMethod is "PUT" or "GET")
+        {
+            // Expired, or completed by its last range: gone, as Graph's 404 says (driveitem-createuploadsession, best practices).
+            await DrainAsync(request).ConfigureAwait(false);
+            return SessionGone();
         }
 
         if (session is null || request.HttpMethod is not ("PUT" or "GET"))
@@ -507,7 +567,13 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
         if (request.HttpMethod == "GET")
         {
             await DrainAsync(request).ConfigureAwait(false);
-            return TakeFault(GraphOperation.UploadStatus)?.Answer() ?? session.Status();
+            var statusFault = TakeFault(GraphOperation.UploadStatus);
+            if (statusFault?.Fault == GraphFault.ExpireSession)
+            {
+                End(sessionId, session, expired: true);
+            }
+
+            return statusFault?.Answer() ?? session.Status();
         }
 
         var range = ContentRange().Match(request.Headers["Content-Range"] ?? string.Empty);
@@ -536,6 +602,14 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
 
         // A broken range (ScriptBrokenUploadRange) keeps only its first bytes and fails.
         var fault = TakeFault(GraphOperation.UploadRange);
+        if (fault?.Fault == GraphFault.ExpireSession)
+        {
+            // The session ran out before this range: nothing of it is stored.
+            await DrainAsync(request).ConfigureAwait(false);
+            End(sessionId, session, expired: true);
+            return fault.Answer();
+        }
+
         var keep = fault is null ? length : Math.Clamp(fault.AcceptedBytes, 0, length);
 
         // Stream the range to disk with a small buffer: the endpoint never holds an attachment in memory.
@@ -565,23 +639,82 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
         }
 
         session.Received = start + keep;
+        if (session.Received == total)
+        {
+            // The last byte is in: the attachment is on the draft and the session is over, whether or not the answer
+            // reaches the client (ScriptUploadAnswerLost).
+            session.AttachmentId = "AAMkAttachment" + Guid.NewGuid().ToString("N");
+            End(sessionId, session, expired: false);
+        }
+
         if (fault is not null)
         {
             return fault.Answer();
         }
 
-        if (session.Received < total)
-        {
-            return session.Status();
-        }
+        return session.AttachmentId is { } attachmentId
+            ? new Answer(201, Location: $"{BaseUrl}v1.0/users('{session.Draft.User}')/messages('{session.Draft.Id}')/attachments('{attachmentId}')")
+            : session.Status();
+    }
 
+    // A session that expired or completed: its URL answers 404 from now on. An expired one never became an attachment, so
+    // it is no longer an upload of its draft (nor an unfinished one that stops the send).
+    private void End(string sessionId, UploadSession session, bool expired)
+    {
         lock (gate)
         {
             sessions.Remove(sessionId);
+            endedSessions.Add(sessionId);
+            if (expired)
+            {
+                session.Draft.Uploads.Remove(session);
+            }
         }
 
-        var attachmentId = "AAMkAttachment" + Guid.NewGuid().ToString("N");
-        return new Answer(201, Location: $"{BaseUrl}v1.0/users('{session.Draft.User}')/messages('{session.Draft.Id}')/attachments('{attachmentId}')");
+        if (expired)
+        {
+            File.Delete(session.Attachment.Path);
+        }
+    }
+
+    private static Answer SessionGone() => Answer.Error(404, "ErrorItemNotFound", "The upload session does not exist: it expired, was completed or was deleted.");
+
+    // message-list-attachments: 200 with value; the attachments of completed uploads (those in the draft's MIME are not listed).
+    private async Task<Answer> ListAttachmentsAsync(HttpListenerRequest request, string user, string id)
+    {
+        await DrainAsync(request).ConfigureAwait(false);
+        List<UploadSession> uploads;
+        lock (gate)
+        {
+            if (!drafts.TryGetValue(id, out var draft) || draft.User != user)
+            {
+                return Refuse(404, "ErrorItemNotFound", "The specified object was not found in the store.");
+            }
+
+            uploads = draft.Uploads.Where(u => u.AttachmentId is not null).ToList();
+        }
+
+        var select = request.QueryString["$select"]?.Split(',').Select(p => p.Trim()).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var value = uploads.Select(u =>
+        {
+            var all = new Dictionary<string, object?>
+            {
+                ["@odata.type"] = "#microsoft.graph.fileAttachment",
+                ["id"] = u.AttachmentId,
+                ["name"] = u.Attachment.Name,
+                ["contentType"] = u.Attachment.ContentType,
+                ["size"] = u.Attachment.Size,
+                ["isInline"] = u.Attachment.IsInline,
+            };
+
+            // $select: the properties asked for; id and the type always come (https://learn.microsoft.com/en-us/graph/query-parameters).
+            return select is null ? all : all.Where(p => p.Key is "@odata.type" or "id" || select.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value);
+        }).ToList();
+        return Answer.Json(200, new Dictionary<string, object>
+        {
+            ["@odata.context"] = $"{BaseUrl}v1.0/$metadata#users('{user}')/messages('{id}')/attachments",
+            ["value"] = value,
+        });
     }
 
     private async Task<Answer> SendDraftAsync(HttpListenerRequest request, string user, string id)
@@ -742,6 +875,9 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
 
         public long Received { get; set; }
 
+        // Set when the last byte arrived: the attachment is on the draft.
+        public string? AttachmentId { get; set; }
+
         // uploadsession: for an Outlook attachment nextExpectedRanges is a single "{start}".
         public Answer Status() => Answer.Json(200, new Dictionary<string, object>
         {
@@ -757,11 +893,13 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
             GraphFault.Throttle => GraphContractEndpoint.Answer.Error(429, "TooManyRequests", "Application is over its MailboxConcurrency limit.", RetryAfterSeconds),
             GraphFault.Unavailable => GraphContractEndpoint.Answer.Error(503, "ServiceUnavailable", "The service is temporarily unavailable.", RetryAfterSeconds),
             GraphFault.Disconnect => new GraphContractEndpoint.Answer(0, Abort: true),
+            GraphFault.ExpireSession => SessionGone(),
+            GraphFault.Hang => new GraphContractEndpoint.Answer(0, Hang: true),
             _ => GraphContractEndpoint.Answer.Error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."),
         };
     }
 
-    private sealed record Answer(int Status, byte[]? Body = null, string? ErrorCode = null, int? RetryAfter = null, string? Location = null, bool Abort = false)
+    private sealed record Answer(int Status, byte[]? Body = null, string? ErrorCode = null, int? RetryAfter = null, string? Location = null, bool Abort = false, bool Hang = false)
     {
         public static Answer Json(int status, object value) => new(status, JsonSerializer.SerializeToUtf8Bytes(value));
 

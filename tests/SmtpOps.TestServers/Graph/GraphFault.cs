@@ -14,4 +14,14 @@ public enum GraphFault
 
     /// <summary>No answer: the connection is closed once the request has been read (a connection lost, as the client sees it).</summary>
     Disconnect,
+
+    /// <summary>
+    /// For a PUT or GET of an upload URL: the upload session is gone, as one past its expirationDateTime, and the request
+    /// is answered 404 ErrorItemNotFound, as a request to any unknown session is; nothing of the range is stored. Any
+    /// other request just gets the 404.
+    /// </summary>
+    ExpireSession,
+
+    /// <summary>No answer at all: the request is read and then left open, unanswered, until the client gives up (its timeout or cancellation) or the endpoint stops. Other requests are served meanwhile.</summary>
+    Hang,
 }

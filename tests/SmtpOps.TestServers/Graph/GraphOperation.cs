@@ -1,6 +1,6 @@
 namespace SmtpOps.TestServers.Graph;
 
-/// <summary>A request of the mail-sending contract, for faults scripted at one kind of request (<see cref="GraphContractEndpoint.Script(GraphOperation, GraphFault, int, int)"/>).</summary>
+/// <summary>A request of the mail-sending contract, for faults scripted at one kind of request (<see cref="GraphContractEndpoint.Script(GraphOperation, GraphFault, int, int, int)"/>).</summary>
 public enum GraphOperation
 {
     /// <summary>POST /users/{id}/sendMail.</summary>
@@ -17,6 +17,9 @@ public enum GraphOperation
 
     /// <summary>GET {uploadUrl}: the upload session's status (nextExpectedRanges).</summary>
     UploadStatus,
+
+    /// <summary>GET /users/{id}/messages/{id}/attachments: the attachments on a draft.</summary>
+    ListAttachments,
 
     /// <summary>POST /users/{id}/messages/{id}/send.</summary>
     SendDraft,
