@@ -199,9 +199,10 @@ public sealed partial class GraphTransport
                     page = more;
                 }
             }
-            catch (JsonException)
+            catch (JsonException e)
             {
-                // not a listing: nothing found in it
+                // Not a listing: whether the attachment is there stays unknown, and uploading again could attach it twice.
+                throw new GraphTransportException(GraphFailureKind.Permanent, "Graph's list of the draft's attachments could not be read, so whether the last upload completed is unknown.", (int)listed.StatusCode, innerException: e);
             }
         }
 
