@@ -168,29 +168,22 @@ public sealed partial class GraphTransport : IDisposable
     private async Task<string?> SendAsDraftAsync(MimeMessage message, Run run, CancellationToken cancellationToken)
     {
         var large = TakeOutLargeAttachments(message);
+        var posted = new List<MimePart>();
         try
         {
-            return await SendAsDraftAsync(message, large, run, cancellationToken).ConfigureAwait(false);
+            TakeOutUntilTheDraftFits(message, posted, large, cancellationToken);
+            return await SendAsDraftAsync(message, large, posted, run, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             // Taken out of the message, these parts are no longer closed with it.
             large.ForEach(part => part.Content?.Stream?.Dispose());
+            posted.ForEach(part => part.Content?.Stream?.Dispose());
         }
     }
 
-    private async Task<string?> SendAsDraftAsync(MimeMessage message, List<MimePart> large, Run run, CancellationToken cancellationToken)
+    private async Task<string?> SendAsDraftAsync(MimeMessage message, List<MimePart> large, List<MimePart> posted, Run run, CancellationToken cancellationToken)
     {
-        using var measuring = new MeasuringStream();
-        message.WriteTo(MimeFormat, measuring, cancellationToken);
-        if (Base64Length(measuring.Length) > options.SendMailLimit)
-        {
-            throw new GraphTransportException(
-                GraphFailureKind.Permanent,
-                $"The message is too large for one Graph request even without its attachments of {options.UploadSessionMinimum / (1024 * 1024)} MB and more ({measuring.Length} bytes of MIME remain).",
-                guidance: "Send fewer or smaller small attachments per message, or zip them into one file.");
-        }
-
         // https://learn.microsoft.com/en-us/graph/api/user-post-messages: a draft from MIME, 201 Created with its id.
         var body = await Base64MimeAsync(message, cancellationToken).ConfigureAwait(false);
         string draftId;
@@ -205,6 +198,11 @@ public sealed partial class GraphTransport : IDisposable
         try
         {
             var attached = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var part in posted)
+            {
+                await PostAttachmentAsync(draft, part, attached, run, cancellationToken).ConfigureAwait(false);
+            }
+
             foreach (var part in large)
             {
                 await UploadAsync(draft, part, attached, run, cancellationToken).ConfigureAwait(false);
