@@ -76,8 +76,9 @@ public sealed class GraphSmallAttachmentTests : IAsyncLifetime
     [Fact]
     public async Task InlineImagesSmallAttachmentsAndALargeOneArriveCompleteWithTheirContentIdsAndInlineFlags()
     {
-        var logo = await WriteRandomFileAsync("logo.png", 300 * 1024);
-        var chart = await WriteRandomFileAsync("chart.png", 400 * 1024);
+        // The images alone are more than one request's MIME (2.3 MB, 3.2 MB once encoded): the larger one is POSTed as inline.
+        var logo = await WriteRandomFileAsync("logo.png", 1_100 * 1024);
+        var chart = await WriteRandomFileAsync("chart.png", 1_200 * 1024);
         var small = new List<string>();
         for (var i = 1; i <= 8; i++)
         {
@@ -96,7 +97,11 @@ public sealed class GraphSmallAttachmentTests : IAsyncLifetime
 
         Assert.Empty(endpoint.Violations);
         Assert.Single(endpoint.Requests, r => r.Path.EndsWith("/createUploadSession", StringComparison.Ordinal));
-        using var sent = Assert.Single(endpoint.Sent).Assemble();
+        var record = Assert.Single(endpoint.Sent);
+        var postedImage = Assert.Single(record.Attachments, a => a.Name == "chart.png");
+        Assert.True(postedImage.IsInline);
+        Assert.Equal("chart@contoso.test", postedImage.ContentId);
+        using var sent = record.Assemble();
         var parts = sent.BodyParts.OfType<MimePart>().Where(p => p.FileName is not null).ToDictionary(p => p.FileName!);
         Assert.Equal(11, parts.Count);
         foreach (var (file, cid) in new[] { (logo, "logo@contoso.test"), (chart, "chart@contoso.test") })
@@ -119,7 +124,8 @@ public sealed class GraphSmallAttachmentTests : IAsyncLifetime
     [Fact]
     public async Task AnAttachmentJustUnderThreeMegabytesWhoseBase64CannotFitOneRequestGoesThroughAnUploadSession()
     {
-        // 3,000,000 bytes are 4,000,000 of Base64: with the JSON around them, more than one request may carry.
+        // 3,000,000 bytes are 4,000,000 of Base64: with the JSON around them, more than SendMailLimit (4 MB read as 4,000,000,
+        // the reading that is safe whichever Graph means), although under 3 MiB, the size Graph's docs give the POST.
         var nearly = await WriteRandomFileAsync("scan.tif", 3_000_000);
         var other = await WriteRandomFileAsync("notes.txt", 2 * Megabyte);
         using var transport = new GraphTransport(DefaultOptions());
