@@ -96,9 +96,13 @@ public sealed partial class GraphTransport
 
     // https://learn.microsoft.com/en-us/graph/api/message-post-attachments: 201 Created with the attachment (its id). Sent through
     // SendAsync as every API request: 429/5xx/lost connection retried after Retry-After, 401 once with a new token, 400/403 at once.
+    // A POST that got no answer may have attached the file: before it goes again, the draft's attachments are listed as after a
+    // lost last upload range, and one of its name and size not yet confirmed is taken for it, so nothing is attached twice.
     private async Task PostAttachmentAsync(Uri draft, MimePart part, HashSet<string> attached, Run run, CancellationToken cancellationToken)
     {
         var (body, length) = await FileAttachmentRequestAsync(part, cancellationToken).ConfigureAwait(false);
+        var size = part.Content?.Stream?.Length ?? 0;
+        string? found = null;
         using var created = await SendAsync(
             "add attachment",
             () =>
@@ -109,8 +113,9 @@ public sealed partial class GraphTransport
             },
             authenticate: true,
             run,
+            async cancel => (found = await FindAttachmentAsync(draft, AttachmentName(part), size, attached, run, cancel).ConfigureAwait(false)) is not null,
             cancellationToken).ConfigureAwait(false);
-        if (await ReadStringPropertyAsync(created, "id").ConfigureAwait(false) is { } id)
+        if ((created is null ? found : await ReadStringPropertyAsync(created, "id").ConfigureAwait(false)) is { } id)
         {
             attached.Add(id);
         }

@@ -166,6 +166,24 @@ public sealed class GraphSmallAttachmentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnAttachmentPostWhoseAnswerIsLostAfterItAttachedTheFileIsFoundOnTheDraftAndNotAttachedTwice()
+    {
+        var files = await SmallFilesAsync(6);
+        endpoint.ScriptAttachmentAnswerLost(afterPosts: 1);
+        using var transport = new GraphTransport(ScaledOptions());
+
+        await transport.SendAsync(GraphTransportTests.SmallMessage() with { Attachments = files.Select(f => new MailAttachment(f)).ToList() });
+
+        Assert.Empty(endpoint.Violations);
+        var posts = endpoint.Requests.Where(r => r.Method == "POST" && r.Path.EndsWith("/attachments", StringComparison.Ordinal)).Select(r => r.Status).ToList();
+        Assert.Equal(0, posts[1]);
+        Assert.Single(endpoint.Requests, r => r.Method == "GET" && r.Path.EndsWith("/attachments", StringComparison.Ordinal));
+        using var sent = Assert.Single(endpoint.Sent).Assemble();
+        var names = sent.Attachments.OfType<MimePart>().Select(p => p.FileName).ToList();
+        Assert.Equal(files.Select(Path.GetFileName).Order(), names.Order());
+    }
+
+    [Fact]
     public async Task AnAttachmentPostRefusedForGoodFailsWithGraphsErrorAndDeletesTheDraft()
     {
         var files = await SmallFilesAsync(6);

@@ -209,6 +209,21 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
     /// <param name="afterRanges">How many ranges go through first.</param>
     public void ScriptUploadAnswerLost(int afterRanges = 0) => ScriptBrokenUploadRange(GraphFault.Disconnect, MaxAttachmentBytes, afterRanges);
 
+    /// <summary>
+    /// Loses the answer to one attachment POST: the POST after the next <paramref name="afterPosts"/> is served in full (the
+    /// attachment is on the draft) and then the connection is dropped without an answer, so the 201 never reaches the client.
+    /// </summary>
+    /// <param name="afterPosts">How many attachment POSTs go through first.</param>
+    public void ScriptAttachmentAnswerLost(int afterPosts = 0)
+    {
+        for (var i = 0; i < afterPosts; i++)
+        {
+            Enqueue(GraphOperation.AddAttachment, null);
+        }
+
+        Enqueue(GraphOperation.AddAttachment, new ScriptedFault(GraphFault.Disconnect, 0, MaxAttachmentBytes));
+    }
+
     public async ValueTask DisposeAsync()
     {
         lock (gate)
@@ -335,7 +350,9 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
             }
         }
 
-        if (fault is not null)
+        // An attachment POST whose answer is lost (ScriptAttachmentAnswerLost) is served first.
+        var servedThenLost = operation == GraphOperation.AddAttachment && fault is { AcceptedBytes: > 0 } ? fault : null;
+        if (fault is not null && servedThenLost is null)
         {
             await DrainAsync(request).ConfigureAwait(false);
             return fault.Answer();
@@ -355,7 +372,7 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
             GraphOperation.CreateUploadSession => await CreateUploadSessionAsync(request, user, rest[1]).ConfigureAwait(false),
             GraphOperation.SendDraft => await SendDraftAsync(request, user, rest[1]).ConfigureAwait(false),
             GraphOperation.ListAttachments => await ListAttachmentsAsync(request, user, rest[1]).ConfigureAwait(false),
-            GraphOperation.AddAttachment => await AddAttachmentAsync(request, user, rest[1]).ConfigureAwait(false),
+            GraphOperation.AddAttachment => await AddAttachmentAsync(request, user, rest[1], servedThenLost).ConfigureAwait(false),
             _ => await DeleteMessageAsync(request, user, rest[1]).ConfigureAwait(false),
         };
     }
@@ -689,7 +706,7 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
     private static Answer SessionGone() => Answer.Error(404, "ErrorItemNotFound", "The upload session does not exist: it expired, was completed or was deleted.");
 
     // message-post-attachments: a fileAttachment of at most 4 MB of request; 201 Created with the attachment (without its bytes here).
-    private async Task<Answer> AddAttachmentAsync(HttpListenerRequest request, string user, string messageId)
+    private async Task<Answer> AddAttachmentAsync(HttpListenerRequest request, string user, string messageId, ScriptedFault? lostAnswer)
     {
         var (body, refused) = await ReadLimitedAsync(request).ConfigureAwait(false);
         if (refused is not null)
@@ -762,7 +779,8 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
             draft.Uploads.Add(new UploadSession(draft, attachment, DateTimeOffset.UtcNow) { Received = bytes.Length, AttachmentId = id });
         }
 
-        return Answer.Json(201, new Dictionary<string, object?>
+        // The attachment is on the draft; its answer may still be lost (ScriptAttachmentAnswerLost).
+        return lostAnswer?.Answer() ?? Answer.Json(201, new Dictionary<string, object?>
         {
             ["@odata.context"] = $"{BaseUrl}v1.0/$metadata#users('{user}')/messages('{messageId}')/attachments/$entity",
             ["@odata.type"] = "#microsoft.graph.fileAttachment",
