@@ -88,6 +88,32 @@ Describe 'Send-SmtpMail -GraphAccessToken' {
         Get-Violations $graph | Should -BeNullOrEmpty
     }
 
+    It 'sends five attachments of 1 MB, too many for one request together: those the draft cannot hold are added one POST each' {
+        $graph = Start-GraphEndpoint
+        $files = foreach ($i in 1..5) {
+            $file = Join-Path $script:Work "sheet-$i.pdf"
+            $bytes = [byte[]]::new(1MB); [Security.Cryptography.RandomNumberGenerator]::Fill($bytes)
+            [IO.File]::WriteAllBytes($file, $bytes)
+            $file
+        }
+
+        $result = Send-SmtpMail @message -GraphAccessToken (New-GraphToken) -GraphEndpoint $graph.Endpoint -GraphMailbox 'reports@contoso.test' -Attachments $files -PassThru
+
+        $result.Route | Should -Be 'DraftWithUploadSessions'
+        $sent = Wait-Sent $graph 1
+        $manifest = Get-Content -Raw ($sent[0].FullName -replace '\.eml$', '.json') | ConvertFrom-Json
+        $posted = @($manifest.attachments)
+        $posted.Count | Should -BeGreaterThan 0
+        foreach ($attachment in $posted) {
+            $attachment.contentType | Should -Be 'application/pdf'
+            (Get-FileHash $attachment.path).Hash | Should -Be (Get-FileHash (Join-Path $script:Work $attachment.name)).Hash
+        }
+
+        $inDraft = @(Select-String -Path $sent[0].FullName -Pattern 'filename=' -SimpleMatch)
+        ($posted.Count + $inDraft.Count) | Should -Be 5
+        Get-Violations $graph | Should -BeNullOrEmpty
+    }
+
     It 'waits out a 429 with Retry-After and sends' {
         $graph = Start-GraphEndpoint -Faults @('--throttle', '1:1')
 

@@ -23,7 +23,8 @@ namespace SmtpOps.Graph;
 /// (https://learn.microsoft.com/en-us/graph/api/user-sendmail). A larger one becomes a draft from its MIME without the
 /// large attachments, each large attachment is streamed from its file through an upload session in chunks of at most
 /// 4 MB, never the whole file in memory, and the draft is sent
-/// (https://learn.microsoft.com/en-us/graph/outlook-large-attachments); a range that fails transiently (or outlasts
+/// (https://learn.microsoft.com/en-us/graph/outlook-large-attachments); small attachments that do not fit the draft's MIME
+/// are added one POST each (https://learn.microsoft.com/en-us/graph/api/message-post-attachments); a range that fails transiently (or outlasts
 /// <see cref="GraphTransportOptions.Timeout"/>) is resumed where the upload session says it stands, an upload session that
 /// is gone (404, expired) is started over once in a new one, a last range whose answer was lost is looked for among the
 /// draft's attachments before anything is uploaded again, and a draft whose upload or send fails is deleted again (what
@@ -168,29 +169,22 @@ public sealed partial class GraphTransport : IDisposable
     private async Task<string?> SendAsDraftAsync(MimeMessage message, Run run, CancellationToken cancellationToken)
     {
         var large = TakeOutLargeAttachments(message);
+        var posted = new List<MimePart>();
         try
         {
-            return await SendAsDraftAsync(message, large, run, cancellationToken).ConfigureAwait(false);
+            TakeOutUntilTheDraftFits(message, posted, large, cancellationToken);
+            return await SendAsDraftAsync(message, large, posted, run, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             // Taken out of the message, these parts are no longer closed with it.
             large.ForEach(part => part.Content?.Stream?.Dispose());
+            posted.ForEach(part => part.Content?.Stream?.Dispose());
         }
     }
 
-    private async Task<string?> SendAsDraftAsync(MimeMessage message, List<MimePart> large, Run run, CancellationToken cancellationToken)
+    private async Task<string?> SendAsDraftAsync(MimeMessage message, List<MimePart> large, List<MimePart> posted, Run run, CancellationToken cancellationToken)
     {
-        using var measuring = new MeasuringStream();
-        message.WriteTo(MimeFormat, measuring, cancellationToken);
-        if (Base64Length(measuring.Length) > options.SendMailLimit)
-        {
-            throw new GraphTransportException(
-                GraphFailureKind.Permanent,
-                $"The message is too large for one Graph request even without its attachments of {options.UploadSessionMinimum / (1024 * 1024)} MB and more ({measuring.Length} bytes of MIME remain).",
-                guidance: "Send fewer or smaller small attachments per message, or zip them into one file.");
-        }
-
         // https://learn.microsoft.com/en-us/graph/api/user-post-messages: a draft from MIME, 201 Created with its id.
         var body = await Base64MimeAsync(message, cancellationToken).ConfigureAwait(false);
         string draftId;
@@ -205,6 +199,11 @@ public sealed partial class GraphTransport : IDisposable
         try
         {
             var attached = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var part in posted)
+            {
+                await PostAttachmentAsync(draft, part, attached, run, cancellationToken).ConfigureAwait(false);
+            }
+
             foreach (var part in large)
             {
                 await UploadAsync(draft, part, attached, run, cancellationToken).ConfigureAwait(false);
@@ -326,6 +325,11 @@ public sealed partial class GraphTransport : IDisposable
     // One request with its retries: 429/5xx/lost connection/timeout wait (Retry-After first) and go again, up to
     // Retry.MaxRetries times; a 401 gets one more try with a new token; anything else fails at once.
     private async Task<HttpResponseMessage> SendAsync(string operation, Func<HttpRequestMessage> build, bool authenticate, Run run, CancellationToken cancellationToken)
+        => (await SendAsync(operation, build, authenticate, run, doneDespiteNoAnswer: null, cancellationToken).ConfigureAwait(false))!;
+
+    // The same, for a request that must not be done twice (an attachment POST): before a request that got no answer (timeout,
+    // lost connection) is sent again, doneDespiteNoAnswer is asked whether it took effect anyway; if so, null comes back.
+    private async Task<HttpResponseMessage?> SendAsync(string operation, Func<HttpRequestMessage> build, bool authenticate, Run run, Func<CancellationToken, Task<bool>>? doneDespiteNoAnswer, CancellationToken cancellationToken)
     {
         var retries = 0;
         var renewedToken = false;
@@ -348,6 +352,10 @@ public sealed partial class GraphTransport : IDisposable
 
             retries++;
             await WaitToRetryAsync(failure, retries, run, cancellationToken).ConfigureAwait(false);
+            if (failure.StatusCode is null && doneDespiteNoAnswer is not null && await doneDespiteNoAnswer(cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
         }
     }
 

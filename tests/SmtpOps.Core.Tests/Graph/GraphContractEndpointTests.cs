@@ -218,6 +218,34 @@ public sealed class GraphContractEndpointTests : IAsyncLifetime
     private static async Task<string?> ErrorCodeAsync(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("code").GetString();
 
+    [Theory]
+    [InlineData("{\"name\":\"a.txt\",\"contentBytes\":\"aGk=\"}")]
+    [InlineData("{\"@odata.type\":\"#microsoft.graph.itemAttachment\",\"name\":\"a.txt\",\"contentBytes\":\"aGk=\"}")]
+    [InlineData("{\"@odata.type\":\"#microsoft.graph.fileAttachment\",\"contentBytes\":\"aGk=\"}")]
+    [InlineData("{\"@odata.type\":\"#microsoft.graph.fileAttachment\",\"name\":\"a.txt\"}")]
+    [InlineData("{\"@odata.type\":\"#microsoft.graph.fileAttachment\",\"name\":\"a.txt\",\"contentBytes\":\"not base64!\"}")]
+    public async Task AnAttachmentPostWithoutTheFileAttachmentTypeANameOrBase64ContentBytesIsRefusedAndNotAttached(string json)
+    {
+        var token = GraphContractEndpoint.Token(TimeSpan.FromHours(1));
+        var (id, _) = await CreateUploadSessionAsync(size: 1, token);
+
+        var refused = await PostJsonAsync($"v1.0/users/a@contoso.test/messages/{id}/attachments", json, token);
+        var accepted = await PostJsonAsync($"v1.0/users/a@contoso.test/messages/{id}/attachments", "{\"@odata.type\":\"#microsoft.graph.fileAttachment\",\"name\":\"a.txt\",\"contentBytes\":\"aGk=\"}", token);
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
+        Assert.Single(endpoint.Violations);
+        var listed = JsonDocument.Parse(await GetAsync($"v1.0/users/a@contoso.test/messages/{id}/attachments", token)).RootElement.GetProperty("value");
+        Assert.Equal(2, Assert.Single(listed.EnumerateArray()).GetProperty("size").GetInt32());
+    }
+
+    private async Task<HttpResponseMessage> PostJsonAsync(string path, string json, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint.BaseUrl, path)) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await http.SendAsync(request);
+    }
+
     private async Task<HttpResponseMessage> PostAsync(string path, string body, string? token)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint.BaseUrl, path))

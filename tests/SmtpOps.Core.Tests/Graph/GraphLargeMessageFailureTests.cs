@@ -232,6 +232,25 @@ public sealed class GraphLargeMessageFailureTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WhenTheDraftsAttachmentListingIsNotJsonAfterALostLastAnswerTheSendFailsForGoodWithoutUploadingAgain()
+    {
+        // The fourth (last) range completes the attachment and its 201 is lost; the listing that would tell so is an HTML page.
+        endpoint.ScriptUploadAnswerLost(afterRanges: 3);
+        endpoint.Script(GraphOperation.ListAttachments, GraphFault.NotJson);
+        using var transport = new GraphTransport(Options());
+
+        var failure = await Assert.ThrowsAsync<GraphTransportException>(() => transport.SendAsync(LargeMessage()));
+
+        Assert.Equal(GraphFailureKind.Permanent, failure.Kind);
+        Assert.Contains("could not be read", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(new[] { "PUT 200", "PUT 200", "PUT 200", "PUT 0", "GET 404" }, UploadRequests());
+        Assert.Single(endpoint.Requests, r => r.Path.EndsWith("/createUploadSession", StringComparison.Ordinal));
+        Assert.Single(endpoint.Requests, r => r.Method == "GET" && r.Path.EndsWith("/attachments", StringComparison.Ordinal) && r.Status == 200);
+        Assert.DoesNotContain(endpoint.Requests, r => r.Path.EndsWith("/send", StringComparison.Ordinal));
+        AssertDraftDeleted(failure);
+    }
+
+    [Fact]
     public async Task ALastRangeLostUnstoredInASessionThatThenExpiredIsUploadedAgainAndNotMistakenForAnAttachmentOfTheSameName()
     {
         // Two files of the same name and size: the second's last range (range 8) gets no answer and is not stored, and

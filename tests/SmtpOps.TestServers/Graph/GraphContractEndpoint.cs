@@ -49,6 +49,13 @@ namespace SmtpOps.TestServers.Graph;
 /// $select instead of its contentBytes). This is how a client that lost the answer to its last range (201 with Location)
 /// finds out whether the attachment was made. size here is the size the session was created with; Graph's own example
 /// there reports an attachment of a 3,483,322-byte upload with size 3,640,066, so a client must not expect it equal.</item>
+/// <item>POST /v1.0/users/{id}/messages/{message}/attachments with a fileAttachment: 201 Created with the attachment and its id
+/// (https://learn.microsoft.com/en-us/graph/api/message-post-attachments). The body is JSON with "@odata.type":
+/// "#microsoft.graph.fileAttachment" and the required name and contentBytes, the file's bytes in Base64
+/// (https://learn.microsoft.com/en-us/graph/api/resources/fileattachment), and the whole request is under 4 MB like any other;
+/// this is how a file under 3 MB is attached (https://learn.microsoft.com/en-us/graph/outlook-large-attachments). Without
+/// them: 400 (the docs say they are required, not which code a refusal has: ErrorInvalidRequest is ours). The bytes are
+/// written to a file; the attachment is listed with the uploaded ones and is part of what <see cref="Sent"/> records.</item>
 /// <item>POST /v1.0/users/{id}/messages/{message}/send: 202 Accepted (https://learn.microsoft.com/en-us/graph/api/message-send).</item>
 /// <item>DELETE /v1.0/users/{id}/messages/{message}: 204 No Content; the draft leaves the mailbox
 /// (https://learn.microsoft.com/en-us/graph/api/message-delete). <see cref="Drafts"/> lists the drafts still there.</item>
@@ -202,6 +209,21 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
     /// <param name="afterRanges">How many ranges go through first.</param>
     public void ScriptUploadAnswerLost(int afterRanges = 0) => ScriptBrokenUploadRange(GraphFault.Disconnect, MaxAttachmentBytes, afterRanges);
 
+    /// <summary>
+    /// Loses the answer to one attachment POST: the POST after the next <paramref name="afterPosts"/> is served in full (the
+    /// attachment is on the draft) and then the connection is dropped without an answer, so the 201 never reaches the client.
+    /// </summary>
+    /// <param name="afterPosts">How many attachment POSTs go through first.</param>
+    public void ScriptAttachmentAnswerLost(int afterPosts = 0)
+    {
+        for (var i = 0; i < afterPosts; i++)
+        {
+            Enqueue(GraphOperation.AddAttachment, null);
+        }
+
+        Enqueue(GraphOperation.AddAttachment, new ScriptedFault(GraphFault.Disconnect, 0, MaxAttachmentBytes));
+    }
+
     public async ValueTask DisposeAsync()
     {
         lock (gate)
@@ -314,6 +336,7 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
             ("POST", ["messages"]) => GraphOperation.CreateDraft,
             ("POST", ["messages", _, "attachments", "createUploadSession"]) => GraphOperation.CreateUploadSession,
             ("GET", ["messages", _, "attachments"]) => GraphOperation.ListAttachments,
+            ("POST", ["messages", _, "attachments"]) => GraphOperation.AddAttachment,
             ("POST", ["messages", _, "send"]) => GraphOperation.SendDraft,
             ("DELETE", ["messages", _]) => GraphOperation.DeleteMessage,
             _ => null,
@@ -327,7 +350,9 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
             }
         }
 
-        if (fault is not null)
+        // An attachment POST whose answer is lost (ScriptAttachmentAnswerLost) is served first.
+        var servedThenLost = operation == GraphOperation.AddAttachment && fault is { AcceptedBytes: > 0 } ? fault : null;
+        if (fault is not null && servedThenLost is null)
         {
             await DrainAsync(request).ConfigureAwait(false);
             return fault.Answer();
@@ -347,6 +372,7 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
             GraphOperation.CreateUploadSession => await CreateUploadSessionAsync(request, user, rest[1]).ConfigureAwait(false),
             GraphOperation.SendDraft => await SendDraftAsync(request, user, rest[1]).ConfigureAwait(false),
             GraphOperation.ListAttachments => await ListAttachmentsAsync(request, user, rest[1]).ConfigureAwait(false),
+            GraphOperation.AddAttachment => await AddAttachmentAsync(request, user, rest[1], servedThenLost).ConfigureAwait(false),
             _ => await DeleteMessageAsync(request, user, rest[1]).ConfigureAwait(false),
         };
     }
@@ -679,6 +705,94 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
 
     private static Answer SessionGone() => Answer.Error(404, "ErrorItemNotFound", "The upload session does not exist: it expired, was completed or was deleted.");
 
+    // message-post-attachments: a fileAttachment of at most 4 MB of request; 201 Created with the attachment (without its bytes here).
+    private async Task<Answer> AddAttachmentAsync(HttpListenerRequest request, string user, string messageId, ScriptedFault? lostAnswer)
+    {
+        var (body, refused) = await ReadLimitedAsync(request).ConfigureAwait(false);
+        if (refused is not null)
+        {
+            return refused;
+        }
+
+        Draft? draft;
+        lock (gate)
+        {
+            drafts.TryGetValue(messageId, out draft);
+        }
+
+        if (draft is null || draft.User != user || draft.Sent)
+        {
+            return Refuse(404, "ErrorItemNotFound", "The specified object was not found in the store.");
+        }
+
+        if (!(request.ContentType ?? string.Empty).StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return Refuse(415, "UnsupportedMediaType", "Adding an attachment takes a JSON body (Content-Type: application/json).");
+        }
+
+        string name;
+        string? contentType;
+        string? contentId;
+        bool isInline;
+        byte[] bytes;
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            var root = json.RootElement;
+            var type = root.TryGetProperty("@odata.type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+            if (!string.Equals(type, "#microsoft.graph.fileAttachment", StringComparison.Ordinal))
+            {
+                return Refuse(400, "ErrorInvalidRequest", $"A file attachment needs \"@odata.type\": \"#microsoft.graph.fileAttachment\", not '{type}'.");
+            }
+
+            name = root.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : string.Empty;
+            var content = root.TryGetProperty("contentBytes", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+            if (name.Length == 0 || content is null)
+            {
+                return Refuse(400, "ErrorInvalidRequest", "A file attachment needs its name and contentBytes.");
+            }
+
+            try
+            {
+                bytes = Convert.FromBase64String(content);
+            }
+            catch (FormatException)
+            {
+                return Refuse(400, "ErrorInvalidRequest", "contentBytes is not Base64.");
+            }
+
+            contentType = root.TryGetProperty("contentType", out var ct) && ct.ValueKind == JsonValueKind.String ? ct.GetString() : null;
+            contentId = root.TryGetProperty("contentId", out var cid) && cid.ValueKind == JsonValueKind.String ? cid.GetString() : null;
+            isInline = root.TryGetProperty("isInline", out var inl) && inl.ValueKind == JsonValueKind.True;
+        }
+        catch (JsonException ex)
+        {
+            return Refuse(400, "BadRequest", $"The request body is not JSON: {ex.Message}");
+        }
+
+        var file = Path.Combine(folder, $"attachment-{Interlocked.Increment(ref fileNumber).ToString("D6", CultureInfo.InvariantCulture)}.bin");
+        await File.WriteAllBytesAsync(file, bytes).ConfigureAwait(false);
+        var attachment = new GraphUploadedAttachment(name, contentType, contentId, isInline, bytes.Length, file);
+        var id = "AAMkAttachment" + Guid.NewGuid().ToString("N");
+        lock (gate)
+        {
+            draft.Uploads.Add(new UploadSession(draft, attachment, DateTimeOffset.UtcNow) { Received = bytes.Length, AttachmentId = id });
+        }
+
+        // The attachment is on the draft; its answer may still be lost (ScriptAttachmentAnswerLost).
+        return lostAnswer?.Answer() ?? Answer.Json(201, new Dictionary<string, object?>
+        {
+            ["@odata.context"] = $"{BaseUrl}v1.0/$metadata#users('{user}')/messages('{messageId}')/attachments/$entity",
+            ["@odata.type"] = "#microsoft.graph.fileAttachment",
+            ["id"] = id,
+            ["name"] = name,
+            ["contentType"] = contentType,
+            ["size"] = bytes.Length,
+            ["isInline"] = isInline,
+            ["contentId"] = contentId,
+        });
+    }
+
     // message-list-attachments: 200 with value; the attachments of completed uploads (those in the draft's MIME are not listed).
     private async Task<Answer> ListAttachmentsAsync(HttpListenerRequest request, string user, string id)
     {
@@ -895,11 +1009,12 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
             GraphFault.Disconnect => new GraphContractEndpoint.Answer(0, Abort: true),
             GraphFault.ExpireSession => SessionGone(),
             GraphFault.Hang => new GraphContractEndpoint.Answer(0, Hang: true),
+            GraphFault.NotJson => new GraphContractEndpoint.Answer(200, "<html><body>Service is being upgraded</body></html>"u8.ToArray(), ContentType: "text/html"),
             _ => GraphContractEndpoint.Answer.Error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."),
         };
     }
 
-    private sealed record Answer(int Status, byte[]? Body = null, string? ErrorCode = null, int? RetryAfter = null, string? Location = null, bool Abort = false, bool Hang = false)
+    private sealed record Answer(int Status, byte[]? Body = null, string? ErrorCode = null, int? RetryAfter = null, string? Location = null, bool Abort = false, bool Hang = false, string ContentType = "application/json")
     {
         public static Answer Json(int status, object value) => new(status, JsonSerializer.SerializeToUtf8Bytes(value));
 
@@ -950,7 +1065,7 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
 
             if (Body is not null)
             {
-                response.ContentType = "application/json";
+                response.ContentType = ContentType;
                 response.ContentLength64 = Body.Length;
                 await response.OutputStream.WriteAsync(Body).ConfigureAwait(false);
             }

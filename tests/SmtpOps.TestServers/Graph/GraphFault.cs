@@ -24,4 +24,7 @@ public enum GraphFault
 
     /// <summary>No answer at all: the request is read and then left open, unanswered, until the client gives up (its timeout or cancellation) or the endpoint stops. Other requests are served meanwhile.</summary>
     Hang,
+
+    /// <summary>200 OK with a body that is not JSON (an HTML page, as a proxy or a gateway in front of Graph may give) where JSON was expected.</summary>
+    NotJson,
 }

@@ -21,6 +21,9 @@ public enum GraphOperation
     /// <summary>GET /users/{id}/messages/{id}/attachments: the attachments on a draft.</summary>
     ListAttachments,
 
+    /// <summary>POST /users/{id}/messages/{id}/attachments: a file attachment under 3 MB in one request.</summary>
+    AddAttachment,
+
     /// <summary>POST /users/{id}/messages/{id}/send.</summary>
     SendDraft,
 
