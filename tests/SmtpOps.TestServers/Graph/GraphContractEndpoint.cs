@@ -476,26 +476,10 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
 
     private async Task<Answer> CreateUploadSessionAsync(HttpListenerRequest request, string user, string messageId)
     {
-        var (body, refused) = await ReadLimitedAsync(request).ConfigureAwait(false);
+        var (body, draft, refused) = await ReadDraftJsonRequestAsync(request, user, messageId, "createUploadSession").ConfigureAwait(false);
         if (refused is not null)
         {
             return refused;
-        }
-
-        Draft? draft;
-        lock (gate)
-        {
-            drafts.TryGetValue(messageId, out draft);
-        }
-
-        if (draft is null || draft.User != user || draft.Sent)
-        {
-            return Refuse(404, "ErrorItemNotFound", "The specified object was not found in the store.");
-        }
-
-        if (!(request.ContentType ?? string.Empty).StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
-        {
-            return Refuse(415, "UnsupportedMediaType", "createUploadSession takes a JSON body (Content-Type: application/json).");
         }
 
         // attachment-createuploadsession: the body is {"AttachmentItem": {attachmentType: file, name, size, [contentType, isInline, contentId]}}.
@@ -708,26 +692,10 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
     // message-post-attachments: a fileAttachment of at most 4 MB of request; 201 Created with the attachment (without its bytes here).
     private async Task<Answer> AddAttachmentAsync(HttpListenerRequest request, string user, string messageId, ScriptedFault? lostAnswer)
     {
-        var (body, refused) = await ReadLimitedAsync(request).ConfigureAwait(false);
+        var (body, draft, refused) = await ReadDraftJsonRequestAsync(request, user, messageId, "Adding an attachment").ConfigureAwait(false);
         if (refused is not null)
         {
             return refused;
-        }
-
-        Draft? draft;
-        lock (gate)
-        {
-            drafts.TryGetValue(messageId, out draft);
-        }
-
-        if (draft is null || draft.User != user || draft.Sent)
-        {
-            return Refuse(404, "ErrorItemNotFound", "The specified object was not found in the store.");
-        }
-
-        if (!(request.ContentType ?? string.Empty).StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
-        {
-            return Refuse(415, "UnsupportedMediaType", "Adding an attachment takes a JSON body (Content-Type: application/json).");
         }
 
         string name;
@@ -918,6 +886,32 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
         }
 
         return (mime, null);
+    }
+
+    // A JSON request on an unsent draft of the token's user (createUploadSession, an attachment POST): its body within the
+    // request limit and the draft, or the refusal Graph gives (413, 404 ErrorItemNotFound, 415).
+    private async Task<(byte[] Body, Draft Draft, Answer? Refused)> ReadDraftJsonRequestAsync(HttpListenerRequest request, string user, string messageId, string what)
+    {
+        var (body, refused) = await ReadLimitedAsync(request).ConfigureAwait(false);
+        if (refused is not null)
+        {
+            return (body, null!, refused);
+        }
+
+        Draft? draft;
+        lock (gate)
+        {
+            drafts.TryGetValue(messageId, out draft);
+        }
+
+        if (draft is null || draft.User != user || draft.Sent)
+        {
+            return (body, null!, Refuse(404, "ErrorItemNotFound", "The specified object was not found in the store."));
+        }
+
+        return (request.ContentType ?? string.Empty).StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
+            ? (body, draft, null)
+            : (body, draft, Refuse(415, "UnsupportedMediaType", $"{what} takes a JSON body (Content-Type: application/json)."));
     }
 
     // Reads a request body of at most 4 MB; a larger one is refused without reading it all.
