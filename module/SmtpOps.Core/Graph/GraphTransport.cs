@@ -168,6 +168,7 @@ public sealed partial class GraphTransport : IDisposable
 
     private async Task<string?> SendAsDraftAsync(MimeMessage message, Run run, CancellationToken cancellationToken)
     {
+        await DecodeHeldAttachmentsAsync(message, cancellationToken).ConfigureAwait(false);
         var large = TakeOutLargeAttachments(message);
         var posted = new List<MimePart>();
         try
@@ -287,6 +288,32 @@ public sealed partial class GraphTransport : IDisposable
         }
 
         return taken;
+    }
+
+    // A message parsed from MIME (the relay's: MimeMessage.Load) holds its attachments as they were on the wire, Base64
+    // mostly. Upload sessions and attachment POSTs take the file itself, so each attachment (or inline part) held encoded is
+    // decoded once into a temporary file deleted when it is closed (with the message, or when taken out of it) and held
+    // from there as the composer holds a file; what stays in the draft's MIME is encoded again as its header says.
+    private static async Task DecodeHeldAttachmentsAsync(MimeMessage message, CancellationToken cancellationToken)
+    {
+        foreach (var part in message.BodyParts.OfType<MimePart>().Where(p => p.Content is { Encoding: not ContentEncoding.Default } && (p.IsAttachment || p.ContentId is not null)).ToList())
+        {
+            var held = part.Content!;
+            var file = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+            try
+            {
+                await held.DecodeToAsync(file, cancellationToken).ConfigureAwait(false);
+                file.Position = 0;
+            }
+            catch
+            {
+                file.Dispose();
+                throw;
+            }
+
+            part.Content = new MimeContent(file, ContentEncoding.Default);
+            held.Stream?.Dispose();
+        }
     }
 
     // The size of an attachment as the composer holds it (its file, unencoded); content held encoded stays in the MIME.

@@ -204,6 +204,46 @@ public sealed class GraphSmallAttachmentTests : IAsyncLifetime
         Assert.Equal(failure.DraftOutcome, failure.Data[GraphTransportException.DraftDataKey]);
     }
 
+    [Fact]
+    public async Task AMessageParsedFromItsMimeAsTheRelayHoldsItSendsItsLargeAndSmallAttachments()
+    {
+        // The relay hands the transport a MimeMessage loaded from the queued MIME: its attachments are held in Base64, not
+        // as files. A 5 MB archive (an upload session) and six 1 MB sheets (too many for the draft's request) still go.
+        var files = new List<string> { await WriteRandomFileAsync("archive.zip", 5 * Megabyte) };
+        for (var i = 1; i <= 6; i++)
+        {
+            files.Add(await WriteRandomFileAsync($"sheet-{i}.xlsx", Megabyte));
+        }
+
+        var builder = new BodyBuilder { TextBody = "nightly export" };
+        foreach (var file in files)
+        {
+            await builder.Attachments.AddAsync(file);
+        }
+
+        using var composed = new MimeMessage(new[] { MailboxAddress.Parse("reports@contoso.test") }, new[] { MailboxAddress.Parse("ops@contoso.test") }, "nightly export", builder.ToMessageBody());
+        using var wire = new MemoryStream();
+        await composed.WriteToAsync(wire);
+        wire.Position = 0;
+        using var parsed = await MimeMessage.LoadAsync(wire);
+        Assert.All(parsed.Attachments.OfType<MimePart>(), part => Assert.Equal(ContentEncoding.Base64, part.Content?.Encoding));
+        using var transport = new GraphTransport(DefaultOptions());
+
+        var result = await transport.SendAsync(parsed);
+
+        Assert.Empty(endpoint.Violations);
+        Assert.Equal(GraphSendRoute.DraftWithUploadSessions, result.Route);
+        Assert.Single(endpoint.Requests, r => r.Path.EndsWith("/createUploadSession", StringComparison.Ordinal));
+        Assert.Contains(endpoint.Requests, r => r.Method == "POST" && r.Path.EndsWith("/attachments", StringComparison.Ordinal) && r.Status == 201);
+        using var sent = Assert.Single(endpoint.Sent).Assemble();
+        var parts = sent.Attachments.OfType<MimePart>().ToDictionary(p => p.FileName!);
+        Assert.Equal(files.Select(Path.GetFileName).Order(), parts.Keys.Order());
+        foreach (var file in files)
+        {
+            Assert.Equal(await File.ReadAllBytesAsync(file), Decode(parts[Path.GetFileName(file)!]));
+        }
+    }
+
     private static byte[] Decode(MimePart part)
     {
         using var decoded = new MemoryStream();
