@@ -151,6 +151,45 @@ public sealed class GraphRelayTests : IAsyncLifetime
 
     private RelayQueueHandler Handler => services.GetRequiredService<RelayQueueHandler>();
 
+    [Fact]
+    public async Task AMessageOverGraphsRequestLimitGoesAsADraftWithItsAttachmentsWhole()
+    {
+        // The relay composes the queued message again (its attachments from the envelope): a 5 MB archive goes through an
+        // upload session and four 1 MB sheets (too many for the draft's one request) one POST each.
+        var folder = System.IO.Directory.CreateTempSubdirectory("graph-relay-").FullName;
+        try
+        {
+            var files = new List<string>();
+            foreach (var (name, size) in new[] { ("archive.zip", 5), ("q1.xlsx", 1), ("q2.xlsx", 1), ("q3.xlsx", 1), ("q4.xlsx", 1) })
+            {
+                var path = System.IO.Path.Combine(folder, name);
+                await System.IO.File.WriteAllBytesAsync(path, System.Security.Cryptography.RandomNumberGenerator.GetBytes(size * 1024 * 1024));
+                files.Add(path);
+            }
+
+            await SmtpRelayClient.Create(azurite.ConnectionString, queueName).EnqueueAsync(Mail("quarter") with { Attachments = files.Select(f => new MailAttachment(f)).ToList() });
+
+            var outcome = await Handler.HandleAsync(await ReceiveAsync(), CancellationToken.None);
+
+            Assert.True(outcome.Kind == RelayOutcomeKind.Sent, outcome.Detail);
+            Assert.Empty(endpoint.Violations);
+            Assert.Single(endpoint.Requests, r => r.Path.EndsWith("/createUploadSession", StringComparison.Ordinal));
+            using var sent = Assert.Single(endpoint.Sent).Assemble();
+            var parts = sent.Attachments.OfType<MimePart>().ToDictionary(p => p.FileName!);
+            Assert.Equal(files.Select(f => System.IO.Path.GetFileName(f)).Order(), parts.Keys.Order());
+            foreach (var file in files)
+            {
+                using var decoded = new System.IO.MemoryStream();
+                parts[System.IO.Path.GetFileName(file)].Content!.DecodeTo(decoded);
+                Assert.Equal(await System.IO.File.ReadAllBytesAsync(file), decoded.ToArray());
+            }
+        }
+        finally
+        {
+            System.IO.Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static MailMessageDefinition Mail(string subject) => new()
     {
         From = "Reports <reports@contoso.test>",
