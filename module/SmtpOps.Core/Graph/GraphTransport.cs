@@ -290,8 +290,8 @@ public sealed partial class GraphTransport : IDisposable
         return taken;
     }
 
-    // A message parsed from MIME (the relay's: MimeMessage.Load) holds its attachments as they were on the wire, Base64
-    // mostly. Upload sessions and attachment POSTs take the file itself, so each attachment (or inline part) held encoded is
+    // A message loaded from MIME (MimeMessage.Load of an .eml, handed to SendAsync(MimeMessage)) holds its attachments as
+    // they were on the wire, Base64 mostly. Upload sessions and attachment POSTs take the file itself, so each attachment (or inline part) held encoded is
     // decoded once into a temporary file deleted when it is closed (with the message, or when taken out of it) and held
     // from there as the composer holds a file; what stays in the draft's MIME is encoded again as its header says.
     private static async Task DecodeHeldAttachmentsAsync(MimeMessage message, CancellationToken cancellationToken)

@@ -205,10 +205,10 @@ public sealed class GraphSmallAttachmentTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AMessageParsedFromItsMimeAsTheRelayHoldsItSendsItsLargeAndSmallAttachments()
+    public async Task AMessageLoadedFromMimeSendsItsLargeAndSmallAttachments()
     {
-        // The relay hands the transport a MimeMessage loaded from the queued MIME: its attachments are held in Base64, not
-        // as files. A 5 MB archive (an upload session) and six 1 MB sheets (too many for the draft's request) still go.
+        // A MimeMessage loaded from an .eml holds its attachments in Base64, not as files. A 5 MB archive (an upload
+        // session) and six 1 MB sheets (too many for the draft's request) still go.
         var files = new List<string> { await WriteRandomFileAsync("archive.zip", 5 * Megabyte) };
         for (var i = 1; i <= 6; i++)
         {
