@@ -12,6 +12,8 @@ namespace SmtpOps.Relay.Processing;
 /// (an insert that fails if the key exists) and marked sent after the smarthost's 250.
 /// A claim whose holder died is taken over once its lease expires. One window cannot be closed:
 /// a crash after the smarthost accepted the message and before the key is marked sent.
+/// Keys are scoped per sender (<see cref="RelayLedgerSchema.Locate"/>): a queue writer who knows another
+/// sender's key cannot claim it first and have that sender's mail dropped as a duplicate.
 /// </summary>
 public sealed class IdempotencyLedger
 {
@@ -32,16 +34,17 @@ public sealed class IdempotencyLedger
     }
 
     /// <summary>Claims a key before sending.</summary>
+    /// <param name="sender">The sender the key is scoped to (the address the policy checked).</param>
     /// <param name="key">The idempotency key.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>Whether to send.</returns>
-    public async Task<LedgerClaim> ClaimAsync(string key, CancellationToken cancellationToken)
+    public async Task<LedgerClaim> ClaimAsync(string sender, string key, CancellationToken cancellationToken)
     {
         await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        var (partition, row) = Locate(key);
+        var (partition, row) = RelayLedgerSchema.Locate(sender, key);
         try
         {
-            await table.AddEntityAsync(new TableEntity(partition, row) { [RelayLedgerSchema.State] = Sending, [RelayLedgerSchema.Key] = key, [RelayLedgerSchema.ClaimedAt] = DateTimeOffset.UtcNow }, cancellationToken).ConfigureAwait(false);
+            await table.AddEntityAsync(new TableEntity(partition, row) { [RelayLedgerSchema.State] = Sending, [RelayLedgerSchema.Key] = key, [RelayLedgerSchema.Sender] = sender, [RelayLedgerSchema.ClaimedAt] = DateTimeOffset.UtcNow }, cancellationToken).ConfigureAwait(false);
             return LedgerClaim.Claimed;
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
@@ -52,7 +55,7 @@ public sealed class IdempotencyLedger
         var existing = await table.GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!existing.HasValue)
         {
-            return await ClaimAsync(key, cancellationToken).ConfigureAwait(false);
+            return await ClaimAsync(sender, key, cancellationToken).ConfigureAwait(false);
         }
 
         var entity = existing.Value!;
@@ -61,7 +64,7 @@ public sealed class IdempotencyLedger
             return LedgerClaim.AlreadySent;
         }
 
-        if (entity.GetDateTimeOffset("ClaimedAt") is { } claimedAt && DateTimeOffset.UtcNow - claimedAt < lease)
+        if (entity.GetDateTimeOffset(RelayLedgerSchema.ClaimedAt) is { } claimedAt && DateTimeOffset.UtcNow - claimedAt < lease)
         {
             return LedgerClaim.InFlight;
         }
@@ -79,40 +82,41 @@ public sealed class IdempotencyLedger
     }
 
     /// <summary>Records that the smarthost accepted the message.</summary>
+    /// <param name="sender">The sender the key is scoped to.</param>
     /// <param name="key">The idempotency key.</param>
     /// <param name="response">The smarthost's response, for the operator.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task that completes when recorded.</returns>
-    public async Task MarkSentAsync(string key, string response, CancellationToken cancellationToken)
+    public async Task MarkSentAsync(string sender, string key, string response, CancellationToken cancellationToken)
     {
-        var (partition, row) = Locate(key);
-        var entity = new TableEntity(partition, row) { [RelayLedgerSchema.State] = Sent, [RelayLedgerSchema.Key] = key, [RelayLedgerSchema.SentAt] = DateTimeOffset.UtcNow, [RelayLedgerSchema.Response] = response };
+        var (partition, row) = RelayLedgerSchema.Locate(sender, key);
+        var entity = new TableEntity(partition, row) { [RelayLedgerSchema.State] = Sent, [RelayLedgerSchema.Key] = key, [RelayLedgerSchema.Sender] = sender, [RelayLedgerSchema.SentAt] = DateTimeOffset.UtcNow, [RelayLedgerSchema.Response] = response };
         await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Gives a claim up after a failure that certainly sent nothing, so the next delivery may send.</summary>
+    /// <param name="sender">The sender the key is scoped to.</param>
     /// <param name="key">The idempotency key.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task that completes when released.</returns>
-    public async Task ReleaseAsync(string key, CancellationToken cancellationToken)
+    public async Task ReleaseAsync(string sender, string key, CancellationToken cancellationToken)
     {
-        var (partition, row) = Locate(key);
+        var (partition, row) = RelayLedgerSchema.Locate(sender, key);
         await table.DeleteEntityAsync(partition, row, ETag.All, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Gets whether a key is recorded as sent.</summary>
+    /// <param name="sender">The sender the key is scoped to.</param>
     /// <param name="key">The idempotency key.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns><c>true</c> when sent.</returns>
-    public async Task<bool> WasSentAsync(string key, CancellationToken cancellationToken)
+    public async Task<bool> WasSentAsync(string sender, string key, CancellationToken cancellationToken)
     {
         await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        var (partition, row) = Locate(key);
+        var (partition, row) = RelayLedgerSchema.Locate(sender, key);
         var existing = await table.GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken).ConfigureAwait(false);
         return existing.HasValue && existing.Value!.GetString(RelayLedgerSchema.State) == Sent;
     }
-
-    private static (string Partition, string Row) Locate(string key) => RelayLedgerSchema.Locate(key);
 
     private async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {

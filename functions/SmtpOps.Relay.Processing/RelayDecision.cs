@@ -38,6 +38,9 @@ public sealed class RelayDecision
     /// <summary>The retry reason of a throttling reply (Exchange Online's 432 4.3.2 concurrent connections limit).</summary>
     public const string ThrottledReason = "Throttled";
 
+    /// <summary>The retry reason of a Storage request that failed (403 while the relay's roles are being fixed, 5xx, no answer).</summary>
+    public const string StorageReason = "Storage";
+
     /// <summary>Initializes a new instance of the <see cref="RelayDecision"/> class.</summary>
     /// <param name="maxAttempts">After how many deliveries a transient failure is given up (the host's maxDequeueCount).</param>
     /// <param name="backoff">The wait before each redelivery: the same exponential backoff as a submitter's own retries.</param>
@@ -153,6 +156,17 @@ public sealed class RelayDecision
         var retry = Retry(retryReason, $"{retryReason}: {failure.Message}", failure.StatusCode, dequeueCount);
         return failure.RetryAfter is { } wait && wait > retry.RetryAfter ? retry with { RetryAfter = wait } : retry;
     }
+
+    /// <summary>
+    /// A Storage request for the message's blobs failed with something other than "not found" (a 403 while the relay's
+    /// roles are being fixed, a 5xx, no answer): retried with the backoff until <see cref="MaxAttempts"/>, then given up.
+    /// </summary>
+    /// <param name="failure">What Storage said.</param>
+    /// <param name="dequeueCount">How many times the message was delivered.</param>
+    /// <returns>Retry, or a dead letter of kind <see cref="GaveUpKind"/>.</returns>
+    public RelayOutcome AfterStorageFailure(string failure, long dequeueCount) => dequeueCount >= MaxAttempts
+        ? DeadLetter(GaveUpKind, $"gave up after {dequeueCount} attempts: {StorageReason}: {failure}")
+        : Retry(StorageReason, $"{StorageReason}: {failure}", null, dequeueCount);
 
     private RelayOutcome Retry(string retryReason, string detail, int? statusCode, long dequeueCount)
         => new() { Kind = RelayOutcomeKind.Retry, RetryReason = retryReason, Detail = detail, StatusCode = statusCode, RetryAfter = RetryDelayAfter(dequeueCount) };

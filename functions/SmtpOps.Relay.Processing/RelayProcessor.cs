@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Azure;
@@ -32,7 +33,7 @@ public sealed class RelayProcessor : IDisposable
 
     private readonly RelayProcessorOptions options;
     private readonly RelayDecision decision;
-    private readonly BlobContainerClient attachments;
+    private readonly RelayBlobStore blobs;
     private readonly QueueClient failed;
     private readonly IdempotencyLedger ledger;
     private readonly SmtpSubmitterPool submitters;
@@ -53,7 +54,7 @@ public sealed class RelayProcessor : IDisposable
     {
         this.options = options ?? throw new ArgumentNullException(nameof(options));
         decision = options.Decision;
-        this.attachments = attachments ?? throw new ArgumentNullException(nameof(attachments));
+        blobs = new RelayBlobStore(attachments ?? throw new ArgumentNullException(nameof(attachments)));
         this.failed = failed ?? throw new ArgumentNullException(nameof(failed));
         this.ledger = ledger ?? throw new ArgumentNullException(nameof(ledger));
         this.logger = logger ?? NullLogger.Instance;
@@ -112,7 +113,7 @@ public sealed class RelayProcessor : IDisposable
             "Relay {Outcome} queue message {QueueMessageId} (Message-ID {MessageId}, attempt {Attempt}) in {ElapsedMs} ms: {Detail}",
             outcome.Kind,
             delivery.QueueMessageId,
-            outcome.MessageId,
+            SingleLineText.Escape(outcome.MessageId),
             delivery.DequeueCount,
             (long)outcome.Elapsed.TotalMilliseconds,
             outcome.Detail);
@@ -132,6 +133,8 @@ public sealed class RelayProcessor : IDisposable
         graph?.Dispose();
     }
 
+    // Reading, measuring and judging come before the ledger claim: a message refused here never holds a key. Once the
+    // key is claimed, every way out either marks it sent (the smarthost's 250) or releases it, whatever is thrown.
     private async Task<RelayOutcome> ProcessCoreAsync(RelayDelivery delivery, CancellationToken cancellationToken)
     {
         EnvelopeRead read;
@@ -143,51 +146,64 @@ public sealed class RelayProcessor : IDisposable
         {
             return await ConcludeAsync(delivery, null, decision.InvalidEnvelope(ex.Message), cancellationToken).ConfigureAwait(false);
         }
+        catch (RequestFailedException ex)
+        {
+            return await ConcludeAsync(delivery, null, decision.AfterStorageFailure(StorageFailure(ex), delivery.DequeueCount), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (read.Refusal is { } tooLarge)
+        {
+            return await ConcludeAsync(delivery, read, decision.PolicyRefused(tooLarge), cancellationToken).ConfigureAwait(false);
+        }
 
         var envelope = read.Envelope;
-        if (options.Policy.Check(envelope) is { } violation)
+        if (options.Policy.Check(envelope, read.MessageBytes, out var sender) is { } violation)
         {
             return await ConcludeAsync(delivery, read, decision.PolicyRefused(violation), cancellationToken).ConfigureAwait(false);
         }
 
-        var claim = await ledger.ClaimAsync(envelope.IdempotencyKey, cancellationToken).ConfigureAwait(false);
+        var claim = await ledger.ClaimAsync(sender, envelope.IdempotencyKey, cancellationToken).ConfigureAwait(false);
         if (decision.AfterClaim(claim, envelope.IdempotencyKey, delivery.DequeueCount) is { } settled)
         {
             return await ConcludeAsync(delivery, read, settled, cancellationToken).ConfigureAwait(false);
         }
 
-        // From here the key is claimed: every way out either marks it sent or releases it.
         var temporaryFiles = new List<string>();
+        var sent = false;
         try
         {
             RelayOutcome outcome;
             try
             {
-                outcome = await SendAsync(envelope, await ToDefinitionAsync(envelope, temporaryFiles, cancellationToken).ConfigureAwait(false), delivery.DequeueCount, cancellationToken).ConfigureAwait(false);
+                outcome = await SendAsync(envelope, await ToMessageAsync(read, temporaryFiles, cancellationToken).ConfigureAwait(false), delivery.DequeueCount, cancellationToken).ConfigureAwait(false);
             }
             catch (RelayEnvelopeException ex)
             {
                 outcome = decision.InvalidEnvelope(ex.Message);
             }
-            catch (OperationCanceledException)
+            catch (RequestFailedException ex)
             {
-                await ledger.ReleaseAsync(envelope.IdempotencyKey, CancellationToken.None).ConfigureAwait(false);
-                throw;
+                outcome = decision.AfterStorageFailure(StorageFailure(ex), delivery.DequeueCount);
             }
 
             if (outcome.Kind == RelayOutcomeKind.Sent)
             {
-                await ledger.MarkSentAsync(envelope.IdempotencyKey, outcome.Detail ?? string.Empty, CancellationToken.None).ConfigureAwait(false);
-            }
-            else
-            {
-                await ledger.ReleaseAsync(envelope.IdempotencyKey, CancellationToken.None).ConfigureAwait(false);
+                // Should marking fail, the claim stays and its lease protects the sent mail from an early second send.
+                sent = true;
+                await ledger.MarkSentAsync(sender, envelope.IdempotencyKey, outcome.Detail ?? string.Empty, CancellationToken.None).ConfigureAwait(false);
             }
 
             return await ConcludeAsync(delivery, read, outcome, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
+            // Not sent (a failure, a refusal, cancellation, or anything unexpected on its way out): the next delivery
+            // may send; a claim left behind would hold the message and every later one with its key until the lease ends.
+            if (!sent)
+            {
+                await ledger.ReleaseAsync(sender, envelope.IdempotencyKey, CancellationToken.None).ConfigureAwait(false);
+            }
+
             foreach (var file in temporaryFiles)
             {
                 File.Delete(file);
@@ -206,6 +222,11 @@ public sealed class RelayProcessor : IDisposable
         catch (MessageValidationException ex)
         {
             return decision.InvalidMessage(ex.Error, ex.Message);
+        }
+        catch (Exception ex) when (ex is MimeKit.ParseException or FormatException or ArgumentException)
+        {
+            // The composer validates before it builds; should MimeKit still refuse a value, the message is as invalid.
+            return decision.InvalidMessage(MessageValidationError.InvalidHeader, ex.Message);
         }
 
         using (message)
@@ -247,7 +268,7 @@ public sealed class RelayProcessor : IDisposable
                         $"{options.Smarthost.Host}:{options.Smarthost.EffectivePort}",
                         ex.StatusCode,
                         connections,
-                        envelope.MessageId,
+                        SingleLineText.Escape(envelope.MessageId),
                         outcome.RetryAfter?.TotalSeconds);
                     outcome = outcome with { Detail = $"Throttled (connections now {connections}): {ex.Message}" };
                 }
@@ -265,6 +286,8 @@ public sealed class RelayProcessor : IDisposable
     // is re-sent or removed), or the blobs of a message that is done (sent, or sent before). A retry leaves all as is.
     private async Task<RelayOutcome> ConcludeAsync(RelayDelivery delivery, EnvelopeRead? read, RelayOutcome outcome, CancellationToken cancellationToken)
     {
+        // The detail quotes the envelope and the smarthost: one line wherever it is logged or recorded.
+        outcome = outcome with { Detail = SingleLineText.Escape(outcome.Detail) };
         var envelope = read?.Envelope;
         switch (outcome.Kind)
         {
@@ -288,83 +311,122 @@ public sealed class RelayProcessor : IDisposable
         }
     }
 
+    // The envelope and what its message really weighs, before anything is downloaded: an oversized envelope's blob and
+    // each claim-check blob are measured by Storage (their names checked by the store first), inline content decoded.
     private async Task<EnvelopeRead> ReadEnvelopeAsync(string text, CancellationToken cancellationToken)
     {
         var envelope = RelayEnvelopeFormat.Deserialize(text);
-        if (envelope.EnvelopeBlob is not { } blobName)
+        string? envelopeBlob = null;
+        if (envelope.EnvelopeBlob is { } blobName)
         {
-            return new EnvelopeRead(envelope, null);
-        }
+            var whole = await MeasureAsync(blobName, "envelope blob", cancellationToken).ConfigureAwait(false);
+            if (whole.Length > options.Policy.MaxEnvelopeBlobBytes)
+            {
+                return new EnvelopeRead(envelope, blobName, Array.Empty<AttachmentSource>(), whole.Length)
+                {
+                    Refusal = $"the envelope blob is {whole.Length:n0} bytes, over the {options.Policy.MaxEnvelopeBlobBytes:n0} the relay reads for a message limit of {options.Policy.MaxMessageBytes:n0}; not downloaded",
+                };
+            }
 
-        try
-        {
-            var content = await attachments.GetBlobClient(blobName).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
-            var full = RelayEnvelopeFormat.Deserialize(content.Value.Content.ToString());
-            if (full.Id != envelope.Id || full.EnvelopeBlob is not null)
+            RelayEnvelope full;
+            using (var content = await OpenAsync(whole, cancellationToken).ConfigureAwait(false))
+            {
+                full = await RelayEnvelopeFormat.DeserializeAsync(content, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (full.Id != envelope.Id)
             {
                 throw new RelayEnvelopeException(RelayEnvelopeError.Invalid, $"The envelope blob {blobName} does not hold envelope {envelope.Id}.");
             }
 
-            return new EnvelopeRead(full, blobName);
+            (envelope, envelopeBlob) = (full, blobName);
         }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            throw new RelayEnvelopeException(RelayEnvelopeError.Invalid, $"The envelope blob {blobName} does not exist.", ex);
-        }
-    }
 
-    private async Task<MailMessageDefinition> ToDefinitionAsync(RelayEnvelope envelope, List<string> temporaryFiles, CancellationToken cancellationToken)
-    {
-        var parts = new List<MailAttachment>();
+        long bytes = Encoding.UTF8.GetByteCount(envelope.TextBody ?? string.Empty) + Encoding.UTF8.GetByteCount(envelope.HtmlBody ?? string.Empty);
+        var sources = new List<AttachmentSource>();
         foreach (var attachment in envelope.Attachments)
         {
             if (attachment.Content is { } base64)
             {
-                byte[] bytes;
+                byte[] decoded;
                 try
                 {
-                    bytes = Convert.FromBase64String(base64);
+                    decoded = Convert.FromBase64String(base64);
                 }
                 catch (FormatException ex)
                 {
                     throw new RelayEnvelopeException(RelayEnvelopeError.Invalid, $"The content of attachment '{attachment.FileName}' is not Base64.", ex);
                 }
 
+                sources.Add(new AttachmentSource(attachment, decoded, null));
+                bytes += decoded.Length;
+                continue;
+            }
+
+            var blob = await MeasureAsync(attachment.Blob!, "attachment blob", cancellationToken).ConfigureAwait(false);
+            sources.Add(new AttachmentSource(attachment, null, blob));
+            bytes += blob.Length;
+        }
+
+        return new EnvelopeRead(envelope, envelopeBlob, sources, bytes);
+    }
+
+    private async Task<RelayBlob> MeasureAsync(string name, string what, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await blobs.MeasureAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            throw new RelayEnvelopeException(RelayEnvelopeError.Invalid, $"The {what} {name} does not exist.", ex);
+        }
+    }
+
+    private async Task<Stream> OpenAsync(RelayBlob blob, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await blobs.OpenReadAsync(blob, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            throw new RelayEnvelopeException(RelayEnvelopeError.Invalid, $"The blob {blob.Name} was {(ex.Status == 404 ? "deleted" : "replaced")} while the relay read it.", ex);
+        }
+    }
+
+    // The message for the composer: inline content from memory, claim-checked content downloaded (only the blob that
+    // was measured) to a temporary file: streamed, and seekable for a retry.
+    private async Task<MailMessageDefinition> ToMessageAsync(EnvelopeRead read, List<string> temporaryFiles, CancellationToken cancellationToken)
+    {
+        var parts = new List<MailAttachment>();
+        foreach (var source in read.Attachments)
+        {
+            var attachment = source.Attachment;
+            if (source.Inline is { } bytes)
+            {
                 parts.Add(MailAttachment.FromStream(attachment.FileName, () => new MemoryStream(bytes, writable: false), attachment.ContentType, attachment.ContentId));
                 continue;
             }
 
-            // Claim-checked content goes to a temporary file: streamed, and seekable for a retry.
             var path = Path.Combine(Path.GetTempPath(), $"smtpops-relay-{Guid.NewGuid():N}");
             temporaryFiles.Add(path);
             try
             {
-                await attachments.GetBlobClient(attachment.Blob).DownloadToAsync(path, cancellationToken).ConfigureAwait(false);
+                await blobs.DownloadToAsync(source.Blob!, path, cancellationToken).ConfigureAwait(false);
             }
-            catch (RequestFailedException ex) when (ex.Status == 404)
+            catch (RequestFailedException ex) when (ex.Status is 404 or 412)
             {
-                throw new RelayEnvelopeException(RelayEnvelopeError.Invalid, $"The attachment blob {attachment.Blob} does not exist.", ex);
+                throw new RelayEnvelopeException(RelayEnvelopeError.Invalid, $"The attachment blob {source.Blob!.Name} was {(ex.Status == 404 ? "deleted" : "replaced")} while the relay read it.", ex);
             }
 
             parts.Add(MailAttachment.FromStream(attachment.FileName, () => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.SequentialScan), attachment.ContentType, attachment.ContentId));
         }
 
-        return new MailMessageDefinition
-        {
-            From = envelope.From,
-            To = envelope.To,
-            Cc = envelope.Cc,
-            Bcc = envelope.Bcc,
-            ReplyTo = envelope.ReplyTo,
-            Subject = envelope.Subject,
-            TextBody = envelope.TextBody,
-            HtmlBody = envelope.HtmlBody,
-            Headers = envelope.Headers,
-            Priority = envelope.Priority,
-            Attachments = parts,
-            MessageId = envelope.MessageId,
-        };
+        return read.Envelope.ToMessage(parts);
     }
+
+    private static string StorageFailure(RequestFailedException failure) => $"{failure.Status} {failure.ErrorCode}: {failure.Message.Split('\n')[0]}";
 
     private async Task DeadLetterAsync(RelayDelivery delivery, RelayEnvelope? envelope, RelayOutcome outcome, CancellationToken cancellationToken)
     {
@@ -378,9 +440,9 @@ public sealed class RelayProcessor : IDisposable
         string? originalBlob = null;
         if (RelayEnvelopeFormat.SizeOf(delivery.Text) > MaxInlineOriginalBytes)
         {
-            originalBlob = $"failed/{envelope?.Id ?? delivery.QueueMessageId}.txt";
-            await attachments.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            await attachments.GetBlobClient(originalBlob).UploadAsync(BinaryData.FromString(delivery.Text), overwrite: true, cancellationToken).ConfigureAwait(false);
+            // Named by the envelope's id (checked when read) or else the queue's own id; never by unchecked text.
+            var id = envelope?.Id ?? (RelayBlobStore.IsEnvelopeId(delivery.QueueMessageId) ? delivery.QueueMessageId : RelayBlobStore.NewEnvelopeId());
+            originalBlob = await blobs.WriteDeadLetterCopyAsync(id, delivery.Text, cancellationToken).ConfigureAwait(false);
             original = null;
         }
 
@@ -394,10 +456,10 @@ public sealed class RelayProcessor : IDisposable
             QueueMessageId = delivery.QueueMessageId,
             EnvelopeId = envelope?.Id,
             IdempotencyKey = envelope?.IdempotencyKey,
-            MessageId = envelope?.MessageId,
-            Enqueuer = envelope?.Enqueuer,
-            From = envelope?.From,
-            Subject = envelope?.Subject,
+            MessageId = SingleLineText.Escape(envelope?.MessageId),
+            Enqueuer = SingleLineText.Escape(envelope?.Enqueuer),
+            From = SingleLineText.Escape(envelope?.From),
+            Subject = SingleLineText.Escape(envelope?.Subject),
             OriginalMessage = original,
             OriginalMessageBlob = originalBlob,
         };
@@ -407,28 +469,25 @@ public sealed class RelayProcessor : IDisposable
         await failed.SendMessageAsync(RelayEnvelopeFormat.SerializeRecord(record), visibilityTimeout: null, timeToLive: NeverExpires, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task DeleteBlobsAsync(EnvelopeRead read)
+    // Only blobs this envelope has (names checked when it was read): a small message costs no Storage request here.
+    private Task DeleteBlobsAsync(EnvelopeRead read)
     {
-        // Only blobs this envelope has: a small message costs no Storage request here.
-        var names = read.Envelope.Attachments.Select(a => a.Blob).Where(b => b is not null).ToList();
+        var names = RelayBlobStore.BlobNamesOf(read.Envelope).ToList();
         if (read.EnvelopeBlob is { } envelopeBlob)
         {
             names.Add(envelopeBlob);
         }
 
-        foreach (var name in names)
-        {
-            try
-            {
-                await attachments.GetBlobClient(name).DeleteIfExistsAsync().ConfigureAwait(false);
-            }
-            catch (RequestFailedException ex) when (ex.Status == 404)
-            {
-                // The container itself is gone: nothing left to clean.
-            }
-        }
+        return names.Count == 0 ? Task.CompletedTask : blobs.DeleteAsync(names);
     }
 
-    // The envelope as the relay read it, and the blob it was read from when the queue message was a claim check.
-    private sealed record EnvelopeRead(RelayEnvelope Envelope, string? EnvelopeBlob);
+    // The envelope as the relay read it, the blob it was read from when the queue message was a claim check, its
+    // attachments' content (inline bytes or measured blobs), the message's measured size, and a refusal made before
+    // reading it whole.
+    private sealed record EnvelopeRead(RelayEnvelope Envelope, string? EnvelopeBlob, IReadOnlyList<AttachmentSource> Attachments, long MessageBytes)
+    {
+        public string? Refusal { get; init; }
+    }
+
+    private sealed record AttachmentSource(RelayAttachment Attachment, byte[]? Inline, RelayBlob? Blob);
 }

@@ -309,7 +309,7 @@ public sealed partial class LocalHostEndToEndTests : IDisposable
         await using var host = StartHost(server.Port, server, new() { ["Relay__MaxAttempts"] = "2", ["Relay__ClaimLease"] = "600" });
         var queued = await Client.EnqueueAsync(Mail("Stuck"));
         var ledger = new IdempotencyLedger(new TableClient(azurite.ConnectionString, RelayStorage.LedgerTableName(queueName)), TimeSpan.FromMinutes(10));
-        Assert.Equal(LedgerClaim.Claimed, await ledger.ClaimAsync(queued.IdempotencyKey, CancellationToken.None));
+        Assert.Equal(LedgerClaim.Claimed, await ledger.ClaimAsync("billing@contoso.test", queued.IdempotencyKey, CancellationToken.None));
 
         await WaitUntilAsync(PoisonQueueHasMessagesAsync, "a message in the poison queue", host);
         await WaitUntilAsync(async () => await QueueLengthAsync() == 0, "the queue empty");

@@ -11,7 +11,8 @@ namespace SmtpOps.Relay.Tests;
 /// A TCP proxy on 127.0.0.1 in front of the SMTP server whose client-to-server direction can be
 /// paused: sends in progress stall before the server has the whole message, replies still flow.
 /// Used to kill the relay at a moment when no message sits between the server's 250 and the
-/// ledger's "sent" mark (the one window no SMTP client can close).
+/// ledger's "sent" mark (the one window no SMTP client can close). It can also record what clients
+/// send (in front of Azurite's blob service: which blobs the relay asked for).
 /// </summary>
 public sealed class PausableProxy : IAsyncDisposable
 {
@@ -19,16 +20,34 @@ public sealed class PausableProxy : IAsyncDisposable
     private readonly int target;
     private readonly CancellationTokenSource stop = new();
     private ConcurrentBag<TcpClient> connections = new();
+    private readonly System.Text.StringBuilder? sent;
     private volatile TaskCompletionSource open = Opened();
     private Task accepting = Task.CompletedTask;
 
-    private PausableProxy(int target) => this.target = target;
+    private PausableProxy(int target, bool record)
+    {
+        this.target = target;
+        sent = record ? new System.Text.StringBuilder() : null;
+    }
 
     public int Port { get; private set; }
 
-    public static PausableProxy Start(int target)
+    /// <summary>Gets what clients sent so far, as Latin-1 text (recording proxies only).</summary>
+    public string Sent
     {
-        var proxy = new PausableProxy(target);
+        get
+        {
+            var recorded = sent ?? throw new InvalidOperationException("This proxy does not record.");
+            lock (recorded)
+            {
+                return recorded.ToString();
+            }
+        }
+    }
+
+    public static PausableProxy Start(int target, bool record = false)
+    {
+        var proxy = new PausableProxy(target, record);
         proxy.listener.Start();
         proxy.Port = ((IPEndPoint)proxy.listener.LocalEndpoint).Port;
         proxy.accepting = proxy.AcceptAsync();
@@ -133,6 +152,13 @@ public sealed class PausableProxy : IAsyncDisposable
             if (pausable)
             {
                 await open.Task.WaitAsync(stop.Token);
+                if (sent is not null)
+                {
+                    lock (sent)
+                    {
+                        sent.Append(System.Text.Encoding.Latin1.GetString(buffer, 0, read));
+                    }
+                }
             }
 
             await to.WriteAsync(buffer.AsMemory(0, read), stop.Token);

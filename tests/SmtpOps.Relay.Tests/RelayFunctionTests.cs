@@ -137,7 +137,7 @@ public sealed class RelayFunctionTests
         await using var services = RelayServices.Build(settings);
         var queued = await SmtpRelayClient.Create(azurite.ConnectionString, queueName).EnqueueAsync(Mail());
         var ledger = new IdempotencyLedger(new TableClient(azurite.ConnectionString, RelayStorage.LedgerTableName(queueName)), TimeSpan.FromMinutes(10));
-        Assert.Equal(LedgerClaim.Claimed, await ledger.ClaimAsync(queued.IdempotencyKey, CancellationToken.None));
+        Assert.Equal(LedgerClaim.Claimed, await ledger.ClaimAsync("billing@contoso.test", queued.IdempotencyKey, CancellationToken.None));
 
         var first = await Assert.ThrowsAsync<RelayRetryException>(async () => await Function(services).Run(await ReceiveAsync(TimeSpan.FromMinutes(1)), CancellationToken.None));
         var last = await ReceiveAsync(TimeSpan.FromMinutes(1));

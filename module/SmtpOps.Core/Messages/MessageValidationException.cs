@@ -11,9 +11,9 @@ public sealed class MessageValidationException : Exception
     /// <summary>Creates the exception.</summary>
     /// <param name="error">What is wrong.</param>
     /// <param name="target">The offending value (an address, a header, a path).</param>
-    /// <param name="message">A message for the user.</param>
+    /// <param name="message">A message for the user; its control characters are escaped (<see cref="SingleLineText"/>), since it may quote the value.</param>
     public MessageValidationException(MessageValidationError error, string? target, string message)
-        : base(message)
+        : base(SingleLineText.Escape(message))
     {
         Error = error;
         Target = target;

@@ -15,12 +15,15 @@ public sealed record RelayAttachment
     /// <summary>Gets the content id of an inline part, or <c>null</c>.</summary>
     public string? ContentId { get; init; }
 
-    /// <summary>Gets the content length in bytes.</summary>
+    /// <summary>Gets the content length in bytes, as the enqueuer declared it: for the operator only; limits measure the content itself.</summary>
     public long Length { get; init; }
 
     /// <summary>Gets the Base64 content when it travels inside the queue message, else <c>null</c>.</summary>
     public string? Content { get; init; }
 
-    /// <summary>Gets the blob (in the relay's attachment container) that holds the content, else <c>null</c>.</summary>
+    /// <summary>
+    /// Gets the blob (in the relay's attachment container) that holds the content, else <c>null</c>: exactly
+    /// <c>&lt;envelope id&gt;/&lt;position of this attachment&gt;/&lt;file segment&gt;</c> (<see cref="RelayBlobStore.AttachmentBlobName"/>).
+    /// </summary>
     public string? Blob { get; init; }
 }

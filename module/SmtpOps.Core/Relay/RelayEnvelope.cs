@@ -33,7 +33,10 @@ public sealed class RelayEnvelope
     [JsonPropertyOrder(-1)]
     public string? TraceState { get; init; }
 
-    /// <summary>Gets the envelope id (also the blob folder of its claim checks).</summary>
+    /// <summary>
+    /// Gets the envelope id (also the blob folder of its claim checks): 1 to 64 letters, digits, <c>-</c> or <c>_</c>
+    /// (<see cref="RelayBlobStore.IsEnvelopeId"/>); an envelope with another id is refused when read.
+    /// </summary>
     public string Id { get; init; } = string.Empty;
 
     /// <summary>Gets the key that makes redelivery safe: one key is sent at most once (defaults to the Message-ID).</summary>
@@ -48,14 +51,11 @@ public sealed class RelayEnvelope
     /// <summary>Gets who enqueued it (an application name or identity), for the operator.</summary>
     public string? Enqueuer { get; init; }
 
-    /// <summary>Gets the blob that holds the whole envelope when it exceeded the queue's size; then only Id, IdempotencyKey and this are set.</summary>
-    public string? EnvelopeBlob { get; init; }
-
     /// <summary>
-    /// Gets or sets the blob the relay read this whole envelope from (the claim check of an oversized
-    /// one), so that it deletes that blob with the attachments; internal, so never part of the JSON.
+    /// Gets the blob that holds the whole envelope when it exceeded the queue's size (exactly
+    /// <see cref="RelayBlobStore.EnvelopeBlobName"/> of <see cref="Id"/>); then only Id, IdempotencyKey and this are set.
     /// </summary>
-    internal string? ReadFromBlob { get; set; }
+    public string? EnvelopeBlob { get; init; }
 
     /// <summary>Gets the sender.</summary>
     public string From { get; init; } = string.Empty;
@@ -89,4 +89,58 @@ public sealed class RelayEnvelope
 
     /// <summary>Gets the attachments and inline parts.</summary>
     public IReadOnlyList<RelayAttachment> Attachments { get; init; } = Array.Empty<RelayAttachment>();
+
+    /// <summary>
+    /// Gets the message this envelope describes, for the composer: the relay's half of the one mapping between a message
+    /// and its envelope (<see cref="FromMessage"/> is the enqueuer's), so that a field added to both touches this file.
+    /// </summary>
+    /// <param name="attachments">The attachments, their content resolved from <see cref="Attachments"/> (inline or claim check).</param>
+    /// <returns>The message definition.</returns>
+    public MailMessageDefinition ToMessage(IReadOnlyList<MailAttachment> attachments) => new()
+    {
+        From = From,
+        To = To,
+        Cc = Cc,
+        Bcc = Bcc,
+        ReplyTo = ReplyTo,
+        Subject = Subject,
+        TextBody = TextBody,
+        HtmlBody = HtmlBody,
+        Headers = Headers,
+        Priority = Priority,
+        Attachments = attachments ?? throw new ArgumentNullException(nameof(attachments)),
+        MessageId = MessageId,
+    };
+
+    /// <summary>Makes the envelope of a validated message: the enqueuer's half of the mapping (see <see cref="ToMessage"/>).</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="id">The envelope id.</param>
+    /// <param name="messageId">The Message-ID it was composed with.</param>
+    /// <param name="idempotencyKey">The idempotency key.</param>
+    /// <param name="attachments">The attachments as they travel (inline or claim check).</param>
+    /// <param name="enqueuer">Who enqueues it.</param>
+    /// <param name="traceParent">The enqueue's W3C traceparent, or <c>null</c>.</param>
+    /// <param name="traceState">Its tracestate, or <c>null</c>.</param>
+    /// <returns>The envelope.</returns>
+    internal static RelayEnvelope FromMessage(MailMessageDefinition message, string id, string messageId, string idempotencyKey, IReadOnlyList<RelayAttachment> attachments, string? enqueuer, string? traceParent, string? traceState) => new()
+    {
+        TraceParent = traceParent,
+        TraceState = traceState,
+        Id = id,
+        IdempotencyKey = idempotencyKey,
+        MessageId = messageId,
+        CreatedAt = DateTimeOffset.UtcNow,
+        Enqueuer = enqueuer,
+        From = message.From,
+        To = message.To,
+        Cc = message.Cc,
+        Bcc = message.Bcc,
+        ReplyTo = message.ReplyTo,
+        Subject = message.Subject,
+        TextBody = message.TextBody,
+        HtmlBody = message.HtmlBody,
+        Headers = message.Headers,
+        Priority = message.Priority,
+        Attachments = attachments,
+    };
 }

@@ -1,9 +1,13 @@
 using System;
 using System.Buffers;
+using System.IO;
 using System.Linq;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Threading;
+using System.Threading.Tasks;
 
 namespace SmtpOps.Relay;
 
@@ -16,8 +20,11 @@ public static class RelayEnvelopeFormat
     /// </summary>
     public const int MaxQueuePayloadBytes = 48 * 1024;
 
+    // The relaxed encoder escapes only what JSON requires (quotes, backslashes, control characters): HTML bodies and
+    // non-ASCII text keep their size, which the size limits measure. No JSON here is ever embedded in HTML.
     private static readonly JsonSerializerOptions Options = new()
     {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter() },
@@ -82,6 +89,35 @@ public static class RelayEnvelopeFormat
 
         Validate(envelope!);
         return envelope!;
+    }
+
+    /// <summary>
+    /// Reads a whole envelope from a stream (an oversized envelope's blob) without holding its text: the same rules as
+    /// <see cref="Deserialize"/>, and it must not itself be a claim check.
+    /// </summary>
+    /// <param name="json">The JSON stream; the caller bounds its length.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The envelope.</returns>
+    /// <exception cref="RelayEnvelopeException">The stream does not hold a usable, complete envelope.</exception>
+    public static async Task<RelayEnvelope> DeserializeAsync(Stream json, CancellationToken cancellationToken = default)
+    {
+        RelayEnvelope? envelope;
+        try
+        {
+            envelope = await JsonSerializer.DeserializeAsync<RelayEnvelope>(json, Options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (JsonException ex)
+        {
+            throw new RelayEnvelopeException(RelayEnvelopeError.Malformed, $"The envelope blob is not a schema version 1 envelope: {ex.Message}", ex);
+        }
+
+        if (envelope is null || envelope.SchemaVersion != RelayEnvelope.CurrentSchemaVersion || envelope.EnvelopeBlob is not null)
+        {
+            throw new RelayEnvelopeException(RelayEnvelopeError.Invalid, "The envelope blob does not hold a complete schema version 1 envelope.");
+        }
+
+        Validate(envelope);
+        return envelope;
     }
 
     /// <summary>
@@ -159,6 +195,11 @@ public static class RelayEnvelopeFormat
         if (string.IsNullOrWhiteSpace(envelope.Id) || string.IsNullOrWhiteSpace(envelope.IdempotencyKey))
         {
             throw new RelayEnvelopeException(RelayEnvelopeError.Invalid, "The envelope has no id or idempotency key.");
+        }
+
+        if (RelayBlobStore.ProblemWithNames(envelope) is { } problem)
+        {
+            throw new RelayEnvelopeException(RelayEnvelopeError.Invalid, problem);
         }
 
         if (envelope.EnvelopeBlob is not null)

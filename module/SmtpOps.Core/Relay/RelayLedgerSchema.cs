@@ -7,7 +7,7 @@ namespace SmtpOps.Relay;
 /// <summary>
 /// The idempotency ledger's table layout (<see cref="RelayStorage.LedgerTableName"/>): written by the relay, read by
 /// <see cref="RelayQueueInspector"/>; one definition so that the two cannot drift apart. One entity per key, at
-/// <see cref="Locate"/>, with <see cref="State"/> <see cref="Sending"/> while a delivery holds it and <see cref="Sent"/>
+/// <see cref="Locate"/> (scoped per sender), with <see cref="State"/> <see cref="Sending"/> while a delivery holds it and <see cref="Sent"/>
 /// (with <see cref="SentAt"/> and the smarthost's <see cref="Response"/>) once the smarthost accepted the message.
 /// </summary>
 public static class RelayLedgerSchema
@@ -33,18 +33,36 @@ public static class RelayLedgerSchema
     /// <summary>The state of a key whose message the smarthost accepted.</summary>
     public const string Sent = "Sent";
 
-    /// <summary>Where a key's entity is: keys are arbitrary text and table keys may not contain / \ # ?, so the row key is the key's SHA-256 (upper-case hex), partitioned by its first two digits.</summary>
+    /// <summary>The column with the sender the key is scoped to.</summary>
+    public const string Sender = "Sender";
+
+    /// <summary>
+    /// Where a key's entity is. Keys are scoped per sender, so that a queue writer who knows another sender's key cannot
+    /// claim it first and have that sender's mail dropped as a duplicate: the partition is the key's SHA-256 and the row
+    /// the sender address's (upper-case hex; table keys may not contain / \ # ?), so that every sender's entry for one key
+    /// is found in one partition (<see cref="PartitionOf"/>).
+    /// </summary>
+    /// <param name="sender">The envelope's sender address, as the relay's policy checked it (compared case-insensitively).</param>
     /// <param name="idempotencyKey">The idempotency key.</param>
     /// <returns>The partition and row keys.</returns>
-    public static (string PartitionKey, string RowKey) Locate(string idempotencyKey)
+    public static (string PartitionKey, string RowKey) Locate(string sender, string idempotencyKey)
     {
-        if (idempotencyKey is null)
+        if (sender is null)
         {
-            throw new ArgumentNullException(nameof(idempotencyKey));
+            throw new ArgumentNullException(nameof(sender));
         }
 
+        return (PartitionOf(idempotencyKey), Hash(sender.ToLowerInvariant()));
+    }
+
+    /// <summary>Gets the partition that holds every sender's entry for a key.</summary>
+    /// <param name="idempotencyKey">The idempotency key.</param>
+    /// <returns>The partition key.</returns>
+    public static string PartitionOf(string idempotencyKey) => Hash(idempotencyKey ?? throw new ArgumentNullException(nameof(idempotencyKey)));
+
+    private static string Hash(string text)
+    {
         using var sha = SHA256.Create();
-        var hash = BitConverter.ToString(sha.ComputeHash(Encoding.UTF8.GetBytes(idempotencyKey))).Replace("-", string.Empty);
-        return (hash.Substring(0, 2), hash);
+        return BitConverter.ToString(sha.ComputeHash(Encoding.UTF8.GetBytes(text))).Replace("-", string.Empty);
     }
 }

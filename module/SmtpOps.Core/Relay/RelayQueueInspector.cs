@@ -12,6 +12,7 @@ using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
+using SmtpOps.Messages;
 
 namespace SmtpOps.Relay;
 
@@ -38,7 +39,8 @@ public sealed class RelayQueueInspector
     private readonly QueueClient queue;
     private readonly QueueClient failed;
     private readonly QueueClient poison;
-    private readonly BlobContainerClient blobs;
+    private readonly BlobContainerClient container;
+    private readonly RelayBlobStore blobs;
     private readonly TableClient ledger;
 
     /// <summary>Creates the inspector over Storage service clients.</summary>
@@ -61,7 +63,8 @@ public sealed class RelayQueueInspector
         queue = queues.GetQueueClient(queueName);
         failed = queues.GetQueueClient(RelayStorage.FailedQueueName(queueName));
         poison = queues.GetQueueClient(PoisonQueueName(queueName));
-        this.blobs = (blobs ?? throw new ArgumentNullException(nameof(blobs))).GetBlobContainerClient(RelayStorage.AttachmentContainerName(queueName));
+        container = (blobs ?? throw new ArgumentNullException(nameof(blobs))).GetBlobContainerClient(RelayStorage.AttachmentContainerName(queueName));
+        this.blobs = new RelayBlobStore(container);
         ledger = (tables ?? throw new ArgumentNullException(nameof(tables))).GetTableClient(RelayStorage.LedgerTableName(queueName));
     }
 
@@ -221,7 +224,7 @@ public sealed class RelayQueueInspector
         long blobBytes = 0;
         try
         {
-            await foreach (var blob in blobs.GetBlobsAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+            await foreach (var blob in container.GetBlobsAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 blobCount++;
                 blobBytes += blob.Properties.ContentLength ?? 0;
@@ -286,17 +289,16 @@ public sealed class RelayQueueInspector
             throw new RelayInspectionException(RelayInspectionError.NotResendable, $"The failure's original message is not an envelope the relay can send ({ex.Message}); remove it instead.", failure, ex);
         }
 
-        foreach (var name in EnvelopeBlobs(envelope))
+        foreach (var name in RelayBlobStore.BlobNamesOf(envelope))
         {
-            if (!(await blobs.GetBlobClient(name).ExistsAsync(cancellationToken).ConfigureAwait(false)).Value)
+            if (!await blobs.ExistsAsync(name, cancellationToken).ConfigureAwait(false))
             {
                 throw new RelayInspectionException(RelayInspectionError.NotResendable, $"The claim-check blob '{name}' of envelope {envelope.Id} does not exist: the relay could not send the message; remove the failure instead.", failure);
             }
         }
 
         var record = await HoldAsync(failure, cancellationToken).ConfigureAwait(false);
-        var (partition, row) = LedgerLocation(envelope.IdempotencyKey);
-        var entry = await LedgerEntryAsync(envelope.IdempotencyKey, cancellationToken).ConfigureAwait(false);
+        var entry = SenderOf(envelope) is { } sender ? await LedgerEntryAsync(sender, envelope.IdempotencyKey, cancellationToken).ConfigureAwait(false) : null;
         if (entry?.GetString(RelayLedgerSchema.State) == RelayLedgerSchema.Sent)
         {
             if (!force)
@@ -308,14 +310,14 @@ public sealed class RelayQueueInspector
                     failure);
             }
 
-            await ledger.DeleteEntityAsync(partition, row, entry.ETag, cancellationToken).ConfigureAwait(false);
+            await ledger.DeleteEntityAsync(entry.PartitionKey, entry.RowKey, entry.ETag, cancellationToken).ConfigureAwait(false);
         }
 
         var receipt = await queue.SendMessageAsync(Convert.ToBase64String(Encoding.UTF8.GetBytes(text)), cancellationToken).ConfigureAwait(false);
         await record.Queue.DeleteMessageAsync(record.Id, record.PopReceipt, CancellationToken.None).ConfigureAwait(false);
         if (failure.OriginalMessageBlob is { } copy)
         {
-            await blobs.GetBlobClient(copy).DeleteIfExistsAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            await blobs.DeleteAsync(new[] { copy }).ConfigureAwait(false);
         }
 
         return new RelayEnqueueResult
@@ -326,7 +328,7 @@ public sealed class RelayQueueInspector
             MessageId = envelope.MessageId ?? string.Empty,
             IdempotencyKey = envelope.IdempotencyKey,
             Subject = envelope.Subject,
-            BlobCount = EnvelopeBlobs(envelope).Count,
+            BlobCount = RelayBlobStore.BlobNamesOf(envelope).Count,
             QueueMessageBytes = RelayEnvelopeFormat.SizeOf(text),
         };
     }, cancellationToken);
@@ -346,39 +348,16 @@ public sealed class RelayQueueInspector
 
         await RequireQueueAsync(cancellationToken).ConfigureAwait(false);
         var record = await HoldAsync(failure, cancellationToken).ConfigureAwait(false);
+        // Only names of the forms the relay writes, inside the container: a record (or an object made to look like one)
+        // naming another container's blob deletes nothing there.
         var names = new SortedSet<string>(failure.Blobs, StringComparer.Ordinal);
-        if (failure.EnvelopeId is { Length: > 0 } envelopeId && envelopeId.IndexOf('/') < 0)
+        if (RelayBlobStore.IsEnvelopeId(failure.EnvelopeId))
         {
-            try
-            {
-                await foreach (var blob in blobs.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, envelopeId + "/", cancellationToken).ConfigureAwait(false))
-                {
-                    names.Add(blob.Name);
-                }
-            }
-            catch (RequestFailedException ex) when (ex.Status == 404)
-            {
-                // No container: no blobs.
-            }
+            names.UnionWith(await blobs.ListEnvelopeFolderAsync(failure.EnvelopeId!, cancellationToken).ConfigureAwait(false));
         }
 
         await record.Queue.DeleteMessageAsync(record.Id, record.PopReceipt, CancellationToken.None).ConfigureAwait(false);
-        var deleted = new List<string>();
-        foreach (var name in names)
-        {
-            try
-            {
-                if ((await blobs.GetBlobClient(name).DeleteIfExistsAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false)).Value)
-                {
-                    deleted.Add(name);
-                }
-            }
-            catch (RequestFailedException ex) when (ex.Status == 404)
-            {
-                // The container is gone: nothing left.
-            }
-        }
-
+        var deleted = await blobs.DeleteAsync(names).ConfigureAwait(false);
         return deleted;
     }, cancellationToken);
 
@@ -406,15 +385,15 @@ public sealed class RelayQueueInspector
         var found = new List<RelayMessageLocation>();
         // The default key is the Message-ID without its angle brackets.
         var keys = new List<string> { messageIdOrKey, bare };
-        var ledgerEntries = new Dictionary<string, TableEntity?>(StringComparer.Ordinal);
-        async Task<TableEntity?> EntryAsync(string key)
+        var ledgerEntries = new Dictionary<string, IReadOnlyList<TableEntity>>(StringComparer.Ordinal);
+        async Task<IReadOnlyList<TableEntity>> EntriesAsync(string key)
         {
-            if (!ledgerEntries.TryGetValue(key, out var entry))
+            if (!ledgerEntries.TryGetValue(key, out var entries))
             {
-                ledgerEntries[key] = entry = await LedgerEntryAsync(key, cancellationToken).ConfigureAwait(false);
+                ledgerEntries[key] = entries = await LedgerEntriesAsync(key, cancellationToken).ConfigureAwait(false);
             }
 
-            return entry;
+            return entries;
         }
 
         var visible = (await queue.PeekMessagesAsync(PeekLimit, cancellationToken).ConfigureAwait(false)).Value;
@@ -426,7 +405,9 @@ public sealed class RelayQueueInspector
             }
 
             keys.Add(e.IdempotencyKey);
-            var sent = (await EntryAsync(e.IdempotencyKey).ConfigureAwait(false))?.GetString(RelayLedgerSchema.State) == RelayLedgerSchema.Sent;
+            var sender = SenderOf(e);
+            var sent = (await EntriesAsync(e.IdempotencyKey).ConfigureAwait(false)).Any(entry =>
+                entry.GetString(RelayLedgerSchema.State) == RelayLedgerSchema.Sent && string.Equals(entry.GetString(RelayLedgerSchema.Sender), sender, StringComparison.OrdinalIgnoreCase));
             found.Add(new RelayMessageLocation
             {
                 Query = messageIdOrKey,
@@ -473,35 +454,33 @@ public sealed class RelayQueueInspector
 
         foreach (var key in keys.Distinct(StringComparer.Ordinal))
         {
-            if (await EntryAsync(key).ConfigureAwait(false) is not { } entry)
+            foreach (var entry in await EntriesAsync(key).ConfigureAwait(false))
             {
-                continue;
-            }
-
-            if (entry.GetString(RelayLedgerSchema.State) == RelayLedgerSchema.Sent)
-            {
-                found.Add(new RelayMessageLocation
+                if (entry.GetString(RelayLedgerSchema.State) == RelayLedgerSchema.Sent)
                 {
-                    Query = messageIdOrKey,
-                    State = RelayMessageState.Sent,
-                    Queue = queue.Name,
-                    MessageId = found.Select(f => f.MessageId).FirstOrDefault(m => m is not null) ?? (string.Equals(key, messageIdOrKey, StringComparison.Ordinal) ? null : bare),
-                    IdempotencyKey = key,
-                    At = entry.GetDateTimeOffset(RelayLedgerSchema.SentAt),
-                    Detail = entry.GetString(RelayLedgerSchema.Response) ?? string.Empty,
-                });
-            }
-            else if (!found.Any(f => f.IdempotencyKey == key && f.State is RelayMessageState.Waiting or RelayMessageState.Retrying))
-            {
-                found.Add(new RelayMessageLocation
+                    found.Add(new RelayMessageLocation
+                    {
+                        Query = messageIdOrKey,
+                        State = RelayMessageState.Sent,
+                        Queue = queue.Name,
+                        MessageId = found.Select(f => f.MessageId).FirstOrDefault(m => m is not null) ?? (string.Equals(key, messageIdOrKey, StringComparison.Ordinal) ? null : bare),
+                        IdempotencyKey = key,
+                        At = entry.GetDateTimeOffset(RelayLedgerSchema.SentAt),
+                        Detail = entry.GetString(RelayLedgerSchema.Response) ?? string.Empty,
+                    });
+                }
+                else if (!found.Any(f => f.IdempotencyKey == key && f.State is RelayMessageState.Waiting or RelayMessageState.Retrying))
                 {
-                    Query = messageIdOrKey,
-                    State = RelayMessageState.Sending,
-                    Queue = queue.Name,
-                    IdempotencyKey = key,
-                    At = entry.GetDateTimeOffset("ClaimedAt"),
-                    Detail = $"a delivery claimed idempotency key '{key}'{At(entry.GetDateTimeOffset("ClaimedAt"))} and is sending it (a crashed delivery's claim is taken over after the relay's ClaimLease)",
-                });
+                    found.Add(new RelayMessageLocation
+                    {
+                        Query = messageIdOrKey,
+                        State = RelayMessageState.Sending,
+                        Queue = queue.Name,
+                        IdempotencyKey = key,
+                        At = entry.GetDateTimeOffset(RelayLedgerSchema.ClaimedAt),
+                        Detail = $"a delivery claimed idempotency key '{key}' of {entry.GetString(RelayLedgerSchema.Sender)}{At(entry.GetDateTimeOffset(RelayLedgerSchema.ClaimedAt))} and is sending it (a crashed delivery's claim is taken over after the relay's ClaimLease)",
+                    });
+                }
             }
         }
 
@@ -522,8 +501,6 @@ public sealed class RelayQueueInspector
     }, cancellationToken);
 
     private static string At(DateTimeOffset? when) => when is { } w ? " at " + w.ToString("u", CultureInfo.InvariantCulture) : string.Empty;
-
-    private static (string Partition, string Row) LedgerLocation(string key) => RelayLedgerSchema.Locate(key);
 
     private static string? DecodeBase64(string text)
     {
@@ -557,15 +534,18 @@ public sealed class RelayQueueInspector
         return envelope;
     }
 
-    private static List<string> EnvelopeBlobs(RelayEnvelope envelope)
+    // The sender a key is scoped to in the ledger, read as the relay's policy reads it; null when it is not one address.
+    private static string? SenderOf(RelayEnvelope envelope)
     {
-        var names = envelope.Attachments.Select(a => a.Blob).OfType<string>().ToList();
-        if (envelope.EnvelopeBlob is { } whole)
+        try
         {
-            names.Add(whole);
+            var senders = MessageComposer.ParseAddresses(new[] { envelope.From }, "From");
+            return senders.Count == 1 ? senders[0].Address : null;
         }
-
-        return names;
+        catch (MessageValidationException)
+        {
+            return null;
+        }
     }
 
     private static async Task<int> CountAsync(QueueClient client, CancellationToken cancellationToken)
@@ -600,9 +580,9 @@ public sealed class RelayQueueInspector
         }
     }
 
-    private async Task<TableEntity?> LedgerEntryAsync(string key, CancellationToken cancellationToken)
+    private async Task<TableEntity?> LedgerEntryAsync(string sender, string key, CancellationToken cancellationToken)
     {
-        var (partition, row) = LedgerLocation(key);
+        var (partition, row) = RelayLedgerSchema.Locate(sender, key);
         try
         {
             var entry = await ledger.GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -614,6 +594,25 @@ public sealed class RelayQueueInspector
         }
     }
 
+    // Every sender's entry for a key (keys are scoped per sender: one partition holds them all).
+    private async Task<IReadOnlyList<TableEntity>> LedgerEntriesAsync(string key, CancellationToken cancellationToken)
+    {
+        var entries = new List<TableEntity>();
+        try
+        {
+            await foreach (var entry in ledger.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {RelayLedgerSchema.PartitionOf(key)}"), cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                entries.Add(entry);
+            }
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // No ledger yet: nothing was sent.
+        }
+
+        return entries;
+    }
+
     private async Task<string> OriginalTextAsync(RelayFailure failure, CancellationToken cancellationToken)
     {
         if (failure.OriginalMessage is { } text)
@@ -623,9 +622,14 @@ public sealed class RelayQueueInspector
 
         if (failure.OriginalMessageBlob is { } name)
         {
+            if (!RelayBlobStore.IsDeadLetterCopyName(name))
+            {
+                throw new RelayInspectionException(RelayInspectionError.NotResendable, $"'{name}' is not the name of a dead-letter copy (failed/<id>.txt): there is nothing to re-send.", failure);
+            }
+
             try
             {
-                return (await blobs.GetBlobClient(name).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content.ToString();
+                return await blobs.ReadDeadLetterCopyAsync(name, cancellationToken).ConfigureAwait(false);
             }
             catch (RequestFailedException ex) when (ex.Status == 404)
             {
@@ -781,8 +785,8 @@ public sealed class RelayQueueInspector
             };
         }
 
-        var blobNames = TryReadEnvelope(record.OriginalMessage, out _) is { } envelope ? EnvelopeBlobs(envelope) : new List<string>();
-        if (record.OriginalMessageBlob is { } copy)
+        var blobNames = TryReadEnvelope(record.OriginalMessage, out _) is { } envelope ? RelayBlobStore.BlobNamesOf(envelope).ToList() : new List<string>();
+        if (record.OriginalMessageBlob is { } copy && RelayBlobStore.IsDeadLetterCopyName(copy))
         {
             blobNames.Add(copy);
         }
@@ -836,7 +840,7 @@ public sealed class RelayQueueInspector
             RecordQueue = poison.Name,
             RecordId = message.Id,
             ExpiresOn = message.ExpiresOn,
-            Blobs = envelope is null ? Array.Empty<string>() : EnvelopeBlobs(envelope),
+            Blobs = envelope is null ? Array.Empty<string>() : RelayBlobStore.BlobNamesOf(envelope),
             OriginalMessage = text,
         };
     }

@@ -22,7 +22,7 @@ namespace SmtpOps.Relay;
 public sealed class SmtpRelayClient
 {
     private readonly QueueClient queue;
-    private readonly BlobContainerClient blobs;
+    private readonly RelayBlobStore blobs;
     private bool created;
 
     /// <summary>
@@ -63,7 +63,7 @@ public sealed class SmtpRelayClient
     public SmtpRelayClient(QueueClient queue, BlobContainerClient blobs)
     {
         this.queue = queue ?? throw new ArgumentNullException(nameof(queue));
-        this.blobs = blobs ?? throw new ArgumentNullException(nameof(blobs));
+        this.blobs = new RelayBlobStore(blobs ?? throw new ArgumentNullException(nameof(blobs)));
     }
 
     /// <summary>Gets or sets the name recorded as the enqueuer (an application name or identity).</summary>
@@ -206,7 +206,7 @@ public sealed class SmtpRelayClient
             messageId = composed.MessageId ?? throw new InvalidOperationException("The composer gave the message no Message-ID.");
         }
 
-        var envelopeId = Guid.NewGuid().ToString("N");
+        var envelopeId = RelayBlobStore.NewEnvelopeId();
         var attachments = await InlineAttachmentsAsync(message, cancellationToken).ConfigureAwait(false);
         var envelope = BuildEnvelope(message, envelopeId, messageId, idempotencyKey ?? messageId, attachments ?? Array.Empty<RelayAttachment>());
         var json = RelayEnvelopeFormat.Serialize(envelope);
@@ -222,8 +222,7 @@ public sealed class SmtpRelayClient
             json = RelayEnvelopeFormat.Serialize(envelope);
             if (RelayEnvelopeFormat.SizeOf(json) > RelayEnvelopeFormat.MaxQueuePayloadBytes)
             {
-                var blobName = $"{envelopeId}/envelope.json";
-                await blobs.GetBlobClient(blobName).UploadAsync(BinaryData.FromString(json), cancellationToken).ConfigureAwait(false);
+                var blobName = await blobs.UploadEnvelopeAsync(envelopeId, json, cancellationToken).ConfigureAwait(false);
                 blobCount++;
                 json = RelayEnvelopeFormat.Serialize(new RelayEnvelope { TraceParent = envelope.TraceParent, TraceState = envelope.TraceState, Id = envelopeId, IdempotencyKey = envelope.IdempotencyKey, MessageId = messageId, CreatedAt = envelope.CreatedAt, Enqueuer = Enqueuer, EnvelopeBlob = blobName });
             }
@@ -276,27 +275,11 @@ public sealed class SmtpRelayClient
 
     // The envelope carries the trace context of the enqueue's span, or of the caller's current activity when no
     // listener subscribes to the relay's source (the caller's trace still goes on in the relay), or none.
-    private RelayEnvelope BuildEnvelope(MailMessageDefinition message, string envelopeId, string messageId, string idempotencyKey, IReadOnlyList<RelayAttachment> attachments) => new()
+    private RelayEnvelope BuildEnvelope(MailMessageDefinition message, string envelopeId, string messageId, string idempotencyKey, IReadOnlyList<RelayAttachment> attachments)
     {
-        TraceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.Id : null,
-        TraceState = Activity.Current is { IdFormat: ActivityIdFormat.W3C } traced ? traced.TraceStateString : null,
-        Id = envelopeId,
-        IdempotencyKey = idempotencyKey,
-        MessageId = messageId,
-        CreatedAt = DateTimeOffset.UtcNow,
-        Enqueuer = Enqueuer,
-        From = message.From,
-        To = message.To,
-        Cc = message.Cc,
-        Bcc = message.Bcc,
-        ReplyTo = message.ReplyTo,
-        Subject = message.Subject,
-        TextBody = message.TextBody,
-        HtmlBody = message.HtmlBody,
-        Headers = message.Headers,
-        Priority = message.Priority,
-        Attachments = attachments,
-    };
+        var traced = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current : null;
+        return RelayEnvelope.FromMessage(message, envelopeId, messageId, idempotencyKey, attachments, Enqueuer, traced?.Id, traced?.TraceStateString);
+    }
 
     // The attachments as Base64, or null as soon as they cannot fit in a queue message.
     private static async Task<IReadOnlyList<RelayAttachment>?> InlineAttachmentsAsync(MailMessageDefinition message, CancellationToken cancellationToken)
@@ -330,14 +313,14 @@ public sealed class SmtpRelayClient
         var packed = new List<RelayAttachment>();
         foreach (var (attachment, index) in message.Attachments.Select((a, i) => (a, i)))
         {
-            var blob = blobs.GetBlobClient($"{envelopeId}/{index}/{attachment.FileName}");
+            var name = RelayBlobStore.AttachmentBlobName(envelopeId, index, attachment.FileName);
+            long length;
             using (var content = attachment.Open())
             {
-                await blob.UploadAsync(content, cancellationToken).ConfigureAwait(false);
+                length = await blobs.UploadAsync(name, content, cancellationToken).ConfigureAwait(false);
             }
 
-            var length = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.ContentLength;
-            packed.Add(Describe(attachment, length) with { Blob = blob.Name });
+            packed.Add(Describe(attachment, length) with { Blob = name });
         }
 
         return packed;
@@ -361,7 +344,7 @@ public sealed class SmtpRelayClient
         try
         {
             await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            await blobs.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            await blobs.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException ex) when (ex.Status == 403)
         {

@@ -197,7 +197,7 @@ public sealed class RelayQueueInspectorTests : IDisposable
         var queued = await Client.EnqueueAsync(Mail("In flight"));
         await Queue.ReceiveMessageAsync(TimeSpan.FromMinutes(1));
         var ledger = new IdempotencyLedger(new Azure.Data.Tables.TableClient(azurite.ConnectionString, RelayStorage.LedgerTableName(queueName)), TimeSpan.FromMinutes(10));
-        Assert.Equal(LedgerClaim.Claimed, await ledger.ClaimAsync(queued.IdempotencyKey, default));
+        Assert.Equal(LedgerClaim.Claimed, await ledger.ClaimAsync("billing@contoso.test", queued.IdempotencyKey, default));
 
         var found = Assert.Single(await Inspector.FindAsync($"<{queued.MessageId}>"));
 
