@@ -1,5 +1,8 @@
-// The SmtpOps relay in Azure: a Flex Consumption Function App (.NET 10 isolated worker) on a Storage account with
-// shared keys disabled, reached only through a user-assigned managed identity with role assignments; Application
+// The SmtpOps relay in Azure: a Flex Consumption Function App (.NET 10 isolated worker) with two Storage accounts,
+// shared keys disabled on both: the Functions host's own (AzureWebJobsStorage: the deployment package, leases, host
+// keys) and the relay's data (its queues, claim-check container and ledger), so that no role on the relay's data
+// reaches the code or the keys of the app. Both are reached only through role assignments scoped to what each
+// principal uses: a user-assigned managed identity for the app, optional operators and enqueuers; Application
 // Insights with Entra authentication; the smarthost password in Key Vault, or no secret at all with OAuth (XOAUTH2)
 // through the same managed identity. Deploy with `azd up` from functions/, or `az deployment group create`
 // (functions/README.md, "Deploy to Azure"). Resources are written directly: no registry modules.
@@ -19,7 +22,7 @@ param location string = resourceGroup().location
 
 @minLength(3)
 @maxLength(51)
-@description('Relay:QueueName, the queue the enqueuers write to. <queue>-failed, <queue>-attachments (at most 63 characters, hence 51 here) and the ledger table derive from it, as RelayStorage names them.')
+@description('Relay:QueueName, the queue the enqueuers write to. <queue>-failed, <queue>-poison, <queue>-attachments (at most 63 characters, hence 51 here) and the ledger table derive from it, as RelayStorage names them.')
 param relayQueueName string = 'smtpops-relay'
 
 @description('Relay:Smarthost:Host, the submission server.')
@@ -84,7 +87,7 @@ param maximumInstanceCount int = 1
 @description('Flex Consumption instance memory in MB.')
 param instanceMemoryMB int = 2048
 
-@description('Object id of a user or group that operates the relay from PowerShell (Get-SmtpRelayQueue, Get-SmtpRelayFailure, Resume-SmtpRelayFailure ...) or enqueues with an Entra token; it gets the same data roles on the Storage account. azd passes the signed-in user (AZURE_PRINCIPAL_ID). Empty: none.')
+@description('Object id of a user or group that operates the relay from PowerShell (Get-SmtpRelayQueue, Get-SmtpRelayFailure, Resume-SmtpRelayFailure, Remove-SmtpRelayFailure, Find-SmtpRelayMessage) and may enqueue with an Entra token: Queue Data Contributor on the relay\'s three queues, Blob Data Contributor on <queue>-attachments, Table Data Contributor on the ledger table, nothing on the host\'s account. azd passes the signed-in user (AZURE_PRINCIPAL_ID). Empty: none.')
 param operatorPrincipalId string = ''
 
 @allowed([
@@ -95,9 +98,20 @@ param operatorPrincipalId string = ''
 @description('The kind of principal operatorPrincipalId is.')
 param operatorPrincipalType string = 'User'
 
+@description('Object ids of the principals that only enqueue (a cloud app\'s or a runbook\'s managed identity), comma-separated: each gets Storage Queue Data Message Sender on the relay queue and Storage Blob Data Contributor on <queue>-attachments, nothing else. Empty: none.')
+param enqueuerPrincipalIds string = ''
+
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+@description('The kind of principal every enqueuerPrincipalIds entry is.')
+param enqueuerPrincipalType string = 'ServicePrincipal'
+
 // ---------------------------------------------------------------------------------------------------------------
-// Names: RelayStorage.FailedQueueName, AttachmentContainerName and LedgerTableName (SmtpOps.Core) derive them from
-// the queue name in the same way; tests/SmtpOps.Infra.Tests checks that the two agree.
+// Names: RelayStorage.FailedQueueName, AttachmentContainerName, LedgerTableName and the poison queue
+// (SmtpOps.Core) derive them from the queue name in the same way; tests/SmtpOps.Infra.Tests checks that they agree.
 // ---------------------------------------------------------------------------------------------------------------
 
 var resourceToken = toLower(uniqueString(resourceGroup().id, environmentName, location))
@@ -106,6 +120,15 @@ var tags = {
 }
 var functionAppName = 'func-relay-${resourceToken}'
 var failedQueueName = '${relayQueueName}-failed'
+// Written by the Functions host (the queue trigger's poison copies), read and emptied by the operation cmdlets; the
+// template creates it so that roles can be scoped to it.
+var poisonQueueName = '${relayQueueName}-poison'
+// The relay queue first: relayQueues[0] is the queue the enqueuers write to.
+var relayQueueNames = [
+  relayQueueName
+  failedQueueName
+  poisonQueueName
+]
 var attachmentContainerName = '${relayQueueName}-attachments'
 // Queue names hold only lowercase letters, digits and hyphens, so dropping the hyphens keeps the letters and digits.
 var ledgerTableName = take('relaysent${replace(relayQueueName, '-', '')}', 63)
@@ -113,12 +136,14 @@ var deploymentContainerName = 'app-package'
 var smarthostPasswordSecretName = 'smarthost-password'
 var usePassword = smarthostAuthentication == 'Password'
 var senders = filter(map(split(allowedSenders, ','), sender => trim(sender)), sender => !empty(sender))
+var enqueuers = filter(map(split(enqueuerPrincipalIds, ','), id => trim(id)), id => !empty(id))
 
 // Built-in role definitions (ids are the same in every tenant).
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  storageQueueDataMessageSender: 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
@@ -137,30 +162,34 @@ resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' 
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Storage: shared keys disabled; the relay queue, its -failed queue, -attachments container and ledger table, and
-// the Flex Consumption deployment container
+// Storage: two accounts, shared keys disabled on both. The host's (AzureWebJobsStorage) holds the deployment package
+// and what the Functions host keeps (leases, host keys); the relay's data account holds the relay queue, -failed,
+// -poison, -attachments and the ledger table, and nothing the app runs from. A principal that can write the relay's
+// data can therefore never reach the package or the keys, whatever name it gets the relay to use.
 // ---------------------------------------------------------------------------------------------------------------
 
-resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
-  name: 'st${resourceToken}'
+var storageProperties = {
+  allowSharedKeyAccess: false
+  defaultToOAuthAuthentication: true
+  allowBlobPublicAccess: false
+  minimumTlsVersion: 'TLS1_2'
+  supportsHttpsTrafficOnly: true
+  publicNetworkAccess: 'Enabled'
+  networkAcls: {
+    defaultAction: 'Allow'
+    bypass: 'AzureServices'
+  }
+}
+
+resource hostStorage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
+  name: 'sthost${resourceToken}'
   location: location
   tags: tags
   kind: 'StorageV2'
   sku: {
     name: 'Standard_LRS'
   }
-  properties: {
-    allowSharedKeyAccess: false
-    defaultToOAuthAuthentication: true
-    allowBlobPublicAccess: false
-    minimumTlsVersion: 'TLS1_2'
-    supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
-    networkAcls: {
-      defaultAction: 'Allow'
-      bypass: 'AzureServices'
-    }
-  }
+  properties: storageProperties
 
   resource blobService 'blobServices' = {
     name: 'default'
@@ -168,6 +197,23 @@ resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
     resource deploymentContainer 'containers' = {
       name: deploymentContainerName
     }
+  }
+}
+
+// The relay's data. Its name is the one the single account of earlier versions had, so RELAY_QUEUE_URI and the
+// enqueuers' settings stay the same on an upgrade (functions/README.md, "Upgrading from one account").
+resource dataStorage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
+  name: 'st${resourceToken}'
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: {
+    name: 'Standard_LRS'
+  }
+  properties: storageProperties
+
+  resource blobService 'blobServices' = {
+    name: 'default'
 
     resource attachmentContainer 'containers' = {
       name: attachmentContainerName
@@ -176,14 +222,6 @@ resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
 
   resource queueService 'queueServices' = {
     name: 'default'
-
-    resource relayQueue 'queues' = {
-      name: relayQueueName
-    }
-
-    resource failedQueue 'queues' = {
-      name: failedQueueName
-    }
   }
 
   resource tableService 'tableServices' = {
@@ -194,6 +232,13 @@ resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
     }
   }
 }
+
+resource relayQueues 'Microsoft.Storage/storageAccounts/queueServices/queues@2024-01-01' = [
+  for name in relayQueueNames: {
+    parent: dataStorage::queueService
+    name: name
+  }
+]
 
 // ---------------------------------------------------------------------------------------------------------------
 // Monitoring: Application Insights with local (instrumentation key) authentication disabled
@@ -259,11 +304,16 @@ var smarthostPasswordSecretUri = 'https://kv-${resourceToken}${environment().suf
 // Role assignments: data roles only, no keys anywhere
 // ---------------------------------------------------------------------------------------------------------------
 
-// The Functions host (AzureWebJobsStorage: the deployment package, leases, host keys) needs Blob Data Owner; it
-// also covers the relay's -attachments container (read, write a dead letter's original, delete).
-resource identityBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, identity.id, roles.storageBlobDataOwner)
-  scope: storage
+// Every Storage role is scoped to the account, queue, container or table it is needed on. On the relay's data account
+// no principal holds an account-wide role, and none holds Blob Data Owner (which could grant itself access through
+// ACLs and reads every container).
+
+// The Functions host, on its own account only: Blob Data Owner is what the host needs for its blobs (deployment
+// package, leases, host keys: Microsoft's "Connecting to host storage with an identity"), Table Data Contributor for
+// the host's diagnostic events. Nothing of the relay's data is on this account.
+resource identityHostBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(hostStorage.id, identity.id, roles.storageBlobDataOwner)
+  scope: hostStorage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
     principalId: identity.properties.principalId
@@ -271,22 +321,45 @@ resource identityBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' 
   }
 }
 
-// The queue trigger receives, updates (the relay's backoff) and deletes messages and creates <queue>-poison; the
-// relay creates <queue>-failed and adds dead-letter records to it.
-resource identityQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, identity.id, roles.storageQueueDataContributor)
-  scope: storage
+resource identityHostTableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(hostStorage.id, identity.id, roles.storageTableDataContributor)
+  scope: hostStorage
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The relay queue: the trigger receives, updates (the relay's backoff) and deletes messages; <queue>-failed: the
+// relay creates it and adds dead-letter records; <queue>-poison: the host creates it and adds poison copies.
+resource identityQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (name, index) in relayQueueNames: {
+    name: guid(relayQueues[index].id, identity.id, roles.storageQueueDataContributor)
+    scope: relayQueues[index]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+      principalId: identity.properties.principalId
+      principalType: 'ServicePrincipal'
+    }
+  }
+]
+
+// <queue>-attachments: read claim-checked content, write a dead letter's original, delete after the 250.
+resource identityAttachmentContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(dataStorage::blobService::attachmentContainer.id, identity.id, roles.storageBlobDataContributor)
+  scope: dataStorage::blobService::attachmentContainer
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
     principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
   }
 }
 
 // The idempotency ledger: create the table, add (claim), read, replace and delete entities.
-resource identityTableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, identity.id, roles.storageTableDataContributor)
-  scope: storage
+resource identityLedgerContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(dataStorage::tableService::ledgerTable.id, identity.id, roles.storageTableDataContributor)
+  scope: dataStorage::tableService::ledgerTable
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
     principalId: identity.properties.principalId
@@ -316,23 +389,63 @@ resource identitySecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01
   }
 }
 
-// The operator: enqueue with an Entra token, and inspect, re-send and remove dead letters from PowerShell.
-var operatorRoles = empty(operatorPrincipalId)
-  ? []
-  : [
-      roles.storageQueueDataContributor
-      roles.storageBlobDataContributor
-      roles.storageTableDataContributor
-    ]
-
-resource operatorStorageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for role in operatorRoles: {
-    name: guid(storage.id, operatorPrincipalId, role)
-    scope: storage
+// The operator (the relay operation cmdlets): read, re-send (put on the relay queue) and remove dead letters and
+// poison messages, delete a failure's claim-checked blobs, read the ledger and release a key (Resume -Force); it may
+// enqueue too. Scoped like the identity's roles; nothing on the host's account.
+resource operatorQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (name, index) in relayQueueNames: if (!empty(operatorPrincipalId)) {
+    name: guid(relayQueues[index].id, operatorPrincipalId, roles.storageQueueDataContributor)
+    scope: relayQueues[index]
     properties: {
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
       principalId: operatorPrincipalId
       principalType: operatorPrincipalType
+    }
+  }
+]
+
+resource operatorAttachmentContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(operatorPrincipalId)) {
+  name: guid(dataStorage::blobService::attachmentContainer.id, operatorPrincipalId, roles.storageBlobDataContributor)
+  scope: dataStorage::blobService::attachmentContainer
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+    principalId: operatorPrincipalId
+    principalType: operatorPrincipalType
+  }
+}
+
+resource operatorLedgerContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(operatorPrincipalId)) {
+  name: guid(dataStorage::tableService::ledgerTable.id, operatorPrincipalId, roles.storageTableDataContributor)
+  scope: dataStorage::tableService::ledgerTable
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
+    principalId: operatorPrincipalId
+    principalType: operatorPrincipalType
+  }
+}
+
+// Enqueuers: put messages on the relay queue (not read, update or delete them) and upload claim-checked content to
+// <queue>-attachments. They need the queue and the container to exist: the template creates both.
+resource enqueuerQueueSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for principalId in enqueuers: {
+    name: guid(relayQueues[0].id, principalId, roles.storageQueueDataMessageSender)
+    scope: relayQueues[0]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataMessageSender)
+      principalId: principalId
+      principalType: enqueuerPrincipalType
+    }
+  }
+]
+
+resource enqueuerAttachmentContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for principalId in enqueuers: {
+    name: guid(dataStorage::blobService::attachmentContainer.id, principalId, roles.storageBlobDataContributor)
+    scope: dataStorage::blobService::attachmentContainer
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+      principalId: principalId
+      principalType: enqueuerPrincipalType
     }
   }
 ]
@@ -379,7 +492,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       deployment: {
         storage: {
           type: 'blobContainer'
-          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          value: '${hostStorage.properties.primaryEndpoints.blob}${deploymentContainerName}'
           authentication: {
             type: 'UserAssignedIdentity'
             userAssignedIdentityResourceId: identity.id
@@ -403,19 +516,20 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
 // Relay section (functions/README.md, Settings). The __ form is what the Functions host turns into Relay:...
 // ---------------------------------------------------------------------------------------------------------------
 
-// The Functions host's own storage and the relay's (the trigger's Connection = "RelayStorage" and the relay's
-// dead-letter queue, claim-check container and ledger table): the same account and identity, no key.
+// The Functions host's own storage on the host's account: blobs (leases, host keys) and tables (diagnostic events);
+// no queue service, the host keeps no queue there. The relay's (the trigger's Connection = "RelayStorage", the
+// poison queue, and the relay's dead-letter queue, claim-check container and ledger table) on the data account. One
+// identity, no key.
 var storageSettings = {
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identity.properties.clientId
-  AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
-  AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
-  AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
+  AzureWebJobsStorage__blobServiceUri: hostStorage.properties.primaryEndpoints.blob
+  AzureWebJobsStorage__tableServiceUri: hostStorage.properties.primaryEndpoints.table
   RelayStorage__credential: 'managedidentity'
   RelayStorage__clientId: identity.properties.clientId
-  RelayStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
-  RelayStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
-  RelayStorage__tableServiceUri: storage.properties.primaryEndpoints.table
+  RelayStorage__blobServiceUri: dataStorage.properties.primaryEndpoints.blob
+  RelayStorage__queueServiceUri: dataStorage.properties.primaryEndpoints.queue
+  RelayStorage__tableServiceUri: dataStorage.properties.primaryEndpoints.table
 }
 
 var telemetrySettings = {
@@ -458,9 +572,11 @@ resource functionAppSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   properties: union(storageSettings, telemetrySettings, relaySettings, senderSettings, authenticationSettings)
   // The host and the relay check Storage at start-up: give them their roles first.
   dependsOn: [
-    identityBlobOwner
+    identityHostBlobOwner
+    identityHostTableContributor
     identityQueueContributor
-    identityTableContributor
+    identityAttachmentContributor
+    identityLedgerContributor
     identityMetricsPublisher
     identitySecretsUser
   ]
@@ -471,8 +587,9 @@ resource functionAppSettings 'Microsoft.Web/sites/config@2024-04-01' = {
 // ---------------------------------------------------------------------------------------------------------------
 
 output AZURE_FUNCTION_NAME string = functionApp.name
-output RELAY_QUEUE_URI string = '${storage.properties.primaryEndpoints.queue}${relayQueueName}'
-output RELAY_STORAGE_ACCOUNT string = storage.name
+output RELAY_QUEUE_URI string = '${dataStorage.properties.primaryEndpoints.queue}${relayQueueName}'
+output RELAY_STORAGE_ACCOUNT string = dataStorage.name
+output FUNCTIONS_HOST_STORAGE_ACCOUNT string = hostStorage.name
 output RELAY_IDENTITY_CLIENT_ID string = identity.properties.clientId
 output RELAY_IDENTITY_PRINCIPAL_ID string = identity.properties.principalId
 output RELAY_KEY_VAULT_NAME string = usePassword ? 'kv-${resourceToken}' : ''

@@ -2,10 +2,14 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SmtpOps.Infra.Tests.Deployment;
+using SmtpOps.Relay;
 using SmtpOps.Relay.Hosting;
 using Xunit;
 
@@ -81,25 +85,55 @@ public sealed class AppSettingsTests : IClassFixture<CompiledTemplate>
 
     [Theory]
     [MemberData(nameof(Modes))]
-    public void BothStorageConnectionsAreIdentityBasedOnTheTemplatesAccount(string mode)
+    public void TheRelaysConnectionIsOnTheDataAccountAndTheHostsOnItsOwnBothIdentityBased(string mode)
     {
         var deployment = Deploy(mode);
         var settings = deployment.AppSettings();
-        var account = deployment.Single("Microsoft.Storage/storageAccounts").Name;
+        var data = deployment.DataAccount().Name;
+        var host = deployment.HostAccount().Name;
 
-        foreach (var connection in new[] { "AzureWebJobsStorage", "RelayStorage" })
+        Assert.NotEqual(data, host);
+        foreach (var (connection, account, services) in new[] { ("RelayStorage", data, new[] { "blob", "queue", "table" }), ("AzureWebJobsStorage", host, new[] { "blob", "table" }) })
         {
             Assert.False(settings.ContainsKey(connection), $"{connection} must not be a connection string");
             Assert.False(settings.ContainsKey($"{connection}__accountKey"), $"{connection} must not carry a key");
+            Assert.False(settings.ContainsKey($"{connection}__accountName"), $"{connection} gives its endpoints, not an account name that would name all three");
             Assert.Equal("managedidentity", settings[$"{connection}__credential"]);
             Assert.Equal(RelayDeployment.IdentityClientId, settings[$"{connection}__clientId"]);
-            foreach (var service in new[] { "blob", "queue", "table" })
+            Assert.Equal(services.Order(), settings.Keys.Where(k => k.StartsWith(connection + "__", StringComparison.Ordinal) && k.EndsWith("ServiceUri", StringComparison.Ordinal)).Select(k => k[(connection.Length + 2)..^"ServiceUri".Length]).Order());
+            foreach (var service in services)
             {
                 Assert.Equal($"https://{account}.{service}.core.windows.net/", settings[$"{connection}__{service}ServiceUri"]);
             }
         }
 
         Assert.DoesNotContain(settings.Values, v => v.Contains("AccountKey=", StringComparison.OrdinalIgnoreCase) || v.Contains("SharedAccessSignature=", StringComparison.OrdinalIgnoreCase) || v.Contains("sig=", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void TheRelaysOwnStorageClientsAddressTheDataAccount(string mode)
+    {
+        var deployment = Deploy(mode);
+        var data = deployment.DataAccount().Name;
+        var queue = (string)deployment.Parameter("relayQueueName")!;
+
+        // The connection object AddSmtpRelay registers and RelayProcessor's clients come from (internal to the host:
+        // reached by its name, so a rename fails here rather than passing unchecked).
+        using var provider = new ServiceCollection().AddSmtpRelay(Configuration(deployment.AppSettings())).BuildServiceProvider();
+        var type = typeof(RelaySettings).Assembly.GetType("SmtpOps.Relay.Hosting.RelayStorageConnection", throwOnError: true)!;
+        var connection = provider.GetRequiredService(type);
+        object Call(string method, params object[] arguments) => type.GetMethod(method)!.Invoke(connection, arguments)!;
+        var endpoints = new[]
+        {
+            ((QueueClient)Call("Queue", queue, RelayStorage.QueueOptions())).Uri,
+            ((QueueClient)Call("Queue", RelayStorage.FailedQueueName(queue), RelayStorage.QueueOptions())).Uri,
+            ((BlobContainerClient)Call("Container", RelayStorage.AttachmentContainerName(queue))).Uri,
+            ((TableClient)Call("Table", RelayStorage.LedgerTableName(queue))).Uri,
+        };
+
+        Assert.Equal("RelayStorage", type.GetProperty("Source")!.GetValue(connection));
+        Assert.All(endpoints, uri => Assert.Matches($"^https://{data}\\.(queue|blob|table)\\.core\\.windows\\.net/", uri.AbsoluteUri));
     }
 
     [Theory]
@@ -143,14 +177,16 @@ public sealed class AppSettingsTests : IClassFixture<CompiledTemplate>
 
     private static RelaySettings Bind(IReadOnlyDictionary<string, string> appSettings)
     {
-        // App settings reach the worker as environment variables; the environment provider turns __ into :.
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(appSettings.Select(s => new KeyValuePair<string, string?>(s.Key.Replace("__", ":", StringComparison.Ordinal), s.Value)))
-            .Build();
-        var services = new ServiceCollection().AddSmtpRelay(configuration);
+        var services = new ServiceCollection().AddSmtpRelay(Configuration(appSettings));
         using var provider = services.BuildServiceProvider();
         return provider.GetRequiredService<IOptions<RelaySettings>>().Value;
     }
+
+    // App settings reach the worker as environment variables; the environment provider turns __ into :.
+    private static IConfiguration Configuration(IReadOnlyDictionary<string, string> appSettings)
+        => new ConfigurationBuilder()
+            .AddInMemoryCollection(appSettings.Select(s => new KeyValuePair<string, string?>(s.Key.Replace("__", ":", StringComparison.Ordinal), s.Value)))
+            .Build();
 
     private RelayDeployment Deploy(string mode, params (string Name, object? Value)[] changes)
         => new(template, mode == "Password" ? RelayDeployment.PasswordParameters(changes) : RelayDeployment.ManagedIdentityParameters(changes));

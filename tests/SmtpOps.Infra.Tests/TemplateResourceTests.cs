@@ -7,7 +7,7 @@ using Xunit;
 
 namespace SmtpOps.Infra.Tests;
 
-/// <summary>The resources functions/infra/main.bicep deploys: no key anywhere, Storage named as the relay names it, the Function on Flex Consumption.</summary>
+/// <summary>The resources functions/infra/main.bicep deploys: no key anywhere, the relay's Storage named as the relay names it on its own account, the Function on Flex Consumption.</summary>
 public sealed class TemplateResourceTests : IClassFixture<CompiledTemplate>
 {
     private readonly CompiledTemplate template;
@@ -27,28 +27,37 @@ public sealed class TemplateResourceTests : IClassFixture<CompiledTemplate>
         => Assert.DoesNotContain(keyed, template.Text, StringComparison.OrdinalIgnoreCase);
 
     [Fact]
-    public void TheStorageAccountRefusesSharedKeysAndAnonymousAccess()
+    public void BothStorageAccountsRefuseSharedKeysAndAnonymousAccess()
     {
-        var storage = new RelayDeployment(template, RelayDeployment.ManagedIdentityParameters()).Single("Microsoft.Storage/storageAccounts");
+        var accounts = new RelayDeployment(template, RelayDeployment.ManagedIdentityParameters()).OfType("Microsoft.Storage/storageAccounts").ToList();
 
-        Assert.Equal(false, storage.Get("properties", "allowSharedKeyAccess"));
-        Assert.Equal(false, storage.Get("properties", "allowBlobPublicAccess"));
-        Assert.Equal(true, storage.Get("properties", "defaultToOAuthAuthentication"));
-        Assert.Equal("TLS1_2", storage.Get("properties", "minimumTlsVersion"));
+        Assert.Equal(2, accounts.Count);
+        Assert.All(accounts, storage =>
+        {
+            Assert.Equal(false, storage.Get("properties", "allowSharedKeyAccess"));
+            Assert.Equal(false, storage.Get("properties", "allowBlobPublicAccess"));
+            Assert.Equal(true, storage.Get("properties", "defaultToOAuthAuthentication"));
+            Assert.Equal("TLS1_2", storage.Get("properties", "minimumTlsVersion"));
+            Assert.True(storage.Name.Length is >= 3 and <= 24 && storage.Name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c)), $"{storage.Name} is not a valid Storage account name");
+        });
     }
 
     [Theory]
     [InlineData("smtpops-relay")]
     [InlineData("mail-out-2")]
     [InlineData("a-very-long-relay-queue-name-for-the-reports-of-x9")]
-    public void TheQueuesContainerAndTableAreTheOnesTheRelayUses(string queueName)
+    public void TheQueuesContainerAndTableAreTheOnesTheRelayUsesAllOnTheDataAccount(string queueName)
     {
         var deployment = new RelayDeployment(template, RelayDeployment.ManagedIdentityParameters(("relayQueueName", queueName)));
+        var data = deployment.DataAccount().Id;
+        var container = deployment.OfType("Microsoft.Storage/storageAccounts/blobServices/containers").Single(c => c.Name == RelayStorage.AttachmentContainerName(queueName));
 
         Assert.Equal(queueName, deployment.AppSettings()["Relay__QueueName"]);
-        Assert.Equal(new[] { queueName, RelayStorage.FailedQueueName(queueName) }.Order(), deployment.OfType("Microsoft.Storage/storageAccounts/queueServices/queues").Select(q => q.Name).Order());
-        Assert.Contains(RelayStorage.AttachmentContainerName(queueName), deployment.OfType("Microsoft.Storage/storageAccounts/blobServices/containers").Select(c => c.Name));
+        Assert.Equal(new[] { queueName, RelayStorage.FailedQueueName(queueName), RelayQueueInspector.PoisonQueueName(queueName) }.Order(), deployment.OfType("Microsoft.Storage/storageAccounts/queueServices/queues").Select(q => q.Name).Order());
+        Assert.All(deployment.OfType("Microsoft.Storage/storageAccounts/queueServices/queues"), q => Assert.StartsWith(data + "/", q.Id, StringComparison.Ordinal));
+        Assert.StartsWith(data + "/", container.Id, StringComparison.Ordinal);
         Assert.Equal(RelayStorage.LedgerTableName(queueName), deployment.Single("Microsoft.Storage/storageAccounts/tableServices/tables").Name);
+        Assert.StartsWith(data + "/", deployment.Single("Microsoft.Storage/storageAccounts/tableServices/tables").Id, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -58,7 +67,7 @@ public sealed class TemplateResourceTests : IClassFixture<CompiledTemplate>
         var plan = deployment.Single("Microsoft.Web/serverfarms");
         var site = deployment.Single("Microsoft.Web/sites");
         var identity = deployment.Single("Microsoft.ManagedIdentity/userAssignedIdentities");
-        var storage = deployment.Single("Microsoft.Storage/storageAccounts");
+        var storage = deployment.HostAccount();
 
         Assert.Equal("FC1", plan.Get("sku", "name"));
         Assert.Equal("FlexConsumption", plan.Get("sku", "tier"));
@@ -69,11 +78,13 @@ public sealed class TemplateResourceTests : IClassFixture<CompiledTemplate>
         Assert.Equal("UserAssigned", site.Get("identity", "type"));
         Assert.Contains(identity.Id, ((Dictionary<string, object?>)site.Get("identity", "userAssignedIdentities")!).Keys);
 
-        // The deployment package: a container of the template's account, read with the identity (no connection string).
+        // The deployment package: a container of the host's account (never the relay's data account), read with the
+        // identity (no connection string).
         var container = (string)site.Get("properties", "functionAppConfig", "deployment", "storage", "value")!;
         var containerName = container[(container.LastIndexOf('/') + 1)..];
         Assert.StartsWith($"https://{storage.Name}.blob.core.windows.net/", container, StringComparison.Ordinal);
-        Assert.Contains(containerName, deployment.OfType("Microsoft.Storage/storageAccounts/blobServices/containers").Select(c => c.Name));
+        Assert.NotEqual(deployment.DataAccount().Name, storage.Name);
+        Assert.Contains($"{storage.Id}/blobServices/default/containers/{containerName}", deployment.OfType("Microsoft.Storage/storageAccounts/blobServices/containers").Select(c => c.Id));
         Assert.Equal("UserAssignedIdentity", site.Get("properties", "functionAppConfig", "deployment", "storage", "authentication", "type"));
         Assert.Equal(identity.Id, site.Get("properties", "functionAppConfig", "deployment", "storage", "authentication", "userAssignedIdentityResourceId"));
     }

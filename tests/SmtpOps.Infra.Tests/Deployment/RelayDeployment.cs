@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using SmtpOps.Infra.Tests.Arm;
+using SmtpOps.Infra.Tests.Roles;
 
 namespace SmtpOps.Infra.Tests.Deployment;
 
@@ -73,6 +74,34 @@ internal sealed class RelayDeployment
         var properties = (Dictionary<string, object?>)config.Body["properties"]!;
         return properties.ToDictionary(p => p.Key, p => p.Value as string ?? throw new InvalidOperationException($"App setting {p.Key} is not a string: {p.Value}"), StringComparer.OrdinalIgnoreCase);
     }
+
+    /// <summary>Gets the Storage account that holds the relay queue (the relay's data account).</summary>
+    /// <returns>The account.</returns>
+    public DeployedResource DataAccount()
+    {
+        var queue = (string)Parameter("relayQueueName")!;
+        return OfType("Microsoft.Storage/storageAccounts")
+            .Single(account => OfType("Microsoft.Storage/storageAccounts/queueServices/queues").Any(q => q.Id.Equals($"{account.Id}/queueServices/default/queues/{queue}", StringComparison.OrdinalIgnoreCase)));
+    }
+
+    /// <summary>Gets the Storage account that holds the Function App's deployment package (the Functions host's account).</summary>
+    /// <returns>The account.</returns>
+    public DeployedResource HostAccount()
+    {
+        var package = (string)Single("Microsoft.Web/sites").Get("properties", "functionAppConfig", "deployment", "storage", "value")!;
+        return OfType("Microsoft.Storage/storageAccounts").Single(account => package.StartsWith($"https://{account.Name}.blob.core.windows.net/", StringComparison.Ordinal));
+    }
+
+    /// <summary>Gets the role assignments: who, on which resource id, which role.</summary>
+    /// <returns>The assignments.</returns>
+    public IReadOnlyList<(string PrincipalId, string Scope, BuiltInRole Role, string? PrincipalType)> RoleAssignments()
+        => OfType("Microsoft.Authorization/roleAssignments")
+            .Select(a => (
+                (string)a.Get("properties", "principalId")!,
+                (string)a.Get("scope")!,
+                BuiltInRole.Find((string)a.Get("properties", "roleDefinitionId")!) ?? throw new InvalidOperationException($"Unknown role {a.Get("properties", "roleDefinitionId")}"),
+                (string?)a.Get("properties", "principalType")))
+            .ToList();
 
     /// <summary>Gets a parameter's value.</summary>
     /// <param name="name">The parameter.</param>

@@ -35,6 +35,10 @@ internal sealed record BuiltInRole(string Name, string Id, IReadOnlyList<string>
             $"{Queue}/queues/delete", $"{Queue}/queues/read", $"{Queue}/queues/write",
             $"{Queue}/queues/messages/delete", $"{Queue}/queues/messages/read", $"{Queue}/queues/messages/write", $"{Queue}/queues/messages/process/action",
         }),
+        new BuiltInRole("Storage Queue Data Message Sender", "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a", new[]
+        {
+            $"{Queue}/queues/messages/add/action",
+        }),
         new BuiltInRole("Storage Table Data Contributor", "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", new[]
         {
             $"{Table}/tables/read", $"{Table}/tables/write", $"{Table}/tables/delete",
