@@ -122,7 +122,15 @@ public sealed class IdempotencyLedger
     {
         if (!created)
         {
-            await table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 403)
+            {
+                // A role scoped to the table cannot create tables (a request to the table service): the deployment did.
+            }
+
             created = true;
         }
     }

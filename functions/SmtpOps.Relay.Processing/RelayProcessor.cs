@@ -432,7 +432,15 @@ public sealed class RelayProcessor : IDisposable
     {
         if (!failedQueueCreated)
         {
-            await failed.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await failed.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 403)
+            {
+                // A role scoped to the queue may not create it: the deployment did.
+            }
+
             failedQueueCreated = true;
         }
 

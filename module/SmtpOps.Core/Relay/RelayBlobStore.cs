@@ -202,7 +202,18 @@ public sealed class RelayBlobStore
     /// <summary>Creates the container if it does not exist.</summary>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>A task that completes when it exists.</returns>
-    public Task CreateIfNotExistsAsync(CancellationToken cancellationToken) => Container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+    /// <remarks>A 403 (a role scoped to the container may not create containers) is taken as "the deployment created it".</remarks>
+    public async Task CreateIfNotExistsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 403)
+        {
+            // The deployment created it; a write that needs it will say so if not.
+        }
+    }
 
     /// <summary>Measures a blob before it is read: its real length and ETag.</summary>
     /// <param name="name">A checked name.</param>
@@ -279,7 +290,7 @@ public sealed class RelayBlobStore
     public async Task<string> WriteDeadLetterCopyAsync(string id, string text, CancellationToken cancellationToken)
     {
         var name = DeadLetterCopyName(id);
-        await Container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await Resolve(name).UploadAsync(BinaryData.FromString(text), overwrite: true, cancellationToken).ConfigureAwait(false);
         return name;
     }

@@ -36,15 +36,17 @@ public sealed class RelayProcessorTests : IDisposable
 
     private SmtpRelayClient Client => SmtpRelayClient.Create(azurite.ConnectionString, queueName);
 
-    private RelayProcessor Processor(TestSmtpServer server, ListLogger? logger = null, int maxAttempts = 5) => RelayProcessor.Create(
-        azurite.ConnectionString,
-        new RelayProcessorOptions
+    private RelayProcessor Processor(TestSmtpServer server, ListLogger? logger = null, int maxAttempts = 5) => RelayProcessor.Create(azurite.ConnectionString, Options(server, maxAttempts), logger);
+
+    private IdempotencyLedger Ledger => new(new Azure.Data.Tables.TableClient(azurite.ConnectionString, RelayStorage.LedgerTableName(queueName)), TimeSpan.FromSeconds(30));
+
+    private RelayProcessorOptions Options(TestSmtpServer server, int maxAttempts = 5, int smtpPort = 0) => new()
         {
             QueueName = queueName,
             Smarthost = new SmtpConnectionOptions
             {
                 Host = "127.0.0.1",
-                Port = server.Port,
+                Port = smtpPort == 0 ? server.Port : smtpPort,
                 Tls = new SmtpTlsPolicy
                 {
                     Security = server.Certificate is null ? SmtpSecurity.None : SmtpSecurity.StartTls,
@@ -58,8 +60,7 @@ public sealed class RelayProcessorTests : IDisposable
             RetryDelay = TimeSpan.FromSeconds(2),
             MaxAttempts = maxAttempts,
             ClaimLease = TimeSpan.FromSeconds(30),
-        },
-        logger);
+        };
 
     private static MailMessageDefinition Mail(string subject = "Invoice", params MailAttachment[] attachments) => new()
     {
@@ -89,6 +90,47 @@ public sealed class RelayProcessorTests : IDisposable
         var path = Path.Combine(folder, name);
         System.IO.File.WriteAllBytes(path, bytes);
         return path;
+    }
+
+    [Fact]
+    public async Task A403OnAClaimCheckBlobIsRetriedAndHoldsNoClaim()
+    {
+        // The relay's identity may read the queue but not (yet) the container's blobs: a container SAS without Read.
+        await using var server = await TestSmtpServer.StartAsync(new());
+        var queued = await Client.EnqueueAsync(Mail("Report", MailAttachment.FromStream("report.bin", () => new MemoryStream(new byte[80_000]))));
+        var withoutRead = new BlobContainerClient(Blobs.GenerateSasUri(Azure.Storage.Sas.BlobContainerSasPermissions.List | Azure.Storage.Sas.BlobContainerSasPermissions.Write | Azure.Storage.Sas.BlobContainerSasPermissions.Delete, DateTimeOffset.UtcNow.AddHours(1)));
+        var delivery = await ReceiveAsync();
+        using (var refused = new RelayProcessor(Options(server), withoutRead, FailedQueue, Ledger))
+        {
+            var outcome = await refused.ProcessAsync(delivery);
+
+            Assert.Equal(RelayOutcomeKind.Retry, outcome.Kind);
+            Assert.Equal(RelayDecision.StorageReason, outcome.RetryReason);
+            Assert.Contains("403", outcome.Detail);
+        }
+
+        // Once the role is granted, the next delivery sends: nothing holds its key.
+        using var processor = Processor(server);
+        Assert.Equal(RelayOutcomeKind.Sent, (await processor.ProcessAsync(new RelayDelivery { QueueMessageId = delivery.QueueMessageId, Text = delivery.Text, DequeueCount = 2 })).Kind);
+        Assert.Equal(1, queued.BlobCount);
+        Assert.Single(server.Messages);
+    }
+
+    [Fact]
+    public async Task ADeliveryCancelledWhileSendingReleasesItsClaim()
+    {
+        await using var server = await TestSmtpServer.StartAsync(new());
+        await using var stalled = PausableProxy.Start(server.Port);
+        stalled.Pause();
+        var queued = await Client.EnqueueAsync(Mail());
+        var delivery = await ReceiveAsync();
+        using var processor = RelayProcessor.Create(azurite.ConnectionString, Options(server, smtpPort: stalled.Port));
+        using var stopping = new System.Threading.CancellationTokenSource(TimeSpan.FromSeconds(2));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => processor.ProcessAsync(delivery, stopping.Token));
+
+        Assert.Equal(LedgerClaim.Claimed, await Ledger.ClaimAsync("billing@contoso.test", queued.IdempotencyKey, default));
+        Assert.Empty(server.Messages);
     }
 
     [Fact]

@@ -78,6 +78,40 @@ public sealed class RelayQueueInspectorTests : IDisposable
     }
 
     [Fact]
+    public async Task RemovingAFailureThatNamesForeignBlobsDeletesNothingOutsideTheContainer()
+    {
+        // A failure object as an operator's pipeline could carry it, naming blobs of another container of the account.
+        var victim = new BlobContainerClient(azurite.ConnectionString, $"victim{Guid.NewGuid():N}"[..20]);
+        await victim.CreateAsync();
+        await victim.GetBlobClient("keys.json").UploadAsync(BinaryData.FromString("keys"));
+        await victim.GetBlobClient("copy.txt").UploadAsync(BinaryData.FromString("copy"));
+        await Client.EnqueueAsync(Mail("Refused") with { From = "ceo@evil.test" });
+        await using (var server = await TestSmtpServer.StartAsync(new()))
+        using (var processor = Processor(server))
+        {
+            Assert.Equal(RelayOutcomeKind.DeadLettered, (await ProcessNextAsync(processor)).Kind);
+        }
+
+        var real = Assert.Single(await Inspector.GetFailuresAsync());
+        var forged = new RelayFailure
+        {
+            Queue = real.Queue,
+            Kind = real.Kind,
+            RecordQueue = real.RecordQueue,
+            RecordId = real.RecordId,
+            EnvelopeId = "..",
+            Blobs = [$"../{victim.Name}/keys.json", $"{victim.Uri}/keys.json"],
+            OriginalMessageBlob = $"failed/../../{victim.Name}/copy.txt",
+        };
+
+        var deleted = await Inspector.RemoveAsync(forged);
+
+        Assert.Empty(deleted);
+        Assert.Equal(["copy.txt", "keys.json"], victim.GetBlobs().Select(b => b.Name).OrderBy(n => n));
+        Assert.Empty(await Inspector.GetFailuresAsync());
+    }
+
+    [Fact]
     public async Task ADeadLetteredMessageKeepsItsBlobsAndItsRecordNeverExpiresThenItIsResentOnceByteIdentical()
     {
         var path = File("report.bin", 300 * 1024);
