@@ -13,7 +13,7 @@ namespace SmtpOps.Relay.Processing;
 /// expiry) for the process, at most <c>maxConcurrent</c> sends at once (Outlook allows four concurrent requests per app
 /// and mailbox), and Graph's answer or failure turned into the same outcomes as the smarthost's through
 /// <see cref="RelayDecision"/>: Sent, Retry (429/5xx, with Graph's Retry-After when it is longer than the backoff),
-/// or a dead letter (a 4xx refusal, kind <see cref="RelayDecision.GraphKind"/>).
+/// or a dead letter (a 4xx refusal, kind <see cref="RelayFailureKind.Graph"/>).
 /// </summary>
 public sealed class GraphRelayTransport : IDisposable
 {

@@ -14,24 +14,6 @@ namespace SmtpOps.Relay.Processing;
 /// </summary>
 public sealed class RelayDecision
 {
-    /// <summary>The dead-letter kind of an envelope that cannot be read or whose blobs are missing.</summary>
-    public const string EnvelopeKind = "Envelope";
-
-    /// <summary>The dead-letter kind of a message the relay's policy refuses.</summary>
-    public const string PolicyKind = "Policy";
-
-    /// <summary>The dead-letter kind of a message that cannot be composed (bad address, header, attachment).</summary>
-    public const string MessageKind = "Message";
-
-    /// <summary>The dead-letter kind of a permanent (5xx) refusal by the smarthost.</summary>
-    public const string SmtpKind = "Smtp";
-
-    /// <summary>The dead-letter kind of a permanent (4xx) refusal by Microsoft Graph.</summary>
-    public const string GraphKind = "Graph";
-
-    /// <summary>The dead-letter kind of a message still failing transiently at the last attempt.</summary>
-    public const string GaveUpKind = "GaveUp";
-
     /// <summary>The retry reason of a message another delivery is sending now (its ledger claim is in flight).</summary>
     public const string InFlightReason = "InFlight";
 
@@ -76,13 +58,13 @@ public sealed class RelayDecision
 
     /// <summary>The envelope cannot be read, or something it points to is missing: never retried.</summary>
     /// <param name="reason">What is wrong.</param>
-    /// <returns>A dead letter of kind <see cref="EnvelopeKind"/>.</returns>
-    public RelayOutcome InvalidEnvelope(string reason) => DeadLetter(EnvelopeKind, reason);
+    /// <returns>A dead letter of kind <see cref="RelayFailureKind.Envelope"/>.</returns>
+    public RelayOutcome InvalidEnvelope(string reason) => DeadLetter(RelayFailureKind.Envelope, reason);
 
     /// <summary>The relay's policy refuses the message (sender, recipients, size): never retried.</summary>
     /// <param name="violation">What the policy refuses.</param>
-    /// <returns>A dead letter of kind <see cref="PolicyKind"/>.</returns>
-    public RelayOutcome PolicyRefused(string violation) => DeadLetter(PolicyKind, $"policy: {violation}");
+    /// <returns>A dead letter of kind <see cref="RelayFailureKind.Policy"/>.</returns>
+    public RelayOutcome PolicyRefused(string violation) => DeadLetter(RelayFailureKind.Policy, $"policy: {violation}");
 
     /// <summary>What the idempotency ledger's claim means for this delivery.</summary>
     /// <param name="claim">The claim's result.</param>
@@ -99,8 +81,8 @@ public sealed class RelayDecision
     /// <summary>The message cannot be composed (an address, header or attachment is invalid): never retried.</summary>
     /// <param name="error">The validation error.</param>
     /// <param name="message">Its message.</param>
-    /// <returns>A dead letter of kind <see cref="MessageKind"/>.</returns>
-    public RelayOutcome InvalidMessage(MessageValidationError error, string message) => DeadLetter(MessageKind, $"{error}: {message}");
+    /// <returns>A dead letter of kind <see cref="RelayFailureKind.Message"/>.</returns>
+    public RelayOutcome InvalidMessage(MessageValidationError error, string message) => DeadLetter(RelayFailureKind.Message, $"{error}: {message}");
 
     /// <summary>
     /// The smarthost did not take the message. A 5xx is final; anything else (4xx, throttling, lost connection,
@@ -109,13 +91,13 @@ public sealed class RelayDecision
     /// </summary>
     /// <param name="failure">The failure.</param>
     /// <param name="dequeueCount">How many times the message was delivered.</param>
-    /// <returns>Retry, or a dead letter of kind <see cref="SmtpKind"/> or <see cref="GaveUpKind"/>.</returns>
+    /// <returns>Retry, or a dead letter of kind <see cref="RelayFailureKind.Smtp"/> or <see cref="RelayFailureKind.GaveUp"/>.</returns>
     public RelayOutcome AfterFailure(SmtpSubmissionException failure, long dequeueCount)
     {
         ArgumentNullException.ThrowIfNull(failure);
         if (failure.Kind == SmtpFailureKind.Permanent)
         {
-            return DeadLetter(SmtpKind, failure.Message, failure.StatusCode);
+            return DeadLetter(RelayFailureKind.Smtp, failure.Message, failure.StatusCode);
         }
 
         // A refused certificate is the operator's to fix: say where in the relay's settings.
@@ -124,7 +106,7 @@ public sealed class RelayDecision
             : failure.Message;
         if (dequeueCount >= MaxAttempts)
         {
-            return DeadLetter(GaveUpKind, $"gave up after {dequeueCount} attempts: {reason}", failure.StatusCode);
+            return DeadLetter(RelayFailureKind.GaveUp, $"gave up after {dequeueCount} attempts: {reason}", failure.StatusCode);
         }
 
         var retryReason = failure.IsThrottling ? ThrottledReason : failure.Kind.ToString();
@@ -138,18 +120,18 @@ public sealed class RelayDecision
     /// </summary>
     /// <param name="failure">The failure.</param>
     /// <param name="dequeueCount">How many times the message was delivered.</param>
-    /// <returns>Retry, or a dead letter of kind <see cref="GraphKind"/> or <see cref="GaveUpKind"/>.</returns>
+    /// <returns>Retry, or a dead letter of kind <see cref="RelayFailureKind.Graph"/> or <see cref="RelayFailureKind.GaveUp"/>.</returns>
     public RelayOutcome AfterFailure(GraphTransportException failure, long dequeueCount)
     {
         ArgumentNullException.ThrowIfNull(failure);
         if (failure.Kind == GraphFailureKind.Permanent)
         {
-            return DeadLetter(GraphKind, failure.Message, failure.StatusCode);
+            return DeadLetter(RelayFailureKind.Graph, failure.Message, failure.StatusCode);
         }
 
         if (dequeueCount >= MaxAttempts)
         {
-            return DeadLetter(GaveUpKind, $"gave up after {dequeueCount} attempts: {failure.Message}", failure.StatusCode);
+            return DeadLetter(RelayFailureKind.GaveUp, $"gave up after {dequeueCount} attempts: {failure.Message}", failure.StatusCode);
         }
 
         var retryReason = failure.IsThrottling ? ThrottledReason : failure.Kind.ToString();
@@ -163,9 +145,9 @@ public sealed class RelayDecision
     /// </summary>
     /// <param name="failure">What Storage said.</param>
     /// <param name="dequeueCount">How many times the message was delivered.</param>
-    /// <returns>Retry, or a dead letter of kind <see cref="GaveUpKind"/>.</returns>
+    /// <returns>Retry, or a dead letter of kind <see cref="RelayFailureKind.GaveUp"/>.</returns>
     public RelayOutcome AfterStorageFailure(string failure, long dequeueCount) => dequeueCount >= MaxAttempts
-        ? DeadLetter(GaveUpKind, $"gave up after {dequeueCount} attempts: {StorageReason}: {failure}")
+        ? DeadLetter(RelayFailureKind.GaveUp, $"gave up after {dequeueCount} attempts: {StorageReason}: {failure}")
         : Retry(StorageReason, $"{StorageReason}: {failure}", null, dequeueCount);
 
     private RelayOutcome Retry(string retryReason, string detail, int? statusCode, long dequeueCount)

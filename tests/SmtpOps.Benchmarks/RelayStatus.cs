@@ -12,7 +12,7 @@ internal static class RelayStatus
     {
         var queued = await CountAsync(connectionString, queueName).ConfigureAwait(false);
         var failed = await CountAsync(connectionString, RelayStorage.FailedQueueName(queueName)).ConfigureAwait(false);
-        var poison = await CountAsync(connectionString, queueName + "-poison").ConfigureAwait(false);
+        var poison = await CountAsync(connectionString, RelayStorage.PoisonQueueName(queueName)).ConfigureAwait(false);
         return JsonSerializer.Serialize(new { command = "relay-status", queued, failed, poison });
     }
 

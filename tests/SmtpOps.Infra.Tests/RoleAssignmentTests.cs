@@ -214,7 +214,7 @@ public sealed class RoleAssignmentTests : IClassFixture<CompiledTemplate>
         {
             [RequiredPermission.OnRelayQueue] = Deployed("Microsoft.Storage/storageAccounts/queueServices/queues", $"{data}/queueServices/default/queues/{queue}"),
             [RequiredPermission.OnFailedQueue] = Deployed("Microsoft.Storage/storageAccounts/queueServices/queues", $"{data}/queueServices/default/queues/{RelayStorage.FailedQueueName(queue)}"),
-            [RequiredPermission.OnPoisonQueue] = Deployed("Microsoft.Storage/storageAccounts/queueServices/queues", $"{data}/queueServices/default/queues/{RelayQueueInspector.PoisonQueueName(queue)}"),
+            [RequiredPermission.OnPoisonQueue] = Deployed("Microsoft.Storage/storageAccounts/queueServices/queues", $"{data}/queueServices/default/queues/{RelayStorage.PoisonQueueName(queue)}"),
             [RequiredPermission.OnAttachments] = Deployed("Microsoft.Storage/storageAccounts/blobServices/containers", $"{data}/blobServices/default/containers/{RelayStorage.AttachmentContainerName(queue)}"),
             [RequiredPermission.OnLedger] = Deployed("Microsoft.Storage/storageAccounts/tableServices/tables", $"{data}/tableServices/default/tables/{RelayStorage.LedgerTableName(queue)}"),
             [RequiredPermission.OnHostAccount] = deployment.HostAccount().Id,

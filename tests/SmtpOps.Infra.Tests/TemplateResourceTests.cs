@@ -53,7 +53,7 @@ public sealed class TemplateResourceTests : IClassFixture<CompiledTemplate>
         var container = deployment.OfType("Microsoft.Storage/storageAccounts/blobServices/containers").Single(c => c.Name == RelayStorage.AttachmentContainerName(queueName));
 
         Assert.Equal(queueName, deployment.AppSettings()["Relay__QueueName"]);
-        Assert.Equal(new[] { queueName, RelayStorage.FailedQueueName(queueName), RelayQueueInspector.PoisonQueueName(queueName) }.Order(), deployment.OfType("Microsoft.Storage/storageAccounts/queueServices/queues").Select(q => q.Name).Order());
+        Assert.Equal(new[] { queueName, RelayStorage.FailedQueueName(queueName), RelayStorage.PoisonQueueName(queueName) }.Order(), deployment.OfType("Microsoft.Storage/storageAccounts/queueServices/queues").Select(q => q.Name).Order());
         Assert.All(deployment.OfType("Microsoft.Storage/storageAccounts/queueServices/queues"), q => Assert.StartsWith(data + "/", q.Id, StringComparison.Ordinal));
         Assert.StartsWith(data + "/", container.Id, StringComparison.Ordinal);
         Assert.Equal(RelayStorage.LedgerTableName(queueName), deployment.Single("Microsoft.Storage/storageAccounts/tableServices/tables").Name);

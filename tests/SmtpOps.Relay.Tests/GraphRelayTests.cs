@@ -123,7 +123,7 @@ public sealed class GraphRelayTests : IAsyncLifetime
         Assert.Equal(RelayOutcomeKind.DeadLettered, outcome.Kind);
         var failed = new QueueClient(azurite.ConnectionString, RelayStorage.FailedQueueName(queueName), RelayStorage.QueueOptions());
         var record = RelayEnvelopeFormat.DeserializeRecord((await failed.ReceiveMessageAsync()).Value.Body.ToString());
-        Assert.Equal(RelayDecision.GraphKind, record.Kind);
+        Assert.Equal(RelayFailureKind.Graph, record.Kind);
         Assert.Equal(403, record.StatusCode);
         Assert.Equal(queued.MessageId, record.MessageId);
         Assert.Contains("ErrorAccessDenied", record.Reason, StringComparison.Ordinal);

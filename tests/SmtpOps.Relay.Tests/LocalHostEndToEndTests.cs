@@ -315,7 +315,7 @@ public sealed partial class LocalHostEndToEndTests : IDisposable
         await WaitUntilAsync(async () => await QueueLengthAsync() == 0, "the queue empty");
         await Task.Delay(2000);
 
-        var poison = new QueueClient(azurite.ConnectionString, queueName + "-poison", RelayStorage.QueueOptions());
+        var poison = new QueueClient(azurite.ConnectionString, RelayStorage.PoisonQueueName(queueName), RelayStorage.QueueOptions());
         var copies = (await poison.PeekMessagesAsync(32)).Value;
         Assert.Contains(queued.MessageId, Assert.Single(copies).Body.ToString());
         Assert.Contains(host.Lines, l => l.Contains("reached MaxDequeueCount of 2", StringComparison.Ordinal));
@@ -430,7 +430,7 @@ public sealed partial class LocalHostEndToEndTests : IDisposable
 
     private async Task<bool> PoisonQueueHasMessagesAsync()
     {
-        var poison = new QueueClient(azurite.ConnectionString, queueName + "-poison");
+        var poison = new QueueClient(azurite.ConnectionString, RelayStorage.PoisonQueueName(queueName));
         return await poison.ExistsAsync() && (await poison.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0;
     }
 

@@ -127,6 +127,11 @@ Describe 'A relay run with a 550, a policy refusal and a poison message' {
 
     It 'filters by kind, time and Message-ID' {
         (Get-SmtpRelayFailure $queue @inspect -Kind Smtp, Policy) | Should -HaveCount 2
+        # -Kind offers exactly the kinds the relay and the inspector write (one list in Core), Graph included.
+        $kinds = [SmtpOps.Relay.RelayFailure].Assembly.GetType('SmtpOps.Relay.RelayFailureKind')::All
+        $offered = (Get-Command Get-SmtpRelayFailure).Parameters['Kind'].Attributes.Where({ $_ -is [System.Management.Automation.ValidateSetAttribute] }).ValidValues
+        $offered | Should -Be $kinds
+        $offered | Should -Contain 'Graph'
         (Get-SmtpRelayFailure $queue @inspect -Kind Poison).Kind | Should -Be 'Poison'
         (Get-SmtpRelayFailure $queue @inspect -MessageId "<$($refused.MessageId)>").Kind | Should -Be 'Smtp'
         Get-SmtpRelayFailure $queue @inspect -After (Get-Date).AddMinutes(5) | Should -BeNullOrEmpty

@@ -5,18 +5,15 @@ namespace SmtpOps.Relay;
 
 /// <summary>
 /// A message the relay did not send: a dead-letter record from <c>&lt;queue&gt;-failed</c>, or a message the
-/// platform moved to <c>&lt;queue&gt;-poison</c> (<see cref="Kind"/> <c>Poison</c>, with what its text tells).
+/// platform moved to <c>&lt;queue&gt;-poison</c> (<see cref="Kind"/> <see cref="RelayFailureKind.Poison"/>, with what its text tells).
 /// Read by <see cref="RelayQueueInspector.GetFailuresAsync"/>; re-sent or removed through the same inspector.
 /// </summary>
 public sealed class RelayFailure
 {
-    /// <summary>The <see cref="Kind"/> of a message from the poison queue.</summary>
-    public const string PoisonKind = "Poison";
-
     /// <summary>Gets the relay queue the message was meant for.</summary>
     public string Queue { get; init; } = string.Empty;
 
-    /// <summary>Gets the kind: Envelope, Policy, Message, Smtp, GaveUp (from the relay's record) or Poison.</summary>
+    /// <summary>Gets the kind (<see cref="RelayFailureKind"/>): Envelope, Policy, Message, Smtp, Graph, GaveUp (from the relay's record), Poison or Unreadable.</summary>
     public string Kind { get; init; } = string.Empty;
 
     /// <summary>Gets the reason the relay gave, e.g. "550 5.1.1 ..."; for a poison message, what is known.</summary>

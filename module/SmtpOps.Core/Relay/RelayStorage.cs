@@ -83,6 +83,17 @@ public static class RelayStorage
     /// <returns><c>&lt;queue&gt;-failed</c>.</returns>
     public static string FailedQueueName(string queueName) => $"{queueName}-failed";
 
+    /// <summary>Gets the queue the Functions host (or the WebJobs SDK) moves a message to after its last failed delivery.</summary>
+    /// <param name="queueName">The relay queue.</param>
+    /// <returns><c>&lt;queue&gt;-poison</c>.</returns>
+    public static string PoisonQueueName(string queueName) => $"{queueName}-poison";
+
+    /// <summary>Tells whether a queue of the account can be a relay queue: not a <c>-failed</c> or <c>-poison</c> queue of one.</summary>
+    /// <param name="name">The queue name.</param>
+    /// <returns>Whether it can be a relay queue.</returns>
+    public static bool CanBeRelayQueue(string name)
+        => name is not null && !name.EndsWith(FailedQueueName(string.Empty), StringComparison.Ordinal) && !name.EndsWith(PoisonQueueName(string.Empty), StringComparison.Ordinal);
+
     /// <summary>Gets the table of idempotency keys of a relay queue (letters and digits only, as tables require).</summary>
     /// <param name="queueName">The relay queue.</param>
     /// <returns>The table name.</returns>

@@ -47,7 +47,7 @@ public sealed class RelayDecisionTests
         Assert.StartsWith($"{kind}: trouble", first.Detail, StringComparison.Ordinal);
         Assert.Equal(status, first.StatusCode);
         Assert.Equal(RelayOutcomeKind.DeadLettered, last.Kind);
-        Assert.Equal(RelayDecision.GaveUpKind, last.DeadLetterKind);
+        Assert.Equal(RelayFailureKind.GaveUp, last.DeadLetterKind);
         Assert.StartsWith("gave up after 3 attempts: trouble", last.Detail, StringComparison.Ordinal);
     }
 
@@ -57,7 +57,7 @@ public sealed class RelayDecisionTests
         var outcome = Decision.AfterFailure(new SmtpSubmissionException(SmtpFailureKind.Permanent, "550 5.1.1 no such user", 550), dequeueCount: 1);
 
         Assert.Equal(RelayOutcomeKind.DeadLettered, outcome.Kind);
-        Assert.Equal(RelayDecision.SmtpKind, outcome.DeadLetterKind);
+        Assert.Equal(RelayFailureKind.Smtp, outcome.DeadLetterKind);
         Assert.Equal(550, outcome.StatusCode);
         Assert.Null(outcome.RetryAfter);
     }
@@ -93,11 +93,11 @@ public sealed class RelayDecisionTests
     [Fact]
     public void BadEnvelopesPolicyRefusalsAndInvalidMessagesAreDeadLetteredWithTheirKind()
     {
-        Assert.Equal(RelayDecision.EnvelopeKind, Decision.InvalidEnvelope("not Base64").DeadLetterKind);
+        Assert.Equal(RelayFailureKind.Envelope, Decision.InvalidEnvelope("not Base64").DeadLetterKind);
         Assert.Equal("policy: sender not allowed", Decision.PolicyRefused("sender not allowed").Detail);
-        Assert.Equal(RelayDecision.PolicyKind, Decision.PolicyRefused("x").DeadLetterKind);
+        Assert.Equal(RelayFailureKind.Policy, Decision.PolicyRefused("x").DeadLetterKind);
         var message = Decision.InvalidMessage(MessageValidationError.HeaderInjection, "CR/LF in Subject");
-        Assert.Equal(RelayDecision.MessageKind, message.DeadLetterKind);
+        Assert.Equal(RelayFailureKind.Message, message.DeadLetterKind);
         Assert.Equal("HeaderInjection: CR/LF in Subject", message.Detail);
     }
 

@@ -151,6 +151,11 @@ public sealed class RelayQueueInspectorTests : IDisposable
         Assert.Equal(System.IO.File.ReadAllBytes(path), decoded.ToArray());
         Assert.Empty(Blobs.GetBlobs());
         Assert.Equal(RelayMessageState.Sent, Assert.Single(await Inspector.FindAsync(queued.MessageId)).State);
+
+        // The same failure re-sent later (a second operator, a pipeline run twice): its record is gone, and that is what
+        // it is told; not that a claim-check blob is missing and the mail should be sent again from its source.
+        var stale = await Assert.ThrowsAsync<RelayInspectionException>(() => Inspector.ResendAsync(failure));
+        Assert.Equal(RelayInspectionError.FailureNotFound, stale.Error);
     }
 
     [Fact]

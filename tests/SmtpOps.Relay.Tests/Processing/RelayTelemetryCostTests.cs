@@ -25,7 +25,7 @@ public sealed class RelayTelemetryCostTests
         var smarthost = new Uri("smtp://smtp.contoso.test:587");
         var sent = new RelayOutcome { Kind = RelayOutcomeKind.Sent, StatusCode = 250, EnqueuedAt = DateTimeOffset.UtcNow };
         var retry = new RelayOutcome { Kind = RelayOutcomeKind.Retry, RetryReason = RelayDecision.ThrottledReason, StatusCode = 432 };
-        var deadLetter = new RelayOutcome { Kind = RelayOutcomeKind.DeadLettered, DeadLetterKind = RelayDecision.SmtpKind, StatusCode = 550 };
+        var deadLetter = new RelayOutcome { Kind = RelayOutcomeKind.DeadLettered, DeadLetterKind = RelayFailureKind.Smtp, StatusCode = 550 };
         Deliver(delivery, smarthost, sent);
 
         var before = GC.GetAllocatedBytesForCurrentThread();

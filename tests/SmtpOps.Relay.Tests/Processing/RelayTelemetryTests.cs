@@ -220,12 +220,12 @@ public sealed class RelayTelemetryTests : IDisposable
         var failed = Assert.Single(Spans(ActivityKind.Consumer));
         Assert.Equal(send.TraceId, failed.TraceId);
         Assert.Equal("DeadLettered", failed.GetTagItem(RelayDiagnostics.OutcomeAttribute));
-        Assert.Equal(RelayDecision.SmtpKind, failed.GetTagItem(RelayDiagnostics.ReasonAttribute));
+        Assert.Equal(RelayFailureKind.Smtp, failed.GetTagItem(RelayDiagnostics.ReasonAttribute));
         Assert.Equal(550, failed.GetTagItem(RelayDiagnostics.SmtpStatusCodeAttribute));
         Assert.Equal(ActivityStatusCode.Error, failed.Status);
         Assert.Equal("DeadLettered: Smtp", failed.StatusDescription);
 
-        Assert.Equal(1, Count(RelayTelemetry.DeadLetteredName, RelayDecision.SmtpKind));
+        Assert.Equal(1, Count(RelayTelemetry.DeadLetteredName, RelayFailureKind.Smtp));
         Assert.Equal(0, Count(RelayTelemetry.SentName));
         Assert.Equal("DeadLettered", Tag(Assert.Single(Points(RelayTelemetry.SendDurationName)), RelayDiagnostics.OutcomeAttribute));
         Assert.Empty(Points(RelayTelemetry.TimeInQueueName));
