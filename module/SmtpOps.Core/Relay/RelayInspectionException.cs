@@ -1,4 +1,5 @@
 using System;
+using SmtpOps.Messages;
 
 namespace SmtpOps.Relay;
 
@@ -7,11 +8,11 @@ public sealed class RelayInspectionException : Exception
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="error">Why.</param>
-    /// <param name="message">What happened and what to do.</param>
+    /// <param name="message">What happened and what to do; its control characters are escaped (<see cref="SingleLineText"/>).</param>
     /// <param name="failure">The failure concerned.</param>
     /// <param name="innerException">The cause, if any.</param>
     public RelayInspectionException(RelayInspectionError error, string message, RelayFailure failure, Exception? innerException = null)
-        : base(message, innerException)
+        : base(SingleLineText.Escape(message), innerException)
     {
         Error = error;
         Failure = failure;
