@@ -175,6 +175,15 @@ public sealed class MessageComposerTests : IDisposable
     [InlineData("bcc")]
     [InlineData("X Bad")]
     [InlineData("X:Bad")]
+    [InlineData("Resent-To")]
+    [InlineData("resent-bcc")]
+    [InlineData("Resent-Sender")]
+    [InlineData("Return-Path")]
+    [InlineData("RECEIVED")]
+    [InlineData("Authentication-Results")]
+    [InlineData("ARC-Seal")]
+    [InlineData("arc-message-signature")]
+    [InlineData("DKIM-Signature")]
     public void ReservedOrMalformedHeaderNamesAreRefused(string name)
     {
         var error = Assert.Throws<MessageValidationException>(() => MessageComposer.Compose(new MailMessageDefinition
@@ -185,6 +194,88 @@ public sealed class MessageComposerTests : IDisposable
         }));
 
         Assert.Equal(MessageValidationError.InvalidHeader, error.Error);
+        Assert.Equal(name, error.Target);
+    }
+
+    [Fact]
+    public void ReservedHeadersSayWhyTheyAreReserved()
+    {
+        MessageValidationException Refused(string name) => Assert.Throws<MessageValidationException>(() => MessageComposer.Compose(Basic with { Headers = new Dictionary<string, string> { [name] = "x@evil.test" } }));
+
+        Assert.Contains("set from its own parameter", Refused("Bcc").Message, StringComparison.Ordinal);
+        Assert.Contains("redirect the SMTP envelope", Refused("Resent-To").Message, StringComparison.Ordinal);
+        Assert.Contains("written by the servers and signers", Refused("Received").Message, StringComparison.Ordinal);
+        Assert.Contains("written by the servers and signers", Refused("ARC-Seal").Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("X-Received-By")]
+    [InlineData("X-Resent-To")]
+    [InlineData("Original-Return-Path")]
+    [InlineData("X-ARC-Note")]
+    [InlineData("Resent")]
+    public void NamesThatOnlyContainAReservedNameAreAllowed(string name)
+    {
+        using var composed = MessageComposer.Compose(Basic with { Headers = new Dictionary<string, string> { [name] = "v" } });
+
+        Assert.Equal("v", composed.Headers[name]);
+    }
+
+    // Each of these made MimeKit throw from Compose (ParseException, ArgumentException) or wrote what a reader
+    // cannot read back; each must be a validation error before any attachment is opened.
+    [Theory]
+    [InlineData("contentType", "text/plain\r\nX: y", MessageValidationError.HeaderInjection)]
+    [InlineData("contentType", "text/plain\0", MessageValidationError.HeaderInjection)]
+    [InlineData("contentType", "text/plain; charset=\"", MessageValidationError.InvalidContentType)]
+    [InlineData("contentType", "text", MessageValidationError.InvalidContentType)]
+    [InlineData("contentType", "tëxt/plain", MessageValidationError.InvalidContentType)]
+    [InlineData("contentType", "multipart/mixed", MessageValidationError.InvalidContentType)]
+    [InlineData("fileName", "report.csv\r\nContent-Type: text/html", MessageValidationError.HeaderInjection)]
+    [InlineData("fileName", "report\n.csv", MessageValidationError.HeaderInjection)]
+    [InlineData("contentId", "\"", MessageValidationError.InvalidContentId)]
+    [InlineData("contentId", "a@[", MessageValidationError.InvalidContentId)]
+    [InlineData("contentId", "(x)", MessageValidationError.InvalidContentId)]
+    [InlineData("messageId", "a@[", MessageValidationError.InvalidHeader)]
+    [InlineData("messageId", "a@", MessageValidationError.InvalidHeader)]
+    [InlineData("messageId", "a@b)", MessageValidationError.InvalidHeader)]
+    public void AttachmentAndIdValuesMimeKitCannotWriteAreRefusedBeforeAnythingIsOpened(string field, string value, MessageValidationError expected)
+    {
+        var opened = 0;
+        Stream Open()
+        {
+            opened++;
+            return new MemoryStream(new byte[] { 1 });
+        }
+
+        var attachment = field switch
+        {
+            "contentType" => MailAttachment.FromStream("report.csv", Open, contentType: value),
+            "fileName" => MailAttachment.FromStream(value, Open),
+            "contentId" => MailAttachment.FromStream("logo.png", Open, contentId: value),
+            _ => MailAttachment.FromStream("report.csv", Open),
+        };
+
+        var error = Assert.Throws<MessageValidationException>(() => MessageComposer.Compose(Basic with
+        {
+            HtmlBody = "<img src=\"cid:logo\">",
+            Attachments = new[] { attachment },
+            MessageId = field == "messageId" ? value : null,
+        }));
+
+        Assert.Equal(expected, error.Error);
+        Assert.Equal(value, error.Target);
+        Assert.Equal(0, opened);
+    }
+
+    [Fact]
+    public void ABodyTheChosenEncodingCannotEncodeIsComposedWithReplacementCharacters()
+    {
+        // A lone surrogate under an encoding that throws on invalid input (EncoderFallbackException before).
+        using var composed = MessageComposer.Compose(Basic with { TextBody = "bad \uD800 text", BodyEncoding = new UTF8Encoding(false, throwOnInvalidBytes: true) });
+        using var parsed = RoundTrip(composed);
+
+        Assert.StartsWith("bad ", parsed.TextBody, StringComparison.Ordinal);
+        Assert.EndsWith(" text", parsed.TextBody!.TrimEnd(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -147,6 +147,10 @@ Describe 'Send-SmtpMail: what is not sent' {
         @{ Case = 'CR/LF in the subject'; Id = 'HeaderInjectionRefused'; Category = 'InvalidArgument'; Target = "Report`r`nBcc: victim@evil.test"; Arguments = @{ To = 'ops@contoso.test'; Subject = "Report`r`nBcc: victim@evil.test" } }
         @{ Case = 'CR/LF in a header'; Id = 'HeaderInjectionRefused'; Category = 'InvalidArgument'; Target = "x`nBcc: victim@evil.test"; Arguments = @{ To = 'ops@contoso.test'; Headers = @{ 'X-Tag' = "x`nBcc: victim@evil.test" } } }
         @{ Case = 'a reserved header'; Id = 'InvalidHeader'; Category = 'InvalidArgument'; Target = 'Bcc'; Arguments = @{ To = 'ops@contoso.test'; Headers = @{ Bcc = 'victim@evil.test' } } }
+        # Resent-* would redirect the SMTP envelope in some clients; trace and authentication fields are the servers' and signers'.
+        @{ Case = 'a Resent-* header'; Id = 'InvalidHeader'; Category = 'InvalidArgument'; Target = 'Resent-To'; Arguments = @{ To = 'ops@contoso.test'; Headers = @{ 'Resent-To' = 'x@evil.test' } } }
+        @{ Case = 'a trace header'; Id = 'InvalidHeader'; Category = 'InvalidArgument'; Target = 'received'; Arguments = @{ To = 'ops@contoso.test'; Headers = @{ received = 'from mx.contoso.test' } } }
+        @{ Case = 'an ARC header'; Id = 'InvalidHeader'; Category = 'InvalidArgument'; Target = 'ARC-Seal'; Arguments = @{ To = 'ops@contoso.test'; Headers = @{ 'ARC-Seal' = 'i=1; cv=none' } } }
         @{ Case = 'a missing attachment'; Id = 'AttachmentNotFound'; Category = 'ObjectNotFound'; Target = '/nonexistent/report.csv'; Arguments = @{ To = 'ops@contoso.test'; Attachments = '/nonexistent/report.csv' } }
         @{ Case = 'no recipient'; Id = 'MissingRecipient'; Category = 'InvalidArgument'; Target = $null; Arguments = @{ Cc = @(); Subject = 's' } }
     ) {

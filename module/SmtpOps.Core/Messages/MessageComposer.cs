@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Text;
 using MimeKit;
 using MimeKit.Text;
 using MimeKit.Utils;
@@ -20,6 +21,16 @@ public static class MessageComposer
         "From", "Sender", "To", "Cc", "Bcc", "Reply-To", "Subject", "Message-ID", "Date",
         "MIME-Version", "Content-Type", "Content-Transfer-Encoding", "Content-Disposition",
     };
+
+    // Trace and authentication fields (and every ARC-* field, RFC 8617): written by the servers and signers a
+    // message passes, never by its sender. A forged one misleads spam filters, DMARC checks and whoever reads
+    // the message's path.
+    private static readonly HashSet<string> TraceHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Return-Path", "Received", "Received-SPF", "Authentication-Results", "DKIM-Signature", "DomainKey-Signature",
+    };
+
+    private static readonly char[] LineBreaks = { '\r', '\n', '\0' };
 
     private static readonly ParserOptions StrictAddressOptions = CreateStrictAddressOptions();
 
@@ -84,7 +95,7 @@ public static class MessageComposer
             message.Cc.AddRange(cc);
             message.Bcc.AddRange(bcc);
             message.ReplyTo.AddRange(replyTo);
-            message.Subject = definition.Subject;
+            message.Subject = definition.Subject ?? string.Empty;
             message.MessageId = definition.MessageId ?? MimeUtils.GenerateMessageId(from[0].Domain);
             ApplyPriority(message, definition.Priority);
             foreach (var header in definition.Headers)
@@ -150,7 +161,7 @@ public static class MessageComposer
 
     private static void RefuseLineBreaks(string? value, string field)
     {
-        if (value is not null && value.IndexOfAny(new[] { '\r', '\n', '\0' }) >= 0)
+        if (value is not null && value.IndexOfAny(LineBreaks) >= 0)
         {
             throw new MessageValidationException(MessageValidationError.HeaderInjection, value, $"{field} contains a line break or NUL character; header injection is refused.");
         }
@@ -158,7 +169,7 @@ public static class MessageComposer
 
     private static void ValidateMessageId(string? messageId)
     {
-        if (messageId is not null && (messageId.Length == 0 || messageId.Any(c => c <= ' ' || c > '~' || c == '<' || c == '>') || messageId.IndexOf('@') <= 0))
+        if (messageId is not null && (!IsWrittenAsGiven(messageId) || messageId.IndexOf('@') <= 0 || messageId.LastIndexOf('@') == messageId.Length - 1))
         {
             throw new MessageValidationException(MessageValidationError.InvalidHeader, messageId, $"'{messageId}' is not a valid Message-ID (id-left@id-right, without angle brackets).");
         }
@@ -179,6 +190,16 @@ public static class MessageComposer
                 throw new MessageValidationException(MessageValidationError.InvalidHeader, header.Key, $"The header '{header.Key}' is set from its own parameter and cannot be given as a custom header.");
             }
 
+            if (header.Key.StartsWith("Resent-", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new MessageValidationException(MessageValidationError.InvalidHeader, header.Key, $"The header '{header.Key}' is reserved and cannot be given as a custom header: Resent-* fields claim a resend and would redirect the SMTP envelope in some clients (the envelope comes from From, To, Cc and Bcc only).");
+            }
+
+            if (TraceHeaders.Contains(header.Key) || header.Key.StartsWith("ARC-", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new MessageValidationException(MessageValidationError.InvalidHeader, header.Key, $"The header '{header.Key}' is reserved and cannot be given as a custom header: trace and authentication fields are written by the servers and signers that handle the message, and a forged one misleads spam filters and DMARC checks.");
+            }
+
             RefuseLineBreaks(header.Value, $"Header '{header.Key}'");
         }
     }
@@ -193,11 +214,46 @@ public static class MessageComposer
                 throw new MessageValidationException(MessageValidationError.AttachmentNotFound, attachment.Path, $"The file '{attachment.Path}' does not exist.");
             }
 
-            if (attachment.ContentId is { } cid
-                && (cid.Length == 0 || cid.Any(c => c <= ' ' || c > '~' || c == '<' || c == '>') || !contentIds.Add(cid)))
+            // The file name and content type are written into the part's Content-Type and Content-Disposition.
+            RefuseLineBreaks(attachment.FileName, "An attachment's file name");
+            if (attachment.ContentType is { } contentType)
+            {
+                RefuseLineBreaks(contentType, $"The content type of attachment '{attachment.FileName}'");
+                if (ParseContentType(contentType) is null)
+                {
+                    throw new MessageValidationException(MessageValidationError.InvalidContentType, contentType, $"'{contentType}' (attachment '{attachment.FileName}') is not a valid MIME type for a file: type/subtype with optional parameters, such as 'text/csv; charset=utf-8', and not multipart.");
+                }
+            }
+
+            if (attachment.ContentId is { } cid && (!IsWrittenAsGiven(cid) || !contentIds.Add(cid)))
             {
                 throw new MessageValidationException(MessageValidationError.InvalidContentId, cid, $"The inline content id '{cid}' is empty, malformed or used twice.");
             }
+        }
+    }
+
+    // A Message-ID or Content-ID: printable ASCII without spaces or angle brackets, which MimeKit's msg-id parser
+    // takes unchanged both as given (the MessageId and ContentId setters throw for what it refuses, and drop what
+    // it skips) and as written in angle brackets (what a reader parses: 'a@' is taken but read back as nothing).
+    private static bool IsWrittenAsGiven(string id)
+        => id.Length > 0
+        && !id.Any(c => c <= ' ' || c > '~' || c == '<' || c == '>')
+        && MimeUtils.ParseMessageId(id) == id
+        && MimeUtils.ParseMessageId("<" + id + ">") == id;
+
+    // The attachment's Content-Type as the part will carry it, or null when it is not a file's MIME type.
+    // ContentType.Parse, the parser MimePart(string) uses, throws where TryParse tolerates (an unterminated
+    // quoted parameter), so it is the judge; a multipart type cannot be a leaf part holding a file.
+    private static ContentType? ParseContentType(string value)
+    {
+        try
+        {
+            var parsed = ContentType.Parse(value);
+            return parsed.IsMimeType("multipart", "*") ? null : parsed;
+        }
+        catch (ParseException)
+        {
+            return null;
         }
     }
 
@@ -269,8 +325,12 @@ public static class MessageComposer
 
     private static TextPart CreateText(TextFormat format, string content, MailMessageDefinition definition)
     {
+        // A copy that replaces what it cannot encode (a lone surrogate; a character outside a single-byte
+        // charset), as the default UTF-8 does, instead of throwing EncoderFallbackException from Compose.
+        var encoding = (Encoding)(definition.BodyEncoding ?? new UTF8Encoding(false)).Clone();
+        encoding.EncoderFallback = EncoderFallback.ReplacementFallback;
         var part = new TextPart(format);
-        part.SetText(definition.BodyEncoding, content);
+        part.SetText(encoding, content);
         return part;
     }
 
@@ -286,7 +346,8 @@ public static class MessageComposer
             throw new MessageValidationException(MessageValidationError.AttachmentUnreadable, attachment.Path ?? attachment.FileName, $"The attachment '{attachment.Path ?? attachment.FileName}' cannot be read: {ex.Message}");
         }
 
-        return new MimePart(attachment.ContentType ?? MimeTypes.GetMimeType(attachment.FileName))
+        var contentType = attachment.ContentType is { } given ? ParseContentType(given)! : ContentType.Parse(MimeTypes.GetMimeType(attachment.FileName));
+        return new MimePart(contentType)
         {
             Content = new MimeContent(stream),
             ContentDisposition = new ContentDisposition(attachment.IsInline ? ContentDisposition.Inline : ContentDisposition.Attachment),

@@ -69,11 +69,15 @@ public sealed class SmtpSubmitter : IDisposable
     public Task<SmtpSendResult> SendAsync(ComposedMessage message, CancellationToken cancellationToken = default)
         => SendAsync((message ?? throw new ArgumentNullException(nameof(message))).Message, message.DeliveryNotification, cancellationToken);
 
-    /// <summary>Sends an already composed message, with retries.</summary>
+    /// <summary>
+    /// Sends an already composed message, with retries. The SMTP envelope is the message's From (MAIL FROM) and
+    /// To, Cc and Bcc (RCPT TO), whatever Resent-* or Sender fields it carries.
+    /// </summary>
     /// <param name="message">The message.</param>
     /// <param name="deliveryNotification">The delivery notifications to request.</param>
     /// <param name="cancellationToken">Cancels the submission.</param>
     /// <returns>The server's answers.</returns>
+    /// <exception cref="MessageValidationException">From does not hold exactly one mailbox, or To, Cc and Bcc hold none; nothing is sent.</exception>
     public Task<SmtpSendResult> SendAsync(MimeMessage message, DeliveryNotification deliveryNotification, CancellationToken cancellationToken = default)
         => SendCoreAsync(message, deliveryNotification, synchronous: false, cancellationToken);
 
@@ -120,6 +124,10 @@ public sealed class SmtpSubmitter : IDisposable
             throw new ObjectDisposedException(nameof(SmtpSubmitter));
         }
 
+        // MAIL FROM and RCPT TO from From/To/Cc/Bcc, passed to MailKit explicitly: its SendAsync(MimeMessage)
+        // would follow Resent-* and Sender header fields instead. Refused here, before connecting, when there is
+        // no single sender or no recipient.
+        var envelope = SmtpEnvelope.Of(message ?? throw new ArgumentNullException(nameof(message)));
         var stopwatch = Stopwatch.StartNew();
         for (var attempt = 1; ; attempt++)
         {
@@ -128,9 +136,11 @@ public sealed class SmtpSubmitter : IDisposable
             {
                 var connected = await ConnectAsync(synchronous, cancellationToken).ConfigureAwait(false);
                 connected.BeginMessage(deliveryNotification);
+                // The overloads without FormatOptions write with MailKit's transport defaults, which leave out
+                // Bcc, Resent-Bcc and Content-Length: Bcc recipients stay in the envelope only.
                 var response = synchronous
-                    ? connected.Send(message, cancellationToken)
-                    : await connected.SendAsync(message, cancellationToken).ConfigureAwait(false);
+                    ? connected.Send(message, envelope.Sender, envelope.Recipients, cancellationToken)
+                    : await connected.SendAsync(message, envelope.Sender, envelope.Recipients, cancellationToken).ConfigureAwait(false);
                 return new SmtpSendResult(
                     message.MessageId ?? string.Empty,
                     message.Subject ?? string.Empty,

@@ -25,6 +25,7 @@ internal static class SmtpErrorRecords
             MessageValidationError.AttachmentNotFound => ("AttachmentNotFound", ErrorCategory.ObjectNotFound),
             MessageValidationError.AttachmentUnreadable => ("AttachmentUnreadable", ErrorCategory.ReadError),
             MessageValidationError.InvalidContentId => ("InvalidContentId", ErrorCategory.InvalidArgument),
+            MessageValidationError.InvalidContentType => ("InvalidContentType", ErrorCategory.InvalidArgument),
             _ => ("InvalidMessage", ErrorCategory.InvalidArgument),
         };
         var record = new ErrorRecord(exception, id, category, exception.Target);
