@@ -41,26 +41,26 @@ public sealed class RelayProcessorTests : IDisposable
     private IdempotencyLedger Ledger => new(new Azure.Data.Tables.TableClient(azurite.ConnectionString, RelayStorage.LedgerTableName(queueName)), TimeSpan.FromSeconds(30));
 
     private RelayProcessorOptions Options(TestSmtpServer server, int maxAttempts = 5, int smtpPort = 0) => new()
+    {
+        QueueName = queueName,
+        Smarthost = new SmtpConnectionOptions
         {
-            QueueName = queueName,
-            Smarthost = new SmtpConnectionOptions
+            Host = "127.0.0.1",
+            Port = smtpPort == 0 ? server.Port : smtpPort,
+            Tls = new SmtpTlsPolicy
             {
-                Host = "127.0.0.1",
-                Port = smtpPort == 0 ? server.Port : smtpPort,
-                Tls = new SmtpTlsPolicy
-                {
-                    Security = server.Certificate is null ? SmtpSecurity.None : SmtpSecurity.StartTls,
-                    CertificateThumbprints = server.Certificate is null ? Array.Empty<string>() : new[] { server.Certificate.Thumbprint },
-                },
-                Credential = server.Certificate is null ? null : SmtpCredential.FromPassword("relay", Password),
-                Retry = RetryPolicy.None,
-                Timeout = TimeSpan.FromSeconds(10),
+                Security = server.Certificate is null ? SmtpSecurity.None : SmtpSecurity.StartTls,
+                CertificateThumbprints = server.Certificate is null ? Array.Empty<string>() : new[] { server.Certificate.Thumbprint },
             },
-            Policy = new RelayPolicy { AllowedSenders = new[] { "contoso.test" } },
-            RetryDelay = TimeSpan.FromSeconds(2),
-            MaxAttempts = maxAttempts,
-            ClaimLease = TimeSpan.FromSeconds(30),
-        };
+            Credential = server.Certificate is null ? null : SmtpCredential.FromPassword("relay", Password),
+            Retry = RetryPolicy.None,
+            Timeout = TimeSpan.FromSeconds(10),
+        },
+        Policy = new RelayPolicy { AllowedSenders = new[] { "contoso.test" } },
+        RetryDelay = TimeSpan.FromSeconds(2),
+        MaxAttempts = maxAttempts,
+        ClaimLease = TimeSpan.FromSeconds(30),
+    };
 
     private static MailMessageDefinition Mail(string subject = "Invoice", params MailAttachment[] attachments) => new()
     {
