@@ -3,8 +3,6 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
-using System.Linq;
-using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Azure;
@@ -34,6 +32,7 @@ public sealed class RelayProcessor : IDisposable
     private readonly RelayProcessorOptions options;
     private readonly RelayDecision decision;
     private readonly RelayBlobStore blobs;
+    private readonly RelayEnvelopeReader reader;
     private readonly QueueClient failed;
     private readonly IdempotencyLedger ledger;
     private readonly SmtpSubmitterPool submitters;
@@ -55,6 +54,7 @@ public sealed class RelayProcessor : IDisposable
         this.options = options ?? throw new ArgumentNullException(nameof(options));
         decision = options.Decision;
         blobs = new RelayBlobStore(attachments ?? throw new ArgumentNullException(nameof(attachments)));
+        reader = new RelayEnvelopeReader(blobs, options.Policy);
         this.failed = failed ?? throw new ArgumentNullException(nameof(failed));
         this.ledger = ledger ?? throw new ArgumentNullException(nameof(ledger));
         this.logger = logger ?? NullLogger.Instance;
@@ -137,10 +137,10 @@ public sealed class RelayProcessor : IDisposable
     // key is claimed, every way out either marks it sent (the smarthost's 250) or releases it, whatever is thrown.
     private async Task<RelayOutcome> ProcessCoreAsync(RelayDelivery delivery, CancellationToken cancellationToken)
     {
-        EnvelopeRead read;
+        RelayEnvelopeReader.EnvelopeRead read;
         try
         {
-            read = await ReadEnvelopeAsync(delivery.Text, cancellationToken).ConfigureAwait(false);
+            read = await reader.ReadAsync(delivery.Text, cancellationToken).ConfigureAwait(false);
         }
         catch (RelayEnvelopeException ex)
         {
@@ -175,7 +175,7 @@ public sealed class RelayProcessor : IDisposable
             RelayOutcome outcome;
             try
             {
-                outcome = await SendAsync(envelope, await ToMessageAsync(read, temporaryFiles, cancellationToken).ConfigureAwait(false), delivery.DequeueCount, cancellationToken).ConfigureAwait(false);
+                outcome = await SendAsync(envelope, await reader.ToMessageAsync(read, temporaryFiles, cancellationToken).ConfigureAwait(false), delivery.DequeueCount, cancellationToken).ConfigureAwait(false);
             }
             catch (RelayEnvelopeException ex)
             {
@@ -284,7 +284,7 @@ public sealed class RelayProcessor : IDisposable
 
     // Does what the outcome asks of Storage: a dead-letter record (the message keeps its blobs until the record
     // is re-sent or removed), or the blobs of a message that is done (sent, or sent before). A retry leaves all as is.
-    private async Task<RelayOutcome> ConcludeAsync(RelayDelivery delivery, EnvelopeRead? read, RelayOutcome outcome, CancellationToken cancellationToken)
+    private async Task<RelayOutcome> ConcludeAsync(RelayDelivery delivery, RelayEnvelopeReader.EnvelopeRead? read, RelayOutcome outcome, CancellationToken cancellationToken)
     {
         // The detail quotes the envelope and the smarthost: one line wherever it is logged or recorded.
         outcome = outcome with { Detail = SingleLineText.Escape(outcome.Detail) };
@@ -295,7 +295,7 @@ public sealed class RelayProcessor : IDisposable
                 await DeadLetterAsync(delivery, envelope, outcome, cancellationToken).ConfigureAwait(false);
                 break;
             case RelayOutcomeKind.Sent or RelayOutcomeKind.Duplicate:
-                await DeleteBlobsAsync(read!).ConfigureAwait(false);
+                await reader.DeleteBlobsAsync(read!).ConfigureAwait(false);
                 break;
         }
 
@@ -309,121 +309,6 @@ public sealed class RelayProcessor : IDisposable
         {
             logger.LogWarning("The smarthost's certificate {Thumbprint}: {Reason}. {Advice}", certificate.Thumbprint, certificate.Reason, certificate.Advice);
         }
-    }
-
-    // The envelope and what its message really weighs, before anything is downloaded: an oversized envelope's blob and
-    // each claim-check blob are measured by Storage (their names checked by the store first), inline content decoded.
-    private async Task<EnvelopeRead> ReadEnvelopeAsync(string text, CancellationToken cancellationToken)
-    {
-        var envelope = RelayEnvelopeFormat.Deserialize(text);
-        string? envelopeBlob = null;
-        if (envelope.EnvelopeBlob is { } blobName)
-        {
-            var whole = await MeasureAsync(blobName, "envelope blob", cancellationToken).ConfigureAwait(false);
-            if (whole.Length > options.Policy.MaxEnvelopeBlobBytes)
-            {
-                return new EnvelopeRead(envelope, blobName, Array.Empty<AttachmentSource>(), whole.Length)
-                {
-                    Refusal = $"the envelope blob is {whole.Length:n0} bytes, over the {options.Policy.MaxEnvelopeBlobBytes:n0} the relay reads for a message limit of {options.Policy.MaxMessageBytes:n0}; not downloaded",
-                };
-            }
-
-            RelayEnvelope full;
-            using (var content = await OpenAsync(whole, cancellationToken).ConfigureAwait(false))
-            {
-                full = await RelayEnvelopeFormat.DeserializeAsync(content, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (full.Id != envelope.Id)
-            {
-                throw new RelayEnvelopeException(RelayEnvelopeError.Invalid, $"The envelope blob {blobName} does not hold envelope {envelope.Id}.");
-            }
-
-            (envelope, envelopeBlob) = (full, blobName);
-        }
-
-        long bytes = Encoding.UTF8.GetByteCount(envelope.TextBody ?? string.Empty) + Encoding.UTF8.GetByteCount(envelope.HtmlBody ?? string.Empty);
-        var sources = new List<AttachmentSource>();
-        foreach (var attachment in envelope.Attachments)
-        {
-            if (attachment.Content is { } base64)
-            {
-                byte[] decoded;
-                try
-                {
-                    decoded = Convert.FromBase64String(base64);
-                }
-                catch (FormatException ex)
-                {
-                    throw new RelayEnvelopeException(RelayEnvelopeError.Invalid, $"The content of attachment '{attachment.FileName}' is not Base64.", ex);
-                }
-
-                sources.Add(new AttachmentSource(attachment, decoded, null));
-                bytes += decoded.Length;
-                continue;
-            }
-
-            var blob = await MeasureAsync(attachment.Blob!, "attachment blob", cancellationToken).ConfigureAwait(false);
-            sources.Add(new AttachmentSource(attachment, null, blob));
-            bytes += blob.Length;
-        }
-
-        return new EnvelopeRead(envelope, envelopeBlob, sources, bytes);
-    }
-
-    private async Task<RelayBlob> MeasureAsync(string name, string what, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await blobs.MeasureAsync(name, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            throw new RelayEnvelopeException(RelayEnvelopeError.Invalid, $"The {what} {name} does not exist.", ex);
-        }
-    }
-
-    private async Task<Stream> OpenAsync(RelayBlob blob, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await blobs.OpenReadAsync(blob, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
-        {
-            throw new RelayEnvelopeException(RelayEnvelopeError.Invalid, $"The blob {blob.Name} was {(ex.Status == 404 ? "deleted" : "replaced")} while the relay read it.", ex);
-        }
-    }
-
-    // The message for the composer: inline content from memory, claim-checked content downloaded (only the blob that
-    // was measured) to a temporary file: streamed, and seekable for a retry.
-    private async Task<MailMessageDefinition> ToMessageAsync(EnvelopeRead read, List<string> temporaryFiles, CancellationToken cancellationToken)
-    {
-        var parts = new List<MailAttachment>();
-        foreach (var source in read.Attachments)
-        {
-            var attachment = source.Attachment;
-            if (source.Inline is { } bytes)
-            {
-                parts.Add(MailAttachment.FromStream(attachment.FileName, () => new MemoryStream(bytes, writable: false), attachment.ContentType, attachment.ContentId));
-                continue;
-            }
-
-            var path = Path.Combine(Path.GetTempPath(), $"smtpops-relay-{Guid.NewGuid():N}");
-            temporaryFiles.Add(path);
-            try
-            {
-                await blobs.DownloadToAsync(source.Blob!, path, cancellationToken).ConfigureAwait(false);
-            }
-            catch (RequestFailedException ex) when (ex.Status is 404 or 412)
-            {
-                throw new RelayEnvelopeException(RelayEnvelopeError.Invalid, $"The attachment blob {source.Blob!.Name} was {(ex.Status == 404 ? "deleted" : "replaced")} while the relay read it.", ex);
-            }
-
-            parts.Add(MailAttachment.FromStream(attachment.FileName, () => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.SequentialScan), attachment.ContentType, attachment.ContentId));
-        }
-
-        return read.Envelope.ToMessage(parts);
     }
 
     private static string StorageFailure(RequestFailedException failure) => $"{failure.Status} {failure.ErrorCode}: {failure.Message.Split('\n')[0]}";
@@ -476,26 +361,4 @@ public sealed class RelayProcessor : IDisposable
         // re-sends or removes it, and so do the message's blobs, which its original envelope points to.
         await failed.SendMessageAsync(RelayEnvelopeFormat.SerializeRecord(record), visibilityTimeout: null, timeToLive: NeverExpires, cancellationToken).ConfigureAwait(false);
     }
-
-    // Only blobs this envelope has (names checked when it was read): a small message costs no Storage request here.
-    private Task DeleteBlobsAsync(EnvelopeRead read)
-    {
-        var names = RelayBlobStore.BlobNamesOf(read.Envelope).ToList();
-        if (read.EnvelopeBlob is { } envelopeBlob)
-        {
-            names.Add(envelopeBlob);
-        }
-
-        return names.Count == 0 ? Task.CompletedTask : blobs.DeleteAsync(names);
-    }
-
-    // The envelope as the relay read it, the blob it was read from when the queue message was a claim check, its
-    // attachments' content (inline bytes or measured blobs), the message's measured size, and a refusal made before
-    // reading it whole.
-    private sealed record EnvelopeRead(RelayEnvelope Envelope, string? EnvelopeBlob, IReadOnlyList<AttachmentSource> Attachments, long MessageBytes)
-    {
-        public string? Refusal { get; init; }
-    }
-
-    private sealed record AttachmentSource(RelayAttachment Attachment, byte[]? Inline, RelayBlob? Blob);
 }
