@@ -25,6 +25,7 @@ public sealed class SmtpSubmitter : IDisposable
     private readonly ServerCertificateCheck certificateCheck;
     private ServerCertificateDecision? connectionCertificate;
     private RecordingSmtpClient? client;
+    private BoundedSmtpStream? connection;
     private string? lastUser;
     private bool disposed;
 
@@ -193,6 +194,11 @@ public sealed class SmtpSubmitter : IDisposable
 
         try
         {
+            if (connection is not null)
+            {
+                connection.Cancellation = cancellationToken;
+            }
+
             if (current.IsConnected)
             {
                 if (synchronous)
@@ -219,6 +225,7 @@ public sealed class SmtpSubmitter : IDisposable
     {
         if (client is { IsConnected: true })
         {
+            connection!.Cancellation = cancellationToken;
             return client;
         }
 
@@ -244,13 +251,17 @@ public sealed class SmtpSubmitter : IDisposable
 
         try
         {
+            // MailKit reads replies without limits of its own: it talks over a stream that bounds each reply.
+            var socket = await BoundedSmtpStream.ConnectAsync(options.Host, options.EffectivePort, options.Timeout, cancellationToken).ConfigureAwait(false);
+            var bounded = new BoundedSmtpStream(socket, options.Timeout) { Cancellation = cancellationToken };
+            connection = bounded;
             if (synchronous)
             {
-                fresh.Connect(options.Host, options.EffectivePort, ToSecureSocketOptions(security), cancellationToken);
+                fresh.Connect(bounded, options.Host, options.EffectivePort, ToSecureSocketOptions(security), cancellationToken);
             }
             else
             {
-                await fresh.ConnectAsync(options.Host, options.EffectivePort, ToSecureSocketOptions(security), cancellationToken).ConfigureAwait(false);
+                await fresh.ConnectAsync(bounded, options.Host, options.EffectivePort, ToSecureSocketOptions(security), cancellationToken).ConfigureAwait(false);
             }
 
             connectionCertificate = fresh.IsSecure ? certificateCheck.LastDecision : null;
@@ -320,6 +331,14 @@ public sealed class SmtpSubmitter : IDisposable
     private SmtpSubmissionException Classify(Exception exception)
     {
         var server = $"{options.Host}:{options.EffectivePort}";
+        if (BoundedFailure(exception) is { } bounded)
+        {
+            // The bounded stream's verdict, wherever MailKit or TLS wrapped it.
+            return bounded is TimeoutException
+                ? new SmtpSubmissionException(SmtpFailureKind.Timeout, $"{server} did not answer within {options.Timeout.TotalSeconds:0.#} s.", innerException: exception)
+                : new SmtpSubmissionException(SmtpFailureKind.Protocol, $"{server} broke the limits of an SMTP reply: {bounded.Message} The connection was closed.", innerException: exception);
+        }
+
         return exception switch
         {
             SmtpSubmissionException own => own,
@@ -360,6 +379,19 @@ public sealed class SmtpSubmitter : IDisposable
                 innerException: exception),
             _ => throw new InvalidOperationException($"Unexpected failure sending through {server}: {exception.Message}", exception),
         };
+    }
+
+    private static Exception? BoundedFailure(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is InvalidDataException or TimeoutException)
+            {
+                return current;
+            }
+        }
+
+        return null;
     }
 
     private static SecureSocketOptions ToSecureSocketOptions(SmtpSecurity security) => security switch
