@@ -42,4 +42,11 @@ public sealed record SmtpConnectionOptions
 
     /// <summary>Gets the port actually used.</summary>
     public int EffectivePort => Tls.EffectivePort(Port);
+
+    /// <summary>
+    /// Refuses values that would put more than they say on the wire: a <see cref="HeloName"/> with a CR, LF or
+    /// NUL (MailKit writes it into EHLO/HELO unchecked). <see cref="SmtpSubmitter"/> calls it before connecting.
+    /// </summary>
+    /// <exception cref="Messages.MessageValidationException">A value holds a CR, LF or NUL (<see cref="Messages.MessageValidationError.HeaderInjection"/>).</exception>
+    public void Validate() => SmtpCommandArgument.EnsureSingleLine(HeloName, nameof(HeloName), "EHLO");
 }

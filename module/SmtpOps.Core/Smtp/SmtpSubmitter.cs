@@ -31,6 +31,7 @@ public sealed class SmtpSubmitter : IDisposable
 
     /// <summary>Creates a submitter; nothing is connected until the first message.</summary>
     /// <param name="options">The server and how to talk to it.</param>
+    /// <exception cref="MessageValidationException">An option would inject a command (see <see cref="SmtpConnectionOptions.Validate"/>).</exception>
     public SmtpSubmitter(SmtpConnectionOptions options)
     {
         this.options = options ?? throw new ArgumentNullException(nameof(options));
@@ -38,6 +39,8 @@ public sealed class SmtpSubmitter : IDisposable
         {
             throw new ArgumentException("No SMTP server is given.", nameof(options));
         }
+
+        options.Validate();
 
         var authenticates = options.Credential is not null || options.CredentialProvider is not null;
         certificateCheck = new ServerCertificateCheck(options.Tls, options.Host, options.Tls.IsOpportunistic(options.EffectivePort, authenticates));
