@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Text;
 using MimeKit;
 using MimeKit.Text;
 using MimeKit.Utils;
@@ -270,8 +271,33 @@ public static class MessageComposer
     private static TextPart CreateText(TextFormat format, string content, MailMessageDefinition definition)
     {
         var part = new TextPart(format);
-        part.SetText(definition.BodyEncoding, content);
+        part.SetText(definition.BodyEncoding, WithoutBareCarriageReturns(content));
         return part;
+    }
+
+    // RFC 5321 2.3.8: a client must not send a CR that is not followed by LF; a receiver that takes a bare CR for a
+    // line end would read "\r.\r" as the end of the data and the rest as commands (the SMTP smuggling family). Each
+    // becomes CRLF, as a bare LF already does on the way out.
+    private static string WithoutBareCarriageReturns(string content)
+    {
+        var index = content.IndexOf('\r');
+        if (index < 0)
+        {
+            return content;
+        }
+
+        var builder = new StringBuilder(content.Length + 16);
+        builder.Append(content, 0, index);
+        for (var i = index; i < content.Length; i++)
+        {
+            builder.Append(content[i]);
+            if (content[i] == '\r' && (i + 1 == content.Length || content[i + 1] != '\n'))
+            {
+                builder.Append('\n');
+            }
+        }
+
+        return builder.ToString();
     }
 
     private static MimePart CreateFilePart(MailAttachment attachment)
