@@ -28,7 +28,10 @@ public sealed record SmtpConnectionOptions
     /// <summary>Gets a sink for the SMTP dialogue, line by line (AUTH secrets redacted, message content omitted), or <c>null</c>.</summary>
     public Action<string>? TranscriptSink { get; init; }
 
-    /// <summary>Gets the timeout of each network operation.</summary>
+    /// <summary>
+    /// Gets the timeout of each network operation: connecting, each write, and each server reply as a whole (a
+    /// server that drips a reply cannot stretch it; see <see cref="BoundedSmtpStream"/>).
+    /// </summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(100);
 
     /// <summary>Gets the name sent in EHLO/HELO, or <c>null</c> for the machine's name.</summary>

@@ -115,8 +115,8 @@ public sealed class SmtpSubmitter : IDisposable
     }
 
     // One implementation for both forms: with synchronous set, every network call below is MailKit's
-    // blocking one, so the returned task has finished (only a CredentialProvider, asked once per
-    // connection, may still be waited on).
+    // blocking one, so the returned task has finished (only the TCP connect and a CredentialProvider,
+    // once per connection, may still be waited on).
     private async Task<SmtpSendResult> SendCoreAsync(MimeMessage message, DeliveryNotification deliveryNotification, bool synchronous, CancellationToken cancellationToken)
     {
         if (disposed)
