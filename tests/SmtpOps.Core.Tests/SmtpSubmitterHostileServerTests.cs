@@ -52,6 +52,30 @@ public sealed class SmtpSubmitterHostileServerTests
         Assert.Contains($"127.0.0.1:{server.Port}", submission.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(HostileSmtpBehaviour.EndlessGreetingLine)]
+    [InlineData(HostileSmtpBehaviour.EndlessLineAfterEhlo)]
+    [InlineData(HostileSmtpBehaviour.HugeEhloReply)]
+    public async Task InsideTlsTheByteCapEndsTheFloodWithinTheTimeoutAndMemoryStaysFlat(HostileSmtpBehaviour behaviour)
+    {
+        // Below TLS the lines are ciphertext: what holds there is the cap on the bytes read for one command.
+        using var certificate = TestCertificates.CreateSelfSigned();
+        await using var server = HostileSmtpServer.Start(behaviour, maxBytes: 400L * 1024 * 1024, implicitTlsCertificate: certificate);
+        using var submitter = new SmtpSubmitter(Options(server) with
+        {
+            Tls = new SmtpTlsPolicy { Security = SmtpSecurity.SslOnConnect, CertificateThumbprints = new[] { certificate.Thumbprint } },
+        });
+        using var composed = MessageComposer.Prepare(Message);
+
+        var (failure, elapsed, growth) = await MeasureAsync(() => Task.Run(() => submitter.Send(composed)));
+
+        Assert.True(elapsed < Timeout + Slack, $"the failure came after {elapsed.TotalSeconds:0.0} s (timeout {Timeout.TotalSeconds} s): {failure}");
+        Assert.True(growth < MaxGrowth, $"peak resident set grew by {growth / (1024.0 * 1024):0.0} MB: {failure}");
+        var submission = Assert.IsType<SmtpSubmissionException>(failure);
+        Assert.True(submission.Kind == SmtpFailureKind.Protocol, $"{submission.Kind}: {submission.Message}");
+        Assert.Contains("More than 1024 KiB", submission.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AConnectionPoolGivesTheHostileServersFailureBackWithTheMessage()
     {

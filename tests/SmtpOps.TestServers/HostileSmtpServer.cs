@@ -2,7 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -25,8 +28,9 @@ public sealed class HostileSmtpServer : IAsyncDisposable
     private long bytesSent;
     private int connections;
 
-    private HostileSmtpServer(HostileSmtpBehaviour behaviour, long maxBytes, TimeSpan dripInterval)
+    private HostileSmtpServer(HostileSmtpBehaviour behaviour, long maxBytes, TimeSpan dripInterval, X509Certificate2? implicitTlsCertificate)
     {
+        ImplicitTlsCertificate = implicitTlsCertificate;
         Behaviour = behaviour;
         MaxBytes = maxBytes;
         DripInterval = dripInterval;
@@ -36,6 +40,9 @@ public sealed class HostileSmtpServer : IAsyncDisposable
     }
 
     public HostileSmtpBehaviour Behaviour { get; }
+
+    /// <summary>The certificate of implicit TLS (the attack comes inside TLS, where a client sees ciphertext below its TLS), or null for none.</summary>
+    public X509Certificate2? ImplicitTlsCertificate { get; }
 
     /// <summary>The most bytes sent to one client before the server closes the connection itself.</summary>
     public long MaxBytes { get; }
@@ -55,8 +62,9 @@ public sealed class HostileSmtpServer : IAsyncDisposable
     /// <param name="behaviour">The attack.</param>
     /// <param name="maxBytes">The most bytes sent to one client (default 512 MB).</param>
     /// <param name="dripInterval">The pause between dripped bytes (default one second).</param>
-    public static HostileSmtpServer Start(HostileSmtpBehaviour behaviour, long maxBytes = 512L * 1024 * 1024, TimeSpan? dripInterval = null)
-        => new(behaviour, maxBytes, dripInterval ?? TimeSpan.FromSeconds(1));
+    /// <param name="implicitTlsCertificate">A certificate to talk implicit TLS with (as on port 465), or null for plaintext.</param>
+    public static HostileSmtpServer Start(HostileSmtpBehaviour behaviour, long maxBytes = 512L * 1024 * 1024, TimeSpan? dripInterval = null, X509Certificate2? implicitTlsCertificate = null)
+        => new(behaviour, maxBytes, dripInterval ?? TimeSpan.FromSeconds(1), implicitTlsCertificate);
 
     public async ValueTask DisposeAsync()
     {
@@ -112,10 +120,17 @@ public sealed class HostileSmtpServer : IAsyncDisposable
     private async Task ServeAsync(TcpClient client)
     {
         using var _ = client;
-        var stream = client.GetStream();
+        Stream stream = client.GetStream();
         var token = stopping.Token;
         try
         {
+            if (ImplicitTlsCertificate is { } certificate)
+            {
+                var tls = new SslStream(stream);
+                await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, token).ConfigureAwait(false);
+                stream = tls;
+            }
+
             switch (Behaviour)
             {
                 case HostileSmtpBehaviour.EndlessGreetingLine:
@@ -145,13 +160,13 @@ public sealed class HostileSmtpServer : IAsyncDisposable
                     break;
             }
         }
-        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException or AuthenticationException)
         {
             // The client gave up (what a bounded client does), or the server stops.
         }
     }
 
-    private async Task FloodAsync(NetworkStream stream, bool endless, CancellationToken token)
+    private async Task FloodAsync(Stream stream, bool endless, CancellationToken token)
     {
         var chunk = endless ? Array.ConvertAll(Filler, b => b is (byte)'\r' or (byte)'\n' ? (byte)'X' : b) : Filler;
         for (long sent = 0; sent < MaxBytes; sent += chunk.Length)
@@ -160,14 +175,14 @@ public sealed class HostileSmtpServer : IAsyncDisposable
         }
     }
 
-    private async Task SendAsync(NetworkStream stream, byte[] bytes, CancellationToken token)
+    private async Task SendAsync(Stream stream, byte[] bytes, CancellationToken token)
     {
         await stream.WriteAsync(bytes, token).ConfigureAwait(false);
         Interlocked.Add(ref bytesSent, bytes.Length);
     }
 
     // Reads up to and including LF (the client's command), a byte at a time: a command is short.
-    private static async Task ReadLineAsync(NetworkStream stream, CancellationToken token)
+    private static async Task ReadLineAsync(Stream stream, CancellationToken token)
     {
         var one = new byte[1];
         while (await stream.ReadAsync(one, token).ConfigureAwait(false) == 1 && one[0] != (byte)'\n')
