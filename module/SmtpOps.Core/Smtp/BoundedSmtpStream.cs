@@ -148,9 +148,9 @@ internal sealed class BoundedSmtpStream : Stream
     /// <inheritdoc/>
     public override int Read(byte[] buffer, int offset, int count)
     {
+        using var cancellation = WatchCancellation();
         var remaining = BeginRead();
         int read;
-        using var cancellation = WatchCancellation();
         try
         {
             readTimer.Change(remaining, Timeout.InfiniteTimeSpan);
@@ -201,8 +201,8 @@ internal sealed class BoundedSmtpStream : Stream
     /// <inheritdoc/>
     public override void Write(byte[] buffer, int offset, int count)
     {
-        BeginWrite(buffer, offset, count);
         using var cancellation = WatchCancellation();
+        BeginWrite(buffer, offset, count);
         try
         {
             writeTimer.Change(timeout, Timeout.InfiniteTimeSpan);
