@@ -16,6 +16,9 @@ namespace SmtpOps.Tests;
 public sealed class MtaStsFixture : IAsyncLifetime
 {
     /// <summary>Every policy host's A record: the client handler routes the name to the local HTTPS server.</summary>
+    /// <summary>The size of the oversized policy files (mta-sts.oversized.test, mta-sts.endless.test): 256 MiB.</summary>
+    public const long OversizedPolicyLength = 256L * 1024 * 1024;
+
     private const string PolicyHostAddress = "127.0.0.1";
 
     private X509Certificate2 authority = null!;
@@ -69,6 +72,9 @@ public sealed class MtaStsFixture : IAsyncLifetime
         Domain("silent.test", "mx.silent.test");
         Domain("wrongcert.test", "mx.wrongcert.test");
         Domain("refused.test", "mx.refused.test");
+        Domain("oversized.test", "mx.oversized.test");
+        Domain("endless.test", "mx.oversized.test");
+        Domain("justfits.test", "mx.oversized.test");
         Dns = await TestDnsServer.StartAsync(zone);
 
         Web = MtaStsPolicyServer.Start(authority)
@@ -82,6 +88,9 @@ public sealed class MtaStsFixture : IAsyncLifetime
             .Respond("mta-sts.error.test", 503, "Service Unavailable")
             .Respond("mta-sts.redirect.test", 301, "Moved Permanently", "https://mta-sts.enforce.test/.well-known/mta-sts.txt")
             .NeverAnswer("mta-sts.silent.test")
+            .PublishOversized("mta-sts.oversized.test", OversizedPolicyLength, declareLength: true)
+            .PublishOversized("mta-sts.endless.test", OversizedPolicyLength, declareLength: false)
+            .PublishOversized("mta-sts.justfits.test", 64 * 1024, declareLength: false)
             .PresentCertificateFor("mta-sts.wrongcert.test", "www.hosting.test", Policy("enforce", 86400, "mx.wrongcert.test"));
         // refused.test: its policy host resolves, but the handler knows no server for it (nothing listens).
         Handler = Web.CreateClientHandler();

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Net.Security;
@@ -56,6 +57,14 @@ public sealed class MtaStsPolicyServer : IAsyncDisposable
 
     /// <summary>Serves <paramref name="policyFile"/> at https://<paramref name="host"/>/.well-known/mta-sts.txt (200, text/plain).</summary>
     public MtaStsPolicyServer Publish(string host, string policyFile) => Set(host, new Answer(200, "OK", policyFile, null, false, null));
+
+    /// <summary>
+    /// Serves a policy file of <paramref name="size"/> bytes for <paramref name="host"/>: a valid policy padded with
+    /// comment-like lines, streamed from one small buffer (this server's memory stays flat), with a Content-Length
+    /// header or, when <paramref name="declareLength"/> is false, none (the body ends when the connection closes).
+    /// </summary>
+    public MtaStsPolicyServer PublishOversized(string host, long size, bool declareLength)
+        => Set(host, new Answer(200, "OK", string.Empty, null, false, null) { OversizedLength = size, DeclareLength = declareLength });
 
     /// <summary>Answers every request to <paramref name="host"/> with <paramref name="status"/> (and a Location header when given).</summary>
     public MtaStsPolicyServer Respond(string host, int status, string reason, string? location = null)
@@ -167,6 +176,12 @@ public sealed class MtaStsPolicyServer : IAsyncDisposable
                     await Task.Delay(Timeout.Infinite, stopping.Token).ConfigureAwait(false);
                 }
 
+                if (reply.OversizedLength > 0)
+                {
+                    await WriteOversizedAsync(tls, reply, stopping.Token).ConfigureAwait(false);
+                    return;
+                }
+
                 var body = Encoding.UTF8.GetBytes(reply.Body);
                 var head = new StringBuilder()
                     .Append("HTTP/1.1 ").Append(reply.Status).Append(' ').Append(reply.Reason).Append("\r\n")
@@ -183,6 +198,23 @@ public sealed class MtaStsPolicyServer : IAsyncDisposable
                 // The client gave up (timeout, refused certificate) or the server stopped.
             }
         }
+    }
+
+    private static async Task WriteOversizedAsync(Stream stream, Answer reply, CancellationToken cancellationToken)
+    {
+        var head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+            + (reply.DeclareLength ? $"Content-Length: {reply.OversizedLength}\r\n" : string.Empty)
+            + "Connection: close\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head), cancellationToken).ConfigureAwait(false);
+        var policy = Encoding.ASCII.GetBytes("version: STSv1\nmode: enforce\nmx: mx.oversized.test\nmax_age: 86400\n");
+        await stream.WriteAsync(policy, cancellationToken).ConfigureAwait(false);
+        var padding = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("padding: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", 1024)));
+        for (var left = reply.OversizedLength - policy.Length; left > 0; left -= padding.Length)
+        {
+            await stream.WriteAsync(padding.AsMemory(0, (int)Math.Min(padding.Length, left)), cancellationToken).ConfigureAwait(false);
+        }
+
+        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<(string Path, string Host)> ReadRequestAsync(Stream stream, CancellationToken cancellationToken)
@@ -210,5 +242,10 @@ public sealed class MtaStsPolicyServer : IAsyncDisposable
         return (path, colon > 0 ? host.Substring(0, colon) : host);
     }
 
-    private sealed record Answer(int Status, string Reason, string Body, string? Location, bool Silent, string? CertificateName);
+    private sealed record Answer(int Status, string Reason, string Body, string? Location, bool Silent, string? CertificateName)
+    {
+        public long OversizedLength { get; init; }
+
+        public bool DeclareLength { get; init; }
+    }
 }

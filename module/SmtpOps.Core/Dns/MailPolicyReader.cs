@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net.Http;
+using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using DnsClient;
@@ -18,6 +19,12 @@ namespace SmtpOps.Dns;
 internal sealed class MailPolicyReader
 {
     // RFC 8461 section 3.3: no redirects when fetching the policy. One client for the module.
+    /// <summary>
+    /// The largest MTA-STS policy file read (64 KiB): the big receivers publish a few hundred bytes; a larger body
+    /// is not read on, and the policy is reported invalid.
+    /// </summary>
+    internal const int MaxPolicyFileLength = 64 * 1024;
+
     private static readonly HttpClient SharedHttp = new(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan };
 
     private readonly DnsLookup lookup;
@@ -145,7 +152,7 @@ internal sealed class MailPolicyReader
         timeout.CancelAfter(options.MtaStsFetchTimeout);
         try
         {
-            using var response = await http.GetAsync(url, timeout.Token).ConfigureAwait(false);
+            using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             if ((int)response.StatusCode != 200)
             {
                 return (null, $"{url} answered {(int)response.StatusCode} {response.ReasonPhrase}");
@@ -157,8 +164,10 @@ internal sealed class MailPolicyReader
                 return (null, $"{url} redirected to {answered}, which RFC 8461 section 3.3 forbids");
             }
 
-            var body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
-            return (body, null);
+            var body = response.Content.Headers.ContentLength is > MaxPolicyFileLength ? null : await ReadBoundedAsync(response.Content, timeout.Token).ConfigureAwait(false);
+            return body is null
+                ? (null, $"invalid: {url} is larger than {MaxPolicyFileLength / 1024} KiB, which no real policy comes near (RFC 8461 leaves the limit to senders)")
+                : (body, null);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -168,6 +177,21 @@ internal sealed class MailPolicyReader
         {
             return (null, $"unreachable: {ex.InnerException?.Message ?? ex.Message}");
         }
+    }
+
+    // The body as text, or null when it is longer than MaxPolicyFileLength: never more than that is held.
+    private static async Task<string?> ReadBoundedAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        using var stream = await content.ReadAsStreamAsync().ConfigureAwait(false);
+        var buffer = new byte[MaxPolicyFileLength + 1];
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = await stream.ReadAsync(buffer, length, buffer.Length - length, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            length += read;
+        }
+
+        return length > MaxPolicyFileLength ? null : Encoding.UTF8.GetString(buffer, 0, length);
     }
 
     private sealed class TxtAnswer

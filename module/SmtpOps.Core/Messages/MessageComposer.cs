@@ -330,8 +330,33 @@ public static class MessageComposer
         var encoding = (Encoding)(definition.BodyEncoding ?? new UTF8Encoding(false)).Clone();
         encoding.EncoderFallback = EncoderFallback.ReplacementFallback;
         var part = new TextPart(format);
-        part.SetText(encoding, content);
+        part.SetText(encoding, WithoutBareCarriageReturns(content));
         return part;
+    }
+
+    // RFC 5321 2.3.8: a client must not send a CR that is not followed by LF; a receiver that takes a bare CR for a
+    // line end would read "\r.\r" as the end of the data and the rest as commands (the SMTP smuggling family). Each
+    // becomes CRLF, as a bare LF already does on the way out.
+    private static string WithoutBareCarriageReturns(string content)
+    {
+        var index = content.IndexOf('\r');
+        if (index < 0)
+        {
+            return content;
+        }
+
+        var builder = new StringBuilder(content.Length + 16);
+        builder.Append(content, 0, index);
+        for (var i = index; i < content.Length; i++)
+        {
+            builder.Append(content[i]);
+            if (content[i] == '\r' && (i + 1 == content.Length || content[i + 1] != '\n'))
+            {
+                builder.Append('\n');
+            }
+        }
+
+        return builder.ToString();
     }
 
     private static MimePart CreateFilePart(MailAttachment attachment)

@@ -8,6 +8,7 @@ using System.Security.Authentication;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using SmtpOps.Smtp;
 
 namespace SmtpOps.Probing;
 
@@ -18,8 +19,9 @@ namespace SmtpOps.Probing;
 /// </summary>
 internal sealed class SmtpDialogue : IDisposable
 {
-    private const int MaxLineLength = 4096;
-    private const int MaxReplyLines = 200;
+    // The limits every SMTP conversation of SmtpOps has; the connection enforces them too (and the time of each reply).
+    private const int MaxLineLength = BoundedSmtpStream.MaxLineLength;
+    private const int MaxReplyLines = BoundedSmtpStream.MaxReplyLines;
 
     private readonly TcpClient tcp;
     private readonly TimeSpan timeout;
@@ -36,7 +38,7 @@ internal sealed class SmtpDialogue : IDisposable
         this.endpoint = endpoint;
         this.timeout = timeout;
         this.transcript = transcript;
-        stream = tcp.GetStream();
+        stream = new BoundedSmtpStream(tcp.Client, timeout);
     }
 
     /// <summary>Gets the TLS stream once TLS is up.</summary>

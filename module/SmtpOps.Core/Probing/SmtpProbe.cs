@@ -32,6 +32,7 @@ public sealed class SmtpProbe
     /// <param name="options">What to probe.</param>
     /// <param name="cancellationToken">Cancels the probe.</param>
     /// <returns>The findings with a verdict per check.</returns>
+    /// <exception cref="Messages.MessageValidationException">An option would inject a command (see <see cref="SmtpProbeOptions.Validate"/>); nothing connected.</exception>
     public async Task<SmtpProbeResult> ProbeAsync(SmtpProbeOptions options, CancellationToken cancellationToken = default)
     {
         if (options is null)
@@ -39,6 +40,7 @@ public sealed class SmtpProbe
             throw new ArgumentNullException(nameof(options));
         }
 
+        options.Validate();
         var total = Stopwatch.StartNew();
         var seen = new ProbeObservation(options);
         // Concurrent probes may share one transcript file: open it shared, and tag every line with the endpoint.

@@ -45,4 +45,17 @@ public sealed record SmtpProbeOptions
 
     /// <summary>Gets the days before expiry from which the certificate check warns.</summary>
     public int CertificateWarningDays { get; init; } = 30;
+
+    /// <summary>
+    /// Refuses values that would put more than they say on the wire: a <see cref="HeloName"/>, <see cref="From"/>
+    /// or <see cref="To"/> with a CR, LF or NUL (each is written into a command line as given).
+    /// <see cref="SmtpProbe.ProbeAsync"/> calls it before connecting.
+    /// </summary>
+    /// <exception cref="Messages.MessageValidationException">A value holds a CR, LF or NUL (<see cref="Messages.MessageValidationError.HeaderInjection"/>).</exception>
+    public void Validate()
+    {
+        SmtpCommandArgument.EnsureSingleLine(HeloName, nameof(HeloName), "EHLO");
+        SmtpCommandArgument.EnsureSingleLine(From, nameof(From), "MAIL FROM");
+        SmtpCommandArgument.EnsureSingleLine(To, nameof(To), "RCPT TO");
+    }
 }

@@ -28,7 +28,10 @@ public sealed record SmtpConnectionOptions
     /// <summary>Gets a sink for the SMTP dialogue, line by line (AUTH secrets redacted, message content omitted), or <c>null</c>.</summary>
     public Action<string>? TranscriptSink { get; init; }
 
-    /// <summary>Gets the timeout of each network operation.</summary>
+    /// <summary>
+    /// Gets the timeout of each network operation: connecting, each write, and each server reply as a whole (a
+    /// server that drips a reply cannot stretch it; see <see cref="BoundedSmtpStream"/>).
+    /// </summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(100);
 
     /// <summary>Gets the name sent in EHLO/HELO, or <c>null</c> for the machine's name.</summary>
@@ -42,4 +45,11 @@ public sealed record SmtpConnectionOptions
 
     /// <summary>Gets the port actually used.</summary>
     public int EffectivePort => Tls.EffectivePort(Port);
+
+    /// <summary>
+    /// Refuses values that would put more than they say on the wire: a <see cref="HeloName"/> with a CR, LF or
+    /// NUL (MailKit writes it into EHLO/HELO unchecked). <see cref="SmtpSubmitter"/> calls it before connecting.
+    /// </summary>
+    /// <exception cref="Messages.MessageValidationException">A value holds a CR, LF or NUL (<see cref="Messages.MessageValidationError.HeaderInjection"/>).</exception>
+    public void Validate() => SmtpCommandArgument.EnsureSingleLine(HeloName, nameof(HeloName), "EHLO");
 }

@@ -23,4 +23,10 @@ public enum SmtpFailureKind
 
     /// <summary>The server's certificate was not trusted: fix it or pin it, do not retry.</summary>
     Certificate,
+
+    /// <summary>
+    /// The server broke the limits of an SMTP reply (a line over 4,096 bytes, a reply over 200 lines or 1 MiB):
+    /// the connection was closed; do not retry at once.
+    /// </summary>
+    Protocol,
 }

@@ -25,11 +25,13 @@ public sealed class SmtpSubmitter : IDisposable
     private readonly ServerCertificateCheck certificateCheck;
     private ServerCertificateDecision? connectionCertificate;
     private RecordingSmtpClient? client;
+    private BoundedSmtpStream? connection;
     private string? lastUser;
     private bool disposed;
 
     /// <summary>Creates a submitter; nothing is connected until the first message.</summary>
     /// <param name="options">The server and how to talk to it.</param>
+    /// <exception cref="MessageValidationException">An option would inject a command (see <see cref="SmtpConnectionOptions.Validate"/>).</exception>
     public SmtpSubmitter(SmtpConnectionOptions options)
     {
         this.options = options ?? throw new ArgumentNullException(nameof(options));
@@ -37,6 +39,8 @@ public sealed class SmtpSubmitter : IDisposable
         {
             throw new ArgumentException("No SMTP server is given.", nameof(options));
         }
+
+        options.Validate();
 
         var authenticates = options.Credential is not null || options.CredentialProvider is not null;
         certificateCheck = new ServerCertificateCheck(options.Tls, options.Host, options.Tls.IsOpportunistic(options.EffectivePort, authenticates));
@@ -115,8 +119,8 @@ public sealed class SmtpSubmitter : IDisposable
     }
 
     // One implementation for both forms: with synchronous set, every network call below is MailKit's
-    // blocking one, so the returned task has finished (only a CredentialProvider, asked once per
-    // connection, may still be waited on).
+    // blocking one, so the returned task has finished (only the TCP connect and a CredentialProvider,
+    // once per connection, may still be waited on).
     private async Task<SmtpSendResult> SendCoreAsync(MimeMessage message, DeliveryNotification deliveryNotification, bool synchronous, CancellationToken cancellationToken)
     {
         if (disposed)
@@ -203,6 +207,11 @@ public sealed class SmtpSubmitter : IDisposable
 
         try
         {
+            if (connection is not null)
+            {
+                connection.Cancellation = cancellationToken;
+            }
+
             if (current.IsConnected)
             {
                 if (synchronous)
@@ -229,6 +238,7 @@ public sealed class SmtpSubmitter : IDisposable
     {
         if (client is { IsConnected: true })
         {
+            connection!.Cancellation = cancellationToken;
             return client;
         }
 
@@ -254,13 +264,17 @@ public sealed class SmtpSubmitter : IDisposable
 
         try
         {
+            // MailKit reads replies without limits of its own: it talks over a stream that bounds each reply.
+            var socket = await BoundedSmtpStream.ConnectAsync(options.Host, options.EffectivePort, options.Timeout, cancellationToken).ConfigureAwait(false);
+            var bounded = new BoundedSmtpStream(socket, options.Timeout) { Cancellation = cancellationToken };
+            connection = bounded;
             if (synchronous)
             {
-                fresh.Connect(options.Host, options.EffectivePort, ToSecureSocketOptions(security), cancellationToken);
+                fresh.Connect(bounded, options.Host, options.EffectivePort, ToSecureSocketOptions(security), cancellationToken);
             }
             else
             {
-                await fresh.ConnectAsync(options.Host, options.EffectivePort, ToSecureSocketOptions(security), cancellationToken).ConfigureAwait(false);
+                await fresh.ConnectAsync(bounded, options.Host, options.EffectivePort, ToSecureSocketOptions(security), cancellationToken).ConfigureAwait(false);
             }
 
             connectionCertificate = fresh.IsSecure ? certificateCheck.LastDecision : null;
@@ -330,6 +344,14 @@ public sealed class SmtpSubmitter : IDisposable
     private SmtpSubmissionException Classify(Exception exception)
     {
         var server = $"{options.Host}:{options.EffectivePort}";
+        if (BoundedFailure(exception) is { } bounded)
+        {
+            // The bounded stream's verdict, wherever MailKit or TLS wrapped it.
+            return bounded is TimeoutException
+                ? new SmtpSubmissionException(SmtpFailureKind.Timeout, $"{server} did not answer within {options.Timeout.TotalSeconds:0.#} s.", innerException: exception)
+                : new SmtpSubmissionException(SmtpFailureKind.Protocol, $"{server} broke the limits of an SMTP reply: {bounded.Message} The connection was closed.", innerException: exception);
+        }
+
         return exception switch
         {
             SmtpSubmissionException own => own,
@@ -370,6 +392,19 @@ public sealed class SmtpSubmitter : IDisposable
                 innerException: exception),
             _ => throw new InvalidOperationException($"Unexpected failure sending through {server}: {exception.Message}", exception),
         };
+    }
+
+    private static Exception? BoundedFailure(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is InvalidDataException or TimeoutException)
+            {
+                return current;
+            }
+        }
+
+        return null;
     }
 
     private static SecureSocketOptions ToSecureSocketOptions(SmtpSecurity security) => security switch

@@ -389,6 +389,15 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
         {
             ThrowTerminatingError(SmtpErrorRecords.ConflictingCertificateOptions(conflict, CertificateThumbprint));
         }
+
+        try
+        {
+            connection.Validate();
+        }
+        catch (MessageValidationException ex)
+        {
+            ThrowTerminatingError(SmtpErrorRecords.FromValidation(ex));
+        }
     }
 
     /// <summary>Validates and sends one message per pipeline object (or one for a plain call).</summary>

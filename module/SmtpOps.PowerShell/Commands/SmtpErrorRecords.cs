@@ -47,6 +47,7 @@ internal static class SmtpErrorRecords
             SmtpFailureKind.Timeout => ("SmtpTimeout", ErrorCategory.OperationTimeout, "The server did not answer in time; raise -Timeout or check the server."),
             SmtpFailureKind.Authentication => ("SmtpAuthenticationFailed", ErrorCategory.AuthenticationError, "Check the user name and password or token; authentication failures are not retried."),
             SmtpFailureKind.Certificate => ("CertificateValidationFailed", ErrorCategory.SecurityError, CertificateAdvice(exception.Certificate)),
+            SmtpFailureKind.Protocol => ("SmtpProtocolError", ErrorCategory.ProtocolError, "The server sent a reply no mail server sends (a line over 4,096 bytes, over 200 lines or 1 MiB); check -SmtpServer and -Port: is it an SMTP server, and is something between you and it?"),
             _ => ("SmtpSecurityFailure", ErrorCategory.SecurityError, "Use -Security StartTls (587) or SslOnConnect (465); -AllowUnencryptedAuthentication sends credentials in clear."),
         };
         var perMessage = !EndsPipeline(exception);

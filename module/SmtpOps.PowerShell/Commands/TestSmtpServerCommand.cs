@@ -6,6 +6,7 @@ using System.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading;
 using System.Threading.Tasks;
+using SmtpOps.Messages;
 using SmtpOps.PowerShell.Completion;
 using SmtpOps.PowerShell.Transformation;
 using SmtpOps.Probing;
@@ -165,6 +166,15 @@ public sealed class TestSmtpServerCommand : PSCmdlet, IDisposable
         if (template.Tls.FindConflict() is { } conflict)
         {
             ThrowTerminatingError(SmtpErrorRecords.ConflictingCertificateOptions(conflict, CertificateThumbprint));
+        }
+
+        try
+        {
+            template.Validate();
+        }
+        catch (MessageValidationException ex)
+        {
+            ThrowTerminatingError(SmtpErrorRecords.FromValidation(ex));
         }
     }
 
