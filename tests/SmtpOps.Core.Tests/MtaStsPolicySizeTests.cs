@@ -1,7 +1,4 @@
 using System;
-using System.Globalization;
-using System.IO;
-using System.Linq;
 using System.Threading.Tasks;
 using SmtpOps.Dns;
 using SmtpOps.Tests.Graph;
@@ -31,11 +28,11 @@ public sealed class MtaStsPolicySizeTests : IClassFixture<MtaStsFixture>
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
-        var baseline = ResetPeakResidentSet();
+        var baseline = PeakResidentSet.Reset();
 
         var plan = await new MxResolver(sts.Options()).ResolveAsync(domain);
 
-        var growth = Status("VmHWM") - baseline;
+        var growth = PeakResidentSet.GrowthSince(baseline);
         var mtaSts = Assert.IsType<MailDomainPolicy>(plan.Policy).MtaSts!;
         Assert.True(growth < MaxGrowth, $"peak resident set grew by {growth / (1024.0 * 1024):0.0} MB reading a {MtaStsFixture.OversizedPolicyLength / (1024 * 1024)} MiB policy file");
         Assert.False(mtaSts.IsFetched);
@@ -51,18 +48,5 @@ public sealed class MtaStsPolicySizeTests : IClassFixture<MtaStsFixture>
         Assert.Null(mtaSts.FetchError);
         Assert.Equal("enforce", mtaSts.Mode);
         Assert.Equal(new[] { "mx.oversized.test" }, mtaSts.MxPatterns);
-    }
-
-    // Writing 5 to /proc/self/clear_refs resets VmHWM (the peak resident set) to the current resident set (proc(5)).
-    private static long ResetPeakResidentSet()
-    {
-        File.WriteAllText("/proc/self/clear_refs", "5");
-        return Status("VmRSS");
-    }
-
-    private static long Status(string field)
-    {
-        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
-        return long.Parse(line.Substring(field.Length + 1).Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
     }
 }

@@ -1,7 +1,5 @@
 using System;
 using System.Diagnostics;
-using System.Globalization;
-using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
 using SmtpOps.Messages;
@@ -113,7 +111,7 @@ public sealed class SmtpSubmitterHostileServerTests
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
-        var baseline = ResetPeakResidentSet();
+        var baseline = PeakResidentSet.Reset();
         var clock = Stopwatch.StartNew();
         Exception? failure = null;
         try
@@ -122,26 +120,13 @@ public sealed class SmtpSubmitterHostileServerTests
         }
         catch (TimeoutException) when (clock.Elapsed >= 2 * (Timeout + Slack))
         {
-            Assert.Fail($"no failure after {clock.Elapsed.TotalSeconds:0.0} s; peak resident set grew by {(Status("VmHWM") - baseline) / (1024.0 * 1024):0.0} MB");
+            Assert.Fail($"no failure after {clock.Elapsed.TotalSeconds:0.0} s; peak resident set grew by {(PeakResidentSet.GrowthSince(baseline)) / (1024.0 * 1024):0.0} MB");
         }
         catch (Exception ex)
         {
             failure = ex;
         }
 
-        return (failure, clock.Elapsed, Status("VmHWM") - baseline);
-    }
-
-    // Writing 5 to /proc/self/clear_refs resets VmHWM (the peak resident set) to the current resident set (proc(5)).
-    private static long ResetPeakResidentSet()
-    {
-        File.WriteAllText("/proc/self/clear_refs", "5");
-        return Status("VmRSS");
-    }
-
-    private static long Status(string field)
-    {
-        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
-        return long.Parse(line.Substring(field.Length + 1).Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+        return (failure, clock.Elapsed, PeakResidentSet.GrowthSince(baseline));
     }
 }
