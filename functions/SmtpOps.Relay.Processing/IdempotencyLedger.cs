@@ -84,13 +84,14 @@ public sealed class IdempotencyLedger
     /// <summary>Records that the smarthost accepted the message.</summary>
     /// <param name="sender">The sender the key is scoped to.</param>
     /// <param name="key">The idempotency key.</param>
+    /// <param name="messageId">The Message-ID of the mail sent, so that an operator finds it by that (<c>Find-SmtpRelayMessage</c>).</param>
     /// <param name="response">The smarthost's response, for the operator.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task that completes when recorded.</returns>
-    public async Task MarkSentAsync(string sender, string key, string response, CancellationToken cancellationToken)
+    public async Task MarkSentAsync(string sender, string key, string? messageId, string response, CancellationToken cancellationToken)
     {
         var (partition, row) = RelayLedgerSchema.Locate(sender, key);
-        var entity = new TableEntity(partition, row) { [RelayLedgerSchema.State] = Sent, [RelayLedgerSchema.Key] = key, [RelayLedgerSchema.Sender] = sender, [RelayLedgerSchema.SentAt] = DateTimeOffset.UtcNow, [RelayLedgerSchema.Response] = response };
+        var entity = new TableEntity(partition, row) { [RelayLedgerSchema.State] = Sent, [RelayLedgerSchema.Key] = key, [RelayLedgerSchema.Sender] = sender, [RelayLedgerSchema.MessageId] = messageId, [RelayLedgerSchema.SentAt] = DateTimeOffset.UtcNow, [RelayLedgerSchema.Response] = response };
         await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 

@@ -190,7 +190,7 @@ public sealed class RelayProcessor : IDisposable
             {
                 // Should marking fail, the claim stays and its lease protects the sent mail from an early second send.
                 sent = true;
-                await ledger.MarkSentAsync(sender, envelope.IdempotencyKey, outcome.Detail ?? string.Empty, CancellationToken.None).ConfigureAwait(false);
+                await ledger.MarkSentAsync(sender, envelope.IdempotencyKey, outcome.MessageId ?? envelope.MessageId, outcome.Detail ?? string.Empty, CancellationToken.None).ConfigureAwait(false);
             }
 
             return await ConcludeAsync(delivery, read, outcome, cancellationToken).ConfigureAwait(false);

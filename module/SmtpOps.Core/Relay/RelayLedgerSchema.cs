@@ -33,6 +33,9 @@ public static class RelayLedgerSchema
     /// <summary>The state of a key whose message the smarthost accepted.</summary>
     public const string Sent = "Sent";
 
+    /// <summary>The column with the Message-ID of the mail sent under the key (entries written before it have none).</summary>
+    public const string MessageId = "MessageId";
+
     /// <summary>The column with the sender the key is scoped to.</summary>
     public const string Sender = "Sender";
 

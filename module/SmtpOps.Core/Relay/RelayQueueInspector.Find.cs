@@ -114,7 +114,7 @@ public sealed partial class RelayQueueInspector
                         Query = messageIdOrKey,
                         State = RelayMessageState.Sent,
                         Queue = queue.Name,
-                        MessageId = found.Select(f => f.MessageId).FirstOrDefault(m => m is not null) ?? (string.Equals(key, messageIdOrKey, StringComparison.Ordinal) ? null : bare),
+                        MessageId = entry.GetString(RelayLedgerSchema.MessageId) ?? found.Select(f => f.MessageId).FirstOrDefault(m => m is not null) ?? (string.Equals(key, messageIdOrKey, StringComparison.Ordinal) ? null : bare),
                         IdempotencyKey = key,
                         At = entry.GetDateTimeOffset(RelayLedgerSchema.SentAt),
                         Detail = entry.GetString(RelayLedgerSchema.Response) ?? string.Empty,

@@ -150,7 +150,9 @@ public sealed class RelayQueueInspectorTests : IDisposable
         Assert.IsType<MimePart>(message.Attachments.Single()).Content!.DecodeTo(decoded);
         Assert.Equal(System.IO.File.ReadAllBytes(path), decoded.ToArray());
         Assert.Empty(Blobs.GetBlobs());
-        Assert.Equal(RelayMessageState.Sent, Assert.Single(await Inspector.FindAsync(queued.MessageId)).State);
+        var sent = Assert.Single(await Inspector.FindAsync(queued.MessageId));
+        Assert.Equal(RelayMessageState.Sent, sent.State);
+        Assert.Equal(queued.MessageId, sent.MessageId);
 
         // The same failure re-sent later (a second operator, a pipeline run twice): its record is gone, and that is what
         // it is told; not that a claim-check blob is missing and the mail should be sent again from its source.
