@@ -10,8 +10,8 @@ using System.Threading;
 using System.Threading.Tasks;
 using MimeKit;
 using MimeKit.IO;
+using SmtpOps.Identity;
 using SmtpOps.Messages;
-using SmtpOps.Relay;
 using SmtpOps.Smtp;
 
 namespace SmtpOps.Graph;
