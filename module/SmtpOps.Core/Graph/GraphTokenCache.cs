@@ -2,6 +2,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using Azure.Core;
+using SmtpOps.Identity;
 
 namespace SmtpOps.Graph;
 
@@ -91,6 +92,6 @@ internal sealed class GraphTokenCache : IDisposable
         }
 
         // A token the caller supplied cannot be renewed: use it until it expires rather than asking again and again.
-        return token.ExpiresOn - margin > now || (credential is Relay.AccessTokenCredential && token.ExpiresOn > now);
+        return token.ExpiresOn - margin > now || (credential is AccessTokenCredential && token.ExpiresOn > now);
     }
 }

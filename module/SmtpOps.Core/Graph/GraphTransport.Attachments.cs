@@ -98,12 +98,12 @@ public sealed partial class GraphTransport
     // SendAsync as every API request: 429/5xx/lost connection retried after Retry-After, 401 once with a new token, 400/403 at once.
     // A POST that got no answer may have attached the file: before it goes again, the draft's attachments are listed as after a
     // lost last upload range, and one of its name and size not yet confirmed is taken for it, so nothing is attached twice.
-    private async Task PostAttachmentAsync(Uri draft, MimePart part, HashSet<string> attached, Run run, CancellationToken cancellationToken)
+    private async Task PostAttachmentAsync(Uri draft, MimePart part, HashSet<string> attached, GraphSendRun run, CancellationToken cancellationToken)
     {
         var (body, length) = await FileAttachmentRequestAsync(part, cancellationToken).ConfigureAwait(false);
         var size = part.Content?.Stream?.Length ?? 0;
         string? found = null;
-        using var created = await SendAsync(
+        using var created = await conversation.SendAsync(
             "add attachment",
             () =>
             {

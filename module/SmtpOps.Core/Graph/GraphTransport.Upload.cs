@@ -24,7 +24,7 @@ public sealed partial class GraphTransport
     // last range went out without an answer, the session may be gone because the upload completed: the draft's attachments
     // say so, and then the attachment is not uploaded again. `attached` holds the ids of the attachments already confirmed
     // on this draft, so that one of the same name and size is not taken for this one.
-    private async Task UploadAsync(Uri draft, MimePart part, HashSet<string> attached, Run run, CancellationToken cancellationToken)
+    private async Task UploadAsync(Uri draft, MimePart part, HashSet<string> attached, GraphSendRun run, CancellationToken cancellationToken)
     {
         var source = part.Content?.Stream ?? throw new InvalidOperationException($"The attachment '{part.FileName}' has no content to upload.");
         var size = source.Length;
@@ -71,7 +71,7 @@ public sealed partial class GraphTransport
     // The ranges of one upload session, from byte 0: done (with the attachment id of the 201's Location, when there is one),
     // or the session's failure for good and whether the last range went out without an answer (it may have been stored).
     private async Task<(string? AttachmentId, GraphTransportException? Failure, bool LastRangeUnanswered)> UploadRangesAsync(
-        Uri uploadUrl, Stream source, byte[] buffer, long size, string? name, Run run, CancellationToken cancellationToken)
+        Uri uploadUrl, Stream source, byte[] buffer, long size, string? name, GraphSendRun run, CancellationToken cancellationToken)
     {
         long offset = 0;
         var retries = 0;
@@ -80,7 +80,7 @@ public sealed partial class GraphTransport
         {
             var start = offset;
             var length = await ReadRangeAsync(source, buffer, start, size, name, cancellationToken).ConfigureAwait(false);
-            var (response, failure) = await SendOnceAsync(
+            var (response, failure) = await conversation.SendOnceAsync(
                 "upload attachment",
                 () =>
                 {
@@ -135,13 +135,13 @@ public sealed partial class GraphTransport
     // Outlook attachment that is the single "{start}" of the next range: https://learn.microsoft.com/en-us/graph/api/resources/uploadsession).
     // Every failed request since the last stored range is one retry of Retry.MaxRetries, waited for as any retry. A session
     // that is gone (404) comes back as the failure, with no offset, for the caller to decide; any other refusal for good throws.
-    private async Task<(long? Offset, int Retries, GraphTransportException? Gone)> ResumeAsync(Uri uploadUrl, GraphTransportException failure, long size, int retries, Run run, CancellationToken cancellationToken)
+    private async Task<(long? Offset, int Retries, GraphTransportException? Gone)> ResumeAsync(Uri uploadUrl, GraphTransportException failure, long size, int retries, GraphSendRun run, CancellationToken cancellationToken)
     {
         while (true)
         {
             retries++;
-            await WaitToRetryAsync(failure, retries, run, cancellationToken).ConfigureAwait(false);
-            var (response, statusFailure) = await SendOnceAsync("read upload status", () => new HttpRequestMessage(HttpMethod.Get, uploadUrl), authenticate: false, cancellationToken).ConfigureAwait(false);
+            await conversation.WaitToRetryAsync(failure, retries, run, cancellationToken).ConfigureAwait(false);
+            var (response, statusFailure) = await conversation.SendOnceAsync("read upload status", () => new HttpRequestMessage(HttpMethod.Get, uploadUrl), authenticate: false, cancellationToken).ConfigureAwait(false);
             if (response is null)
             {
                 if (statusFailure!.StatusCode == 404)
@@ -169,13 +169,13 @@ public sealed partial class GraphTransport
     // Its size is not the file's to the byte: Graph's own example there lists a 3,483,322-byte upload with size 3,640,066.
     // An upload session's bytes become an attachment only when the last one is in, so one that is listed is whole. A
     // listing that fails throws: uploading again without knowing could attach the file twice.
-    private async Task<string?> FindAttachmentAsync(Uri draft, string name, long size, HashSet<string> attached, Run run, CancellationToken cancellationToken)
+    private async Task<string?> FindAttachmentAsync(Uri draft, string name, long size, HashSet<string> attached, GraphSendRun run, CancellationToken cancellationToken)
     {
         Uri? page = new(draft, "attachments?$select=id,name,size");
         for (var pages = 0; page is not null && pages < 20; pages++)
         {
             var next = page;
-            using var listed = await SendAsync("list draft attachments", () => new HttpRequestMessage(HttpMethod.Get, next), authenticate: true, run, cancellationToken).ConfigureAwait(false);
+            using var listed = await conversation.SendAsync("list draft attachments", () => new HttpRequestMessage(HttpMethod.Get, next), authenticate: true, run, cancellationToken).ConfigureAwait(false);
             page = null;
             try
             {
@@ -220,7 +220,7 @@ public sealed partial class GraphTransport
 
     private static string AttachmentName(MimePart part) => part.FileName ?? part.ContentId ?? "attachment";
 
-    private async Task<Uri> CreateUploadSessionAsync(Uri draft, MimePart part, long size, Run run, CancellationToken cancellationToken)
+    private async Task<Uri> CreateUploadSessionAsync(Uri draft, MimePart part, long size, GraphSendRun run, CancellationToken cancellationToken)
     {
         var item = new Dictionary<string, object?>
         {
@@ -236,7 +236,7 @@ public sealed partial class GraphTransport
         }
 
         var json = JsonSerializer.Serialize(new Dictionary<string, object> { ["AttachmentItem"] = item });
-        using var session = await SendAsync(
+        using var session = await conversation.SendAsync(
             "create upload session",
             () => new HttpRequestMessage(HttpMethod.Post, new Uri(draft, "attachments/createUploadSession")) { Content = new StringContent(json, Encoding.UTF8, "application/json") },
             authenticate: true,

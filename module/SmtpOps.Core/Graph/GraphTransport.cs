@@ -4,15 +4,14 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Net.Http;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using MimeKit;
 using MimeKit.IO;
+using SmtpOps.Identity;
 using SmtpOps.Messages;
-using SmtpOps.Relay;
 using SmtpOps.Smtp;
 
 namespace SmtpOps.Graph;
@@ -37,8 +36,7 @@ public sealed partial class GraphTransport : IDisposable
     private static readonly FormatOptions MimeFormat = CreateMimeFormat();
 
     private readonly GraphTransportOptions options;
-    private readonly HttpClient http;
-    private readonly GraphTokenCache tokens;
+    private readonly GraphConversation conversation;
     private readonly Uri users;
     private bool disposed;
 
@@ -64,14 +62,13 @@ public sealed partial class GraphTransport : IDisposable
 
         var credential = options.Credential
             ?? (options.AccessToken is { } token ? new AccessTokenCredential(token) : throw new ArgumentException("Give a Credential or an AccessToken for Microsoft Graph.", nameof(options)));
-        tokens = new GraphTokenCache(credential, options.EffectiveScope, options.TokenRefreshMargin);
+        conversation = new GraphConversation(options, new GraphTokenCache(credential, options.EffectiveScope, options.TokenRefreshMargin));
         var root = options.Endpoint.AbsoluteUri.EndsWith("/", StringComparison.Ordinal) ? options.Endpoint : new Uri(options.Endpoint.AbsoluteUri + "/");
         users = new Uri(root, "v1.0/users/" + Uri.EscapeDataString(options.Mailbox) + "/");
-        http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
     }
 
     /// <summary>Gets how many tokens were asked of the credential so far (a renewal near expiry adds one).</summary>
-    public int TokenAcquisitions => tokens.Acquisitions;
+    public int TokenAcquisitions => conversation.TokenAcquisitions;
 
     /// <summary>
     /// Validates and sends one message. Bad input fails with <see cref="MessageValidationException"/> before anything is
@@ -107,8 +104,7 @@ public sealed partial class GraphTransport : IDisposable
     public void Dispose()
     {
         disposed = true;
-        http.Dispose();
-        tokens.Dispose();
+        conversation.Dispose();
     }
 
     private static FormatOptions CreateMimeFormat()
@@ -128,7 +124,7 @@ public sealed partial class GraphTransport : IDisposable
             throw new ObjectDisposedException(nameof(GraphTransport));
         }
 
-        var run = new Run(Stopwatch.StartNew());
+        var run = new GraphSendRun(Stopwatch.StartNew());
         try
         {
             using var measuring = new MeasuringStream();
@@ -150,7 +146,7 @@ public sealed partial class GraphTransport : IDisposable
         }
     }
 
-    private GraphSendResult Result(MimeMessage message, GraphSendRoute route, string? requestId, Run run)
+    private GraphSendResult Result(MimeMessage message, GraphSendRoute route, string? requestId, GraphSendRun run)
     {
         var recipients = message.To.Mailboxes.Concat(message.Cc.Mailboxes).Concat(message.Bcc.Mailboxes)
             .Select(m => new SmtpRecipientResult(m.Address, true, 202, "Accepted by Microsoft Graph for delivery"))
@@ -159,14 +155,14 @@ public sealed partial class GraphTransport : IDisposable
     }
 
     // https://learn.microsoft.com/en-us/graph/api/user-sendmail (MIME): Content-Type text/plain, the MIME in Base64.
-    private async Task<string?> SendMailAsync(MimeMessage message, Run run, CancellationToken cancellationToken)
+    private async Task<string?> SendMailAsync(MimeMessage message, GraphSendRun run, CancellationToken cancellationToken)
     {
         var body = await Base64MimeAsync(message, cancellationToken).ConfigureAwait(false);
-        using var response = await SendAsync("sendMail", () => MimeRequest(new Uri(users, "sendMail"), body), authenticate: true, run, cancellationToken).ConfigureAwait(false);
-        return RequestIdOf(response);
+        using var response = await conversation.SendAsync("sendMail", () => MimeRequest(new Uri(users, "sendMail"), body), authenticate: true, run, cancellationToken).ConfigureAwait(false);
+        return GraphConversation.RequestIdOf(response);
     }
 
-    private async Task<string?> SendAsDraftAsync(MimeMessage message, Run run, CancellationToken cancellationToken)
+    private async Task<string?> SendAsDraftAsync(MimeMessage message, GraphSendRun run, CancellationToken cancellationToken)
     {
         await DecodeHeldAttachmentsAsync(message, cancellationToken).ConfigureAwait(false);
         var large = TakeOutLargeAttachments(message);
@@ -184,12 +180,12 @@ public sealed partial class GraphTransport : IDisposable
         }
     }
 
-    private async Task<string?> SendAsDraftAsync(MimeMessage message, List<MimePart> large, List<MimePart> posted, Run run, CancellationToken cancellationToken)
+    private async Task<string?> SendAsDraftAsync(MimeMessage message, List<MimePart> large, List<MimePart> posted, GraphSendRun run, CancellationToken cancellationToken)
     {
         // https://learn.microsoft.com/en-us/graph/api/user-post-messages: a draft from MIME, 201 Created with its id.
         var body = await Base64MimeAsync(message, cancellationToken).ConfigureAwait(false);
         string draftId;
-        using (var created = await SendAsync("create draft", () => MimeRequest(new Uri(users, "messages"), body), authenticate: true, run, cancellationToken).ConfigureAwait(false))
+        using (var created = await conversation.SendAsync("create draft", () => MimeRequest(new Uri(users, "messages"), body), authenticate: true, run, cancellationToken).ConfigureAwait(false))
         {
             draftId = await ReadStringPropertyAsync(created, "id").ConfigureAwait(false)
                 ?? throw new GraphTransportException(GraphFailureKind.Transient, "Graph created the draft but gave no id.", (int)created.StatusCode);
@@ -212,8 +208,8 @@ public sealed partial class GraphTransport : IDisposable
 
             // https://learn.microsoft.com/en-us/graph/api/message-send: 202 Accepted.
             sending = true;
-            using var sent = await SendAsync("send draft", () => new HttpRequestMessage(HttpMethod.Post, new Uri(draft, "send")) { Content = new ByteArrayContent(Array.Empty<byte>()) }, authenticate: true, run, cancellationToken).ConfigureAwait(false);
-            return RequestIdOf(sent);
+            using var sent = await conversation.SendAsync("send draft", () => new HttpRequestMessage(HttpMethod.Post, new Uri(draft, "send")) { Content = new ByteArrayContent(Array.Empty<byte>()) }, authenticate: true, run, cancellationToken).ConfigureAwait(false);
+            return GraphConversation.RequestIdOf(sent);
         }
         catch (Exception failure)
         {
@@ -241,7 +237,7 @@ public sealed partial class GraphTransport : IDisposable
             {
                 // https://learn.microsoft.com/en-us/graph/api/message-delete: 204 No Content. One try; not cancelled with the send,
                 // bounded by Timeout.
-                var (response, failed) = await SendOnceAsync("delete draft", () => new HttpRequestMessage(HttpMethod.Delete, new Uri(users, "messages/" + Uri.EscapeDataString(draftId))), authenticate: true, CancellationToken.None).ConfigureAwait(false);
+                var (response, failed) = await conversation.SendOnceAsync("delete draft", () => new HttpRequestMessage(HttpMethod.Delete, new Uri(users, "messages/" + Uri.EscapeDataString(draftId))), authenticate: true, CancellationToken.None).ConfigureAwait(false);
                 response?.Dispose();
                 refused = failed?.Message;
             }
@@ -344,144 +340,5 @@ public sealed partial class GraphTransport : IDisposable
         {
             return null;
         }
-    }
-
-    private static string? RequestIdOf(HttpResponseMessage response) =>
-        response.Headers.TryGetValues("request-id", out var values) ? values.FirstOrDefault() : null;
-
-    // One request with its retries: 429/5xx/lost connection/timeout wait (Retry-After first) and go again, up to
-    // Retry.MaxRetries times; a 401 gets one more try with a new token; anything else fails at once.
-    private async Task<HttpResponseMessage> SendAsync(string operation, Func<HttpRequestMessage> build, bool authenticate, Run run, CancellationToken cancellationToken)
-        => (await SendAsync(operation, build, authenticate, run, doneDespiteNoAnswer: null, cancellationToken).ConfigureAwait(false))!;
-
-    // The same, for a request that must not be done twice (an attachment POST): before a request that got no answer (timeout,
-    // lost connection) is sent again, doneDespiteNoAnswer is asked whether it took effect anyway; if so, null comes back.
-    private async Task<HttpResponseMessage?> SendAsync(string operation, Func<HttpRequestMessage> build, bool authenticate, Run run, Func<CancellationToken, Task<bool>>? doneDespiteNoAnswer, CancellationToken cancellationToken)
-    {
-        var retries = 0;
-        var renewedToken = false;
-        while (true)
-        {
-            var (response, failure) = await SendOnceAsync(operation, build, authenticate, cancellationToken).ConfigureAwait(false);
-            if (response is not null)
-            {
-                return response;
-            }
-
-            if (failure!.Kind == GraphFailureKind.Authentication && authenticate && !renewedToken)
-            {
-                // A token refused before its time (revoked, or clocks apart): one more try with a new one.
-                renewedToken = true;
-                tokens.Invalidate();
-                run.Attempts++;
-                continue;
-            }
-
-            retries++;
-            await WaitToRetryAsync(failure, retries, run, cancellationToken).ConfigureAwait(false);
-            if (failure.StatusCode is null && doneDespiteNoAnswer is not null && await doneDespiteNoAnswer(cancellationToken).ConfigureAwait(false))
-            {
-                return null;
-            }
-        }
-    }
-
-    // Waits before retry number `retry` after a failure (Graph's Retry-After first, else the retry policy's back-off), or
-    // throws the failure when it is not transient, the retries are used up or Graph asks for a longer wait than MaxRetryAfter.
-    private async Task WaitToRetryAsync(GraphTransportException failure, int retry, Run run, CancellationToken cancellationToken)
-    {
-        var delay = failure.RetryAfter ?? options.Retry.GetDelay(retry);
-        if (!failure.IsTransient || retry > options.Retry.MaxRetries || delay > options.MaxRetryAfter)
-        {
-            throw failure;
-        }
-
-        run.Attempts++;
-        await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<(HttpResponseMessage? Response, GraphTransportException? Failure)> SendOnceAsync(string operation, Func<HttpRequestMessage> build, bool authenticate, CancellationToken cancellationToken)
-    {
-        using var request = build();
-        if (authenticate)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await tokens.GetAsync(cancellationToken).ConfigureAwait(false));
-        }
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.Timeout);
-        HttpResponseMessage response;
-        try
-        {
-            response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            return (null, new GraphTransportException(GraphFailureKind.Timeout, $"Microsoft Graph did not answer {operation} within {options.Timeout.TotalSeconds:0.#} s.", innerException: ex));
-        }
-        catch (HttpRequestException ex)
-        {
-            return (null, new GraphTransportException(GraphFailureKind.Connection, $"Cannot reach Microsoft Graph at {options.Endpoint.GetLeftPart(UriPartial.Authority)} for {operation}: {ex.InnerException?.Message ?? ex.Message}", innerException: ex));
-        }
-
-        if (response.IsSuccessStatusCode)
-        {
-            return (response, null);
-        }
-
-        using (response)
-        {
-            return (null, await DescribeAsync(response, operation).ConfigureAwait(false));
-        }
-    }
-
-    private async Task<GraphTransportException> DescribeAsync(HttpResponseMessage response, string operation)
-    {
-        var status = (int)response.StatusCode;
-        string? code = null;
-        string? text = null;
-        try
-        {
-            var body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
-            using var json = JsonDocument.Parse(body);
-            if (json.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
-            {
-                code = error.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
-                text = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
-            }
-        }
-        catch (JsonException)
-        {
-            // not Graph's error shape: the status says enough
-        }
-
-        var retryAfter = response.Headers.RetryAfter is { } header
-            ? header.Delta ?? (header.Date is { } date ? date - DateTimeOffset.UtcNow : null)
-            : null;
-        if (retryAfter < TimeSpan.Zero)
-        {
-            retryAfter = TimeSpan.Zero;
-        }
-
-        var kind = status switch
-        {
-            429 => GraphFailureKind.Throttled,
-            401 => GraphFailureKind.Authentication,
-            500 or 502 or 503 or 504 => GraphFailureKind.Transient,
-            _ => GraphFailureKind.Permanent,
-        };
-        var guidance = GraphGuidance.For(status, code, options.Mailbox, tokens.Scope);
-        var said = code is null ? $"{status} {response.ReasonPhrase}" : $"{status} {code}: {text}";
-        var message = $"Microsoft Graph refused {operation} for mailbox '{options.Mailbox}': {said}" + (guidance is null ? string.Empty : " " + guidance);
-        return new GraphTransportException(kind, message, status, code, guidance, retryAfter) { RequestId = RequestIdOf(response) };
-    }
-
-    private sealed class Run
-    {
-        public Run(Stopwatch clock) => Clock = clock;
-
-        public Stopwatch Clock { get; }
-
-        public int Attempts { get; set; } = 1;
     }
 }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using Azure.Storage.Queues;
+using SmtpOps.Identity;
 
 namespace SmtpOps.Relay;
 

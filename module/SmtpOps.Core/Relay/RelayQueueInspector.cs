@@ -9,6 +9,7 @@ using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
+using SmtpOps.Identity;
 using SmtpOps.Messages;
 
 namespace SmtpOps.Relay;

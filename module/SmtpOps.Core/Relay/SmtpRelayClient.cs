@@ -10,6 +10,7 @@ using Azure.Core;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using MimeKit;
+using SmtpOps.Identity;
 using SmtpOps.Messages;
 
 namespace SmtpOps.Relay;

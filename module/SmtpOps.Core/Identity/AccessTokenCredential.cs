@@ -5,12 +5,13 @@ using System.Threading;
 using System.Threading.Tasks;
 using Azure.Core;
 
-namespace SmtpOps.Relay;
+namespace SmtpOps.Identity;
 
 /// <summary>
 /// A Microsoft Entra access token that the caller already has (for example from Get-AzAccessToken
 /// -ResourceUrl https://storage.azure.com/ in a runbook signed in with Connect-AzAccount -Identity), used as
-/// it is: no secret is held and nothing is refreshed. Its expiry is read from the token's exp claim.
+/// it is: no secret is held and nothing is refreshed. Its expiry is read from the token's exp claim. Shared by the
+/// relay's storage clients and the Graph transport, so it belongs to neither.
 /// </summary>
 internal sealed class AccessTokenCredential : TokenCredential
 {
