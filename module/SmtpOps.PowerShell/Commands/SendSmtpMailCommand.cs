@@ -1,7 +1,6 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Linq;
 using System.Management.Automation;
 using System.Security;
@@ -10,6 +9,7 @@ using System.Text;
 using System.Threading;
 using SmtpOps.Graph;
 using SmtpOps.Messages;
+using SmtpOps.PowerShell.Commands.Delivery;
 using SmtpOps.PowerShell.Completion;
 using SmtpOps.PowerShell.Transformation;
 using SmtpOps.Relay;
@@ -35,14 +35,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     private const string GraphSet = "Graph";
 
     private readonly CancellationTokenSource stopping = new();
-    private readonly Stopwatch progressClock = new();
-    private SmtpSubmitter? submitter;
-    private ParallelSmtpSubmitter? pool;
-    private SmtpRelayClient? relay;
-    private GraphTransport? graph;
-    private SmtpConnectionOptions? connection;
-    private int sent;
-    private int failed;
+    private DeliveryRoute? route;
 
     // Core's enums are stored as int: an enum-typed field would make PowerShell's scan of this assembly
     // (GetExportedTypes, before the module initializer runs) load SmtpOps.Core before the hook that puts
@@ -51,7 +44,6 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     private int deliveryNotification = (int)DeliveryNotification.None;
     private int security = (int)SmtpSecurity.Auto;
     private int revocationMode = (int)CertificateRevocationMode.SoftFail;
-    private readonly HashSet<string> certificatesWarnedAbout = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Gets or sets the To recipients.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -305,99 +297,19 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    /// <summary>Builds the connection settings; nothing connects until the first message.</summary>
+    /// <summary>Chooses the delivery route from the parameter set; nothing connects until the first message.</summary>
     protected override void BeginProcessing()
     {
-        progressClock.Start();
-        if (ParameterSetName == RelaySet)
+        var output = new DeliveryOutput(this, PassThru);
+        route = ParameterSetName switch
         {
-            try
-            {
-                relay = SmtpRelayClient.Create(RelayConnectionString!, RelayQueue!);
-            }
-            catch (RelayStorageException ex)
-            {
-                ThrowTerminatingError(SmtpErrorRecords.RelayFailure(ex));
-                return;
-            }
-
-            relay.Enqueuer = $"{Environment.UserName}@{Environment.MachineName} (Send-SmtpMail)";
-            return;
-        }
-
-        if (ParameterSetName == RelayAccountSet)
-        {
+            RelaySet => RelayQueueRoute.FromConnectionString(output, RelayConnectionString!, RelayQueue!, () => IdempotencyKey, stopping.Token),
+            RelayTokenSet => RelayQueueRoute.FromAccessToken(output, RelayQueueUri!, CredentialParameters.Unwrap(RelayAccessToken!), RelayContainerUri, byAccountName: false, () => IdempotencyKey, stopping.Token),
             // The public cloud's endpoints: the container is derived from the queue's host as for -RelayQueueUri.
-            RelayQueueUri = new Uri(RelayStorage.QueueServiceUri(RelayAccountName!), Uri.EscapeDataString(RelayQueue!));
-        }
-
-        if (ParameterSetName is RelayTokenSet or RelayAccountSet)
-        {
-            try
-            {
-                relay = SmtpRelayClient.Create(RelayQueueUri!, CredentialParameters.Unwrap(RelayAccessToken!), RelayContainerUri);
-            }
-            catch (ArgumentException ex)
-            {
-                ThrowTerminatingError(new ErrorRecord(ex, "RelayContainerUriRequired", ErrorCategory.InvalidArgument, RelayQueueUri)
-                {
-                    ErrorDetails = new ErrorDetails(ex.Message.Split('\n')[0].Trim()) { RecommendedAction = "Give -RelayContainerUri (the '<queue>-attachments' container of the same account)." },
-                });
-                return;
-            }
-
-            relay.Enqueuer = $"{Environment.UserName}@{Environment.MachineName} (Send-SmtpMail)";
-            return;
-        }
-
-        if (ParameterSetName == GraphSet)
-        {
-            var endpoint = GraphEndpoint ?? GraphTransportOptions.PublicCloud;
-            if (!endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttps && !endpoint.IsLoopback))
-            {
-                ThrowTerminatingError(SmtpErrorRecords.Terminating("InvalidGraphEndpoint", ErrorCategory.InvalidArgument, $"-GraphEndpoint must be an https URL such as https://graph.microsoft.com/, not '{endpoint}'.", endpoint));
-            }
-
-            return;
-        }
-
-        var server = SmtpServer ?? SessionState.PSVariable.GetValue("PSEmailServer") as string;
-        if (string.IsNullOrWhiteSpace(server))
-        {
-            ThrowTerminatingError(SmtpErrorRecords.Terminating("NoSmtpServer", ErrorCategory.InvalidArgument, "No SMTP server is given: use -SmtpServer or set $PSEmailServer.", null));
-        }
-
-        connection = new SmtpConnectionOptions
-        {
-            Host = server!,
-            Port = Port,
-            Tls = new SmtpTlsPolicy
-            {
-                Security = ResolveSecurity(),
-                AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
-                SkipCertificateCheck = SkipCertificateCheck,
-                CertificateThumbprints = CertificateThumbprint ?? Array.Empty<string>(),
-                TrustedRoots = TrustedRootCertificate ?? Array.Empty<X509Certificate2>(),
-                RevocationMode = RevocationMode,
-            },
-            Timeout = TimeSpan.FromSeconds(Timeout),
-            HeloName = HeloName,
-            Retry = new RetryPolicy { MaxRetries = MaximumRetryCount, InitialDelay = TimeSpan.FromSeconds(RetryIntervalSec), MaxDelay = TimeSpan.FromSeconds(600) },
-            TranscriptPath = TranscriptPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(TranscriptPath),
+            RelayAccountSet => RelayQueueRoute.FromAccessToken(output, new Uri(RelayStorage.QueueServiceUri(RelayAccountName!), Uri.EscapeDataString(RelayQueue!)), CredentialParameters.Unwrap(RelayAccessToken!), RelayContainerUri, byAccountName: true, () => IdempotencyKey, stopping.Token),
+            GraphSet => new GraphRoute(output, GraphMailbox, GraphEndpoint, GraphAccessToken!, TimeSpan.FromSeconds(Timeout), BuildRetryPolicy(), stopping.Token),
+            _ => new SmtpRoute(output, BuildConnection(), Credential, AccessToken, UserName, ConnectionCount, stopping.Token),
         };
-        if (connection.Tls.FindConflict() is { } conflict)
-        {
-            ThrowTerminatingError(SmtpErrorRecords.ConflictingCertificateOptions(conflict, CertificateThumbprint));
-        }
-
-        try
-        {
-            connection.Validate();
-        }
-        catch (MessageValidationException ex)
-        {
-            ThrowTerminatingError(SmtpErrorRecords.FromValidation(ex));
-        }
     }
 
     /// <summary>Validates and sends one message per pipeline object (or one for a plain call).</summary>
@@ -412,157 +324,37 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
         }
         catch (MessageValidationException ex)
         {
-            failed++;
-            WriteError(SmtpErrorRecords.FromValidation(ex));
+            route!.Output.Failed(SmtpErrorRecords.FromValidation(ex));
             return;
         }
 
-        // With -ConnectionCount the pool owns the message once posted (it disposes it after sending).
-        var posted = false;
+        // The route owns the message once handed over (it disposes it when sent or given up).
+        var handedOver = false;
         try
         {
             var recipients = string.Join(", ", definition.To.Concat(definition.Cc).Concat(definition.Bcc));
-            var action = ParameterSetName == GraphSet ? $"Send mail as {GraphMailbox ?? message.SenderAddress} via Microsoft Graph ({(GraphEndpoint ?? GraphTransportOptions.PublicCloud).Host})"
-                : relay is null ? $"Send mail via {connection!.Host}:{connection.EffectivePort}"
-                : $"Enqueue mail on relay queue '{RelayQueueUri?.ToString() ?? RelayQueue}'";
-            if (!ShouldProcess($"'{definition.Subject}' to {recipients}", action))
+            if (!ShouldProcess($"'{definition.Subject}' to {recipients}", route!.DescribeAction(message)))
             {
                 return;
             }
 
-            if (relay is not null)
-            {
-                Enqueue(definition);
-                return;
-            }
-
-            if (ParameterSetName == GraphSet)
-            {
-                SendThroughGraph(message, definition);
-                return;
-            }
-
-            if (ConnectionCount > 1)
-            {
-                pool ??= new ParallelSmtpSubmitter(WithCredential(message), ConnectionCount);
-                posted = true;
-                PostToPool(message, definition);
-                return;
-            }
-
-            SmtpSendResult result;
-            try
-            {
-                // The OAuth2 mailbox defaults to the sender of the first message.
-                submitter ??= new SmtpSubmitter(WithCredential(message));
-                // Blocking I/O on the pipeline thread: waiting on SendAsync here cost a thread-pool
-                // hand-off per server reply and a spinning waiter (most of the time per message).
-                result = submitter.Send(message, stopping.Token);
-            }
-            catch (SmtpSubmissionException ex)
-            {
-                failed++;
-                var record = SmtpErrorRecords.FromSubmission(ex, definition, $"{connection!.Host}:{connection.EffectivePort}");
-                if (SmtpErrorRecords.EndsPipeline(ex))
-                {
-                    ThrowTerminatingError(record);
-                }
-
-                WriteError(record);
-                return;
-            }
-
-            WriteSent(result);
+            handedOver = true;
+            route.Deliver(message, definition);
         }
         finally
         {
-            if (!posted)
+            if (!handedOver)
             {
                 message.Dispose();
             }
         }
     }
 
-    private SmtpConnectionOptions WithCredential(ComposedMessage message) => connection! with
-    {
-        Credential = CredentialParameters.ToSmtpCredential(Credential, AccessToken, UserName ?? message.SenderAddress),
-    };
-
-    private void WriteSent(SmtpSendResult result)
-    {
-        sent++;
-        WarnAboutCertificate(result.Certificate);
-        foreach (var rejected in result.Rejected)
-        {
-            WriteError(SmtpErrorRecords.RecipientRejected(rejected));
-        }
-
-        if (PassThru)
-        {
-            WriteObject(result);
-        }
-
-        WriteSendProgress(result.Subject);
-    }
-
-    // -ConnectionCount N: Core's pool sends on its own threads; every outcome is written here, on the
-    // pipeline thread, in input order. At most 2N messages wait composed (attachments open) at any time.
-    private void PostToPool(ComposedMessage message, MailMessageDefinition definition)
-    {
-        pool!.Post(message, definition);
-        while (pool.TryTakeNext() is { } ready)
-        {
-            WriteOutcome(ready);
-        }
-
-        while (pool.Pending >= 2 * ConnectionCount && pool.TakeNext(stopping.Token) is { } next)
-        {
-            WriteOutcome(next);
-        }
-    }
-
-    private void WriteOutcome(SmtpSubmissionOutcome outcome)
-    {
-        if (outcome.Result is { } result)
-        {
-            WriteSent(result);
-            return;
-        }
-
-        if (outcome.Error is not SmtpSubmissionException ex)
-        {
-            // Cancelled (Ctrl+C) or a fault: as the single connection would have thrown it.
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(outcome.Error!).Throw();
-            return;
-        }
-
-        failed++;
-        var record = SmtpErrorRecords.FromSubmission(ex, (MailMessageDefinition)outcome.State!, $"{connection!.Host}:{connection.EffectivePort}");
-        if (SmtpErrorRecords.EndsPipeline(ex))
-        {
-            ThrowTerminatingError(record);
-        }
-
-        WriteError(record);
-    }
-
-    /// <summary>Says QUIT and closes the connection.</summary>
+    /// <summary>Says QUIT (or waits for the pool's last messages) and closes the progress line.</summary>
     protected override void EndProcessing()
     {
-        submitter?.Disconnect(stopping.Token);
-        if (pool is not null)
-        {
-            pool.CompleteAdding();
-            while (pool.TakeNext(stopping.Token) is { } outcome)
-            {
-                WriteOutcome(outcome);
-            }
-        }
-
-        if (sent + failed > 1)
-        {
-            WriteProgress(new ProgressRecord(1, "Send-SmtpMail", $"{sent} sent, {failed} failed") { RecordType = ProgressRecordType.Completed });
-        }
+        route!.Complete();
+        route.Output.Complete();
     }
 
     /// <summary>Ctrl+C: cancels the message in flight.</summary>
@@ -571,98 +363,49 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     /// <summary>Closes the connection if it is still open and releases the cancellation source.</summary>
     public void Dispose()
     {
-        submitter?.Dispose();
-        graph?.Dispose();
-        pool?.Dispose();
+        route?.Dispose();
         stopping.Dispose();
     }
 
-    private void Enqueue(MailMessageDefinition definition)
+    // -MaximumRetryCount and -RetryIntervalSec, for SMTP and Graph alike: the wait doubles up to 10 minutes.
+    private RetryPolicy BuildRetryPolicy() => new() { MaxRetries = MaximumRetryCount, InitialDelay = TimeSpan.FromSeconds(RetryIntervalSec), MaxDelay = TimeSpan.FromSeconds(600) };
+
+    private SmtpConnectionOptions BuildConnection()
     {
-        RelayEnqueueResult queued;
+        var server = SmtpServer ?? SessionState.PSVariable.GetValue("PSEmailServer") as string;
+        if (string.IsNullOrWhiteSpace(server))
+        {
+            ThrowTerminatingError(SmtpErrorRecords.Terminating("NoSmtpServer", ErrorCategory.InvalidArgument, "No SMTP server is given: use -SmtpServer or set $PSEmailServer.", null));
+        }
+
+        var transcript = TranscriptPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(TranscriptPath);
+        var connection = new SmtpConnectionOptions
+        {
+            Host = server!,
+            Port = Port,
+            Tls = TlsParameters.ToPolicy(
+                this,
+                TlsParameters.ResolveSecurity(Security, MyInvocation.BoundParameters.ContainsKey(nameof(Security)), UseSsl, Port),
+                SkipCertificateCheck,
+                CertificateThumbprint,
+                TrustedRootCertificate,
+                RevocationMode,
+                AllowUnencryptedAuthentication),
+            Timeout = TimeSpan.FromSeconds(Timeout),
+            HeloName = HeloName,
+            Retry = BuildRetryPolicy(),
+            TranscriptPath = transcript,
+        };
         try
         {
-            queued = relay!.EnqueueAsync(definition, IdempotencyKey, stopping.Token).GetAwaiter().GetResult();
+            connection.Validate();
         }
         catch (MessageValidationException ex)
         {
-            failed++;
-            WriteError(SmtpErrorRecords.FromValidation(ex));
-            return;
-        }
-        catch (RelayStorageException ex)
-        {
-            // The queue is the same for every message: if it refuses one, it refuses them all.
-            ThrowTerminatingError(SmtpErrorRecords.RelayFailure(ex, accessToken: RelayAccessToken is not null, address: RelayAccountName is null ? "-RelayQueueUri" : "-RelayAccountName"));
-            return;
+            ThrowTerminatingError(SmtpErrorRecords.FromValidation(ex));
         }
 
-        sent++;
-        if (PassThru)
-        {
-            WriteObject(queued);
-        }
-
-        WriteSendProgress(queued.Subject);
-    }
-
-    private void SendThroughGraph(ComposedMessage message, MailMessageDefinition definition)
-    {
-        var mailbox = GraphMailbox ?? message.SenderAddress;
-        GraphSendResult result;
-        try
-        {
-            // One transport (one token, one kept-alive connection) for the pipeline; the mailbox defaults to the first sender.
-            graph ??= new GraphTransport(new GraphTransportOptions
-            {
-                Mailbox = mailbox,
-                Endpoint = GraphEndpoint ?? GraphTransportOptions.PublicCloud,
-                AccessToken = CredentialParameters.Unwrap(GraphAccessToken!),
-                Timeout = TimeSpan.FromSeconds(Timeout),
-                Retry = new RetryPolicy { MaxRetries = MaximumRetryCount, InitialDelay = TimeSpan.FromSeconds(RetryIntervalSec), MaxDelay = TimeSpan.FromSeconds(600) },
-            });
-            result = graph.SendAsync(message, stopping.Token).GetAwaiter().GetResult();
-        }
-        catch (GraphTransportException ex)
-        {
-            failed++;
-            var record = GraphErrorRecords.FromTransport(ex, definition, mailbox);
-            if (GraphErrorRecords.EndsPipeline(ex))
-            {
-                ThrowTerminatingError(record);
-            }
-
-            WriteError(record);
-            return;
-        }
-
-        sent++;
-        if (PassThru)
-        {
-            WriteObject(result);
-        }
-
-        WriteSendProgress(result.Subject);
-    }
-
-    private SmtpSecurity ResolveSecurity()
-    {
-        if (MyInvocation.BoundParameters.ContainsKey(nameof(Security)) || !UseSsl)
-        {
-            return Security;
-        }
-
-        // Send-MailMessage's -UseSsl is System.Net.Mail's EnableSsl: STARTTLS. On 465 only implicit TLS works.
-        return SmtpTlsPolicy.SecurityForUseSsl(Port);
-    }
-
-    // Once per certificate and pipeline: mail went encrypted but unvalidated, or its revocation is unknown.
-    private void WarnAboutCertificate(ServerCertificateDecision? certificate)
-    {
-        if (certificate is { WarrantsWarning: true } && certificatesWarnedAbout.Add(certificate.Sha256Thumbprint))
-        {
-            WriteWarning($"The certificate of {connection!.Host}:{connection.EffectivePort}: {certificate.Reason}. {certificate.Advice}");
-        }
+        return connection;
     }
 
     private MailMessageDefinition BuildDefinition()
@@ -709,16 +452,4 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     }
 
     private string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
-
-    private void WriteSendProgress(string subject)
-    {
-        // Pipelines of many messages get a progress line; refresh it at most every 200 ms.
-        if (sent + failed < 2 || progressClock.ElapsedMilliseconds < 200)
-        {
-            return;
-        }
-
-        progressClock.Restart();
-        WriteProgress(new ProgressRecord(1, "Send-SmtpMail", $"{sent} sent, {failed} failed") { CurrentOperation = subject });
-    }
 }

@@ -143,31 +143,20 @@ public sealed class TestSmtpServerCommand : PSCmdlet, IDisposable
         pipeline = new ConcurrentPipeline<SmtpProbeOptions, SmtpProbeResult>(ThrottleLimit);
 
         // Everything but the endpoint is the same for every pipeline input: build it (and unwrap the secret) once.
+        var transcript = TranscriptPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(TranscriptPath);
         template = new SmtpProbeOptions
         {
             Port = Port,
             HeloName = HeloName,
             Timeout = TimeSpan.FromSeconds(Timeout),
             Credential = CredentialParameters.ToSmtpCredential(Credential, AccessToken, UserName),
-            Tls = new SmtpTlsPolicy
-            {
-                Security = Security,
-                SkipCertificateCheck = SkipCertificateCheck,
-                CertificateThumbprints = CertificateThumbprint ?? Array.Empty<string>(),
-                TrustedRoots = TrustedRootCertificate ?? Array.Empty<X509Certificate2>(),
-                RevocationMode = RevocationMode,
-            },
+            Tls = TlsParameters.ToPolicy(this, Security, SkipCertificateCheck, CertificateThumbprint, TrustedRootCertificate, RevocationMode),
             From = From,
             To = To,
             TestOpenRelay = TestOpenRelay,
-            TranscriptPath = TranscriptPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(TranscriptPath),
+            TranscriptPath = transcript,
             CertificateWarningDays = CertificateWarningDays,
         };
-        if (template.Tls.FindConflict() is { } conflict)
-        {
-            ThrowTerminatingError(SmtpErrorRecords.ConflictingCertificateOptions(conflict, CertificateThumbprint));
-        }
-
         try
         {
             template.Validate();
