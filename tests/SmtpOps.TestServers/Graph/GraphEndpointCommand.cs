@@ -65,8 +65,9 @@ internal static class GraphEndpointCommand
         {
             while (endpoint.Sent.TryDequeue(out var sent))
             {
+                // The manifest first and the message by rename last: a reader that sees NNNNNN.eml finds both whole
+                // (a 5 MB message written in place was seen before its manifest existed).
                 var stem = Path.Combine(folder, (++written).ToString("D6", CultureInfo.InvariantCulture));
-                await File.WriteAllBytesAsync(stem + ".eml", sent.Mime, CancellationToken.None).ConfigureAwait(false);
                 var manifest = JsonSerializer.SerializeToUtf8Bytes(new
                 {
                     mailbox = sent.Mailbox,
@@ -74,6 +75,8 @@ internal static class GraphEndpointCommand
                     attachments = sent.Attachments.Select(a => new { name = a.Name, contentType = a.ContentType, contentId = a.ContentId, isInline = a.IsInline, size = a.Size, path = a.Path }),
                 });
                 await File.WriteAllBytesAsync(stem + ".json", manifest, CancellationToken.None).ConfigureAwait(false);
+                await File.WriteAllBytesAsync(stem + ".eml.partial", sent.Mime, CancellationToken.None).ConfigureAwait(false);
+                File.Move(stem + ".eml.partial", stem + ".eml");
             }
 
             while (endpoint.Violations.TryDequeue(out var violation))
