@@ -265,7 +265,7 @@ public sealed class SmtpSubmitter : IDisposable
         try
         {
             // MailKit reads replies without limits of its own: it talks over a stream that bounds each reply.
-            var socket = await BoundedSmtpStream.ConnectAsync(options.Host, options.EffectivePort, options.Timeout, cancellationToken).ConfigureAwait(false);
+            var socket = await SmtpSocketConnector.ConnectAsync(options.Host, options.EffectivePort, options.Timeout, cancellationToken).ConfigureAwait(false);
             var bounded = new BoundedSmtpStream(socket, options.Timeout) { Cancellation = cancellationToken };
             connection = bounded;
             if (synchronous)
