@@ -223,11 +223,6 @@ public sealed class RelayProcessor : IDisposable
         {
             return decision.InvalidMessage(ex.Error, ex.Message);
         }
-        catch (Exception ex) when (ex is MimeKit.ParseException or FormatException or ArgumentException)
-        {
-            // The composer validates before it builds; should MimeKit still refuse a value, the message is as invalid.
-            return decision.InvalidMessage(MessageValidationError.InvalidHeader, ex.Message);
-        }
 
         using (message)
         {
