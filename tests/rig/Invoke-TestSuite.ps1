@@ -6,7 +6,7 @@
     The checks, each counted: the house style (Test-CodeFormat.ps1: `dotnet format --verify-no-changes`, one check), the
     relay's Bicep (Test-InfraTemplate.ps1: `bicep build` + `bicep lint` with no warning, one check), every xunit
     project under tests/, the Pester suites (tests/pester) in their own pwsh. What they need first: Azurite from
-    npm (tests/azurite/package-lock.json), Pester from NuGet (into .cache/), and a private CA trusted for this run.
+    npm (tests/azurite/package-lock.json), the Debian packages in tests/rig/debian-packages.txt, Pester from NuGet (into .cache/), and a private CA trusted for this run.
     build.ps1 runs the build and package tasks before this script.
 #>
 [CmdletBinding()]
@@ -118,6 +118,8 @@ function Invoke-PesterSuite {
 New-Item -ItemType Directory -Force -Path $Results | Out-Null
 Import-Module (Join-Path $PSScriptRoot 'Azurite.psm1') -Force
 Install-Azurite
+Import-Module (Join-Path $PSScriptRoot 'DebianPackages.psm1') -Force
+Install-DebianPackages
 Enable-TestTrust
 $format = & (Join-Path $PSScriptRoot 'Test-CodeFormat.ps1') -ReportFolder (Join-Path $Results 'format')
 $bicep = Invoke-InfraTemplateCheck
