@@ -4,6 +4,7 @@ using System.Management.Automation;
 using System.Security;
 using System.Threading;
 using System.Threading.Tasks;
+using SmtpOps.PowerShell.Parameters;
 using SmtpOps.PowerShell.Transformation;
 using SmtpOps.Relay;
 

@@ -14,6 +14,7 @@ using SmtpOps.Graph;
 using SmtpOps.Messages;
 using SmtpOps.PowerShell.Commands.Delivery;
 using SmtpOps.PowerShell.Completion;
+using SmtpOps.PowerShell.Parameters;
 using SmtpOps.PowerShell.Transformation;
 using SmtpOps.Relay;
 using SmtpOps.Smtp;

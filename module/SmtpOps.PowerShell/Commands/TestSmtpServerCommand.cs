@@ -8,6 +8,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using SmtpOps.Messages;
 using SmtpOps.PowerShell.Completion;
+using SmtpOps.PowerShell.Parameters;
 using SmtpOps.PowerShell.Transformation;
 using SmtpOps.Probing;
 using SmtpOps.Smtp;

@@ -6,7 +6,7 @@ using System.Management.Automation;
 using System.Management.Automation.Language;
 using System.Security;
 using System.Threading;
-using SmtpOps.PowerShell.Commands;
+using SmtpOps.PowerShell.Parameters;
 using SmtpOps.Relay;
 
 namespace SmtpOps.PowerShell.Completion;

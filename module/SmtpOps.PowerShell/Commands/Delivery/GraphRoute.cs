@@ -4,6 +4,7 @@ using System.Security;
 using System.Threading;
 using SmtpOps.Graph;
 using SmtpOps.Messages;
+using SmtpOps.PowerShell.Parameters;
 using SmtpOps.Smtp;
 
 namespace SmtpOps.PowerShell.Commands.Delivery;

@@ -5,6 +5,7 @@ using System.Runtime.ExceptionServices;
 using System.Security;
 using System.Threading;
 using SmtpOps.Messages;
+using SmtpOps.PowerShell.Parameters;
 using SmtpOps.Smtp;
 
 namespace SmtpOps.PowerShell.Commands.Delivery;

@@ -3,7 +3,7 @@ using System.Net;
 using System.Security;
 using SmtpOps.Smtp;
 
-namespace SmtpOps.PowerShell.Commands;
+namespace SmtpOps.PowerShell.Parameters;
 
 /// <summary>Turns the -Credential or -AccessToken/-UserName parameters of a cmdlet into Core's credential.</summary>
 internal static class CredentialParameters
