@@ -136,12 +136,12 @@ public abstract class RelayCommandBase : PSCmdlet, IDisposable
         catch (RelayStorageException ex) when (ex.Kind == RelayStorageFailureKind.NotFound)
         {
             // This queue: the next one in the pipeline may exist.
-            WriteError(RelayErrorRecords.FromStorage(ex, accessToken: RelayAccessToken is not null));
+            WriteError(RelayErrorRecords.FromStorage(ex, RelayStorageUse.Operate, accessToken: RelayAccessToken is not null));
         }
         catch (RelayStorageException ex)
         {
             // The account refuses or cannot be reached: the same for every queue and record.
-            ThrowTerminatingError(RelayErrorRecords.FromStorage(ex, accessToken: RelayAccessToken is not null));
+            ThrowTerminatingError(RelayErrorRecords.FromStorage(ex, RelayStorageUse.Operate, accessToken: RelayAccessToken is not null));
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {

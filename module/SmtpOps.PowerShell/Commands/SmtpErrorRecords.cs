@@ -2,7 +2,6 @@ using System;
 using System.Globalization;
 using System.Management.Automation;
 using SmtpOps.Messages;
-using SmtpOps.Relay;
 using SmtpOps.Smtp;
 
 namespace SmtpOps.PowerShell.Commands;
@@ -108,29 +107,6 @@ internal static class SmtpErrorRecords
             $"The server refused the recipient '{recipient.Address}': {recipient.StatusCode} {recipient.Response}. The other recipients got the message.",
             recipient.StatusCode);
         return new ErrorRecord(exception, "RecipientRejected", category, recipient.Address);
-    }
-
-    public static ErrorRecord RelayFailure(RelayStorageException exception, bool accessToken = false, string address = "-RelayQueueUri")
-    {
-        var credential = accessToken ? "-RelayAccessToken" : "-RelayConnectionString";
-        var (category, advice) = exception.Kind switch
-        {
-            RelayStorageFailureKind.Unreachable => (ErrorCategory.ConnectionError, $"Check the account name and endpoints in {(accessToken ? address : credential)} (a mistyped account does not resolve) and that this machine can reach the Storage account (network, firewall, private endpoint, DNS)."),
-            RelayStorageFailureKind.AuthenticationFailed when accessToken => (ErrorCategory.AuthenticationError, "Check -RelayAccessToken: a Microsoft Entra token for Storage (Get-AzAccessToken -ResourceUrl https://storage.azure.com/), not expired, from the account's tenant."),
-            RelayStorageFailureKind.AuthenticationFailed => (ErrorCategory.AuthenticationError, "Check the account key or SAS in -RelayConnectionString: it is wrong, expired or for another account."),
-            RelayStorageFailureKind.PermissionDenied when accessToken || exception.ErrorCode == "AuthorizationPermissionMismatch" => (ErrorCategory.PermissionDenied, "Grant the identity the role 'Storage Queue Data Message Sender' (or Contributor) on the queue and 'Storage Blob Data Contributor' on its '<queue>-attachments' container, then try again (role assignments take a few minutes)."),
-            RelayStorageFailureKind.PermissionDenied => (ErrorCategory.PermissionDenied, "Give the SAS or identity of -RelayConnectionString add permission on the queue and create/write on the '<queue>-attachments' blob container."),
-            RelayStorageFailureKind.NotFound => (ErrorCategory.ObjectNotFound, $"Check the queue and the account in {(accessToken ? address : "-RelayQueue and -RelayConnectionString")}; a SAS or identity without create permission needs the queue and its '<queue>-attachments' container to exist."),
-            RelayStorageFailureKind.InvalidConnectionString => (ErrorCategory.InvalidArgument, "Fix -RelayConnectionString: copy it from the Storage account's 'Access keys' (or a SAS connection string), or use 'UseDevelopmentStorage=true' for Azurite."),
-            _ => (ErrorCategory.WriteError, $"Check the Storage account's state and {credential}; run the command again later if the service reported a temporary problem."),
-        };
-        var message = exception.Kind == RelayStorageFailureKind.InvalidConnectionString
-            ? "-RelayConnectionString: " + exception.Message
-            : exception.Message;
-        return new ErrorRecord(exception, "RelayEnqueueFailed", category, exception.Target)
-        {
-            ErrorDetails = new ErrorDetails(message) { RecommendedAction = advice },
-        };
     }
 
     public static ErrorRecord ConflictingCertificateOptions(string conflict, object? target)

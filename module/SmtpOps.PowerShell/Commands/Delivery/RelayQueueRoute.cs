@@ -38,7 +38,7 @@ internal sealed class RelayQueueRoute : DeliveryRoute
         }
         catch (RelayStorageException ex)
         {
-            output.Stop(SmtpErrorRecords.RelayFailure(ex));
+            output.Stop(RelayErrorRecords.FromStorage(ex, RelayStorageUse.Enqueue, accessToken: false));
             throw;
         }
 
@@ -87,7 +87,7 @@ internal sealed class RelayQueueRoute : DeliveryRoute
             catch (RelayStorageException ex)
             {
                 // The queue is the same for every message: if it refuses one, it refuses them all.
-                Output.Stop(SmtpErrorRecords.RelayFailure(ex, accessToken, address));
+                Output.Stop(RelayErrorRecords.FromStorage(ex, RelayStorageUse.Enqueue, accessToken, address));
                 return;
             }
 
