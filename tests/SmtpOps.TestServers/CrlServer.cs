@@ -12,16 +12,14 @@ namespace SmtpOps.TestServers;
 /// </summary>
 public sealed class CrlServer : IAsyncDisposable
 {
-    private readonly HttpListener listener;
+    private readonly LoopbackHttpListener listener;
     private byte[]? crl;
-    private readonly Task serving;
     private int downloads;
 
-    private CrlServer(HttpListener listener, int port)
+    private CrlServer()
     {
-        this.listener = listener;
-        Url = $"http://127.0.0.1:{port}/test-ca.crl";
-        serving = Task.Run(ServeAsync);
+        listener = LoopbackHttpListener.Start(AnswerAsync);
+        Url = $"http://127.0.0.1:{listener.Port}/test-ca.crl";
     }
 
     /// <summary>Gets the CRL's URL, for a certificate's CRL distribution point.</summary>
@@ -31,14 +29,7 @@ public sealed class CrlServer : IAsyncDisposable
     public int Downloads => Volatile.Read(ref downloads);
 
     /// <summary>Starts listening on a free port.</summary>
-    public static CrlServer Start()
-    {
-        var port = LoopbackPort.Free();
-        var listener = new HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        listener.Start();
-        return new CrlServer(listener, port);
-    }
+    public static CrlServer Start() => new();
 
     /// <summary>Serves <paramref name="revocationList"/> (DER) from now on.</summary>
     public void Publish(byte[] revocationList) => Volatile.Write(ref crl, revocationList ?? throw new ArgumentNullException(nameof(revocationList)));
@@ -46,48 +37,22 @@ public sealed class CrlServer : IAsyncDisposable
     /// <summary>A URL on 127.0.0.1 where nothing listens: a CRL distribution point that cannot be reached.</summary>
     public static string UnreachableUrl() => $"http://127.0.0.1:{LoopbackPort.Free()}/unreachable.crl";
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => listener.DisposeAsync();
+
+    private async Task AnswerAsync(HttpListenerContext context)
     {
-        listener.Stop();
-        listener.Close();
-        try
+        var current = Volatile.Read(ref crl);
+        if (current is null)
         {
-            await serving.ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-        {
-            // stopped
-        }
-    }
-
-    private async Task ServeAsync()
-    {
-        while (listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await listener.GetContextAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            var current = Volatile.Read(ref crl);
-            if (current is null)
-            {
-                context.Response.StatusCode = 404;
-                context.Response.Close();
-                continue;
-            }
-
-            Interlocked.Increment(ref downloads);
-            context.Response.ContentType = "application/pkix-crl";
-            context.Response.ContentLength64 = current.Length;
-            await context.Response.OutputStream.WriteAsync(current).ConfigureAwait(false);
+            context.Response.StatusCode = 404;
             context.Response.Close();
+            return;
         }
-    }
 
+        Interlocked.Increment(ref downloads);
+        context.Response.ContentType = "application/pkix-crl";
+        context.Response.ContentLength64 = current.Length;
+        await context.Response.OutputStream.WriteAsync(current).ConfigureAwait(false);
+        context.Response.Close();
+    }
 }

@@ -15,14 +15,12 @@ namespace SmtpOps.TestServers;
 /// </summary>
 public sealed class ManagedIdentityEndpoint : IAsyncDisposable
 {
-    private readonly HttpListener listener;
-    private readonly Task serving;
+    private readonly LoopbackHttpListener listener;
 
-    private ManagedIdentityEndpoint(HttpListener listener, int port)
+    private ManagedIdentityEndpoint()
     {
-        this.listener = listener;
-        Endpoint = new Uri($"http://127.0.0.1:{port}/msi/token");
-        serving = Task.Run(ServeAsync);
+        listener = LoopbackHttpListener.Start(AnswerAsync, pathPrefix: "/msi/");
+        Endpoint = new Uri($"http://127.0.0.1:{listener.Port}/msi/token");
     }
 
     /// <summary>Gets the value for IDENTITY_ENDPOINT.</summary>
@@ -35,14 +33,7 @@ public sealed class ManagedIdentityEndpoint : IAsyncDisposable
     public ConcurrentQueue<(string Resource, string? ClientId)> Requests { get; } = new();
 
     /// <summary>Starts the endpoint on a free port.</summary>
-    public static ManagedIdentityEndpoint Start()
-    {
-        var port = LoopbackPort.Free();
-        var listener = new HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/msi/");
-        listener.Start();
-        return new ManagedIdentityEndpoint(listener, port);
-    }
+    public static ManagedIdentityEndpoint Start() => new();
 
     /// <summary>An unsigned JWT for Azure Storage as Azurite's OAuth mode checks it (issuer, audience, nbf, exp).</summary>
     public static string StorageToken(TimeSpan lifetime, string audience = "https://storage.azure.com")
@@ -52,60 +43,35 @@ public sealed class ManagedIdentityEndpoint : IAsyncDisposable
         return $"{Base64Url("{\"typ\":\"JWT\",\"alg\":\"RS256\"}")}.{Base64Url(payload)}.{Base64Url("unsigned")}";
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        listener.Stop();
-        listener.Close();
-        try
-        {
-            await serving.ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-        {
-            // stopped
-        }
-    }
+    public ValueTask DisposeAsync() => listener.DisposeAsync();
 
     private static string Base64Url(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    private async Task ServeAsync()
+    private async Task AnswerAsync(HttpListenerContext context)
     {
-        while (listener.IsListening)
+        var request = context.Request;
+        var resource = request.QueryString["resource"];
+        if (request.Headers["X-IDENTITY-HEADER"] != Header || string.IsNullOrEmpty(resource))
         {
-            HttpListenerContext context;
-            try
-            {
-                context = await listener.GetContextAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            var request = context.Request;
-            var resource = request.QueryString["resource"];
-            if (request.Headers["X-IDENTITY-HEADER"] != Header || string.IsNullOrEmpty(resource))
-            {
-                context.Response.StatusCode = 400;
-                context.Response.Close();
-                continue;
-            }
-
-            Requests.Enqueue((resource, request.QueryString["client_id"]));
-            var audience = resource.TrimEnd('/').Replace("/.default", string.Empty, StringComparison.Ordinal);
-            var expiresOn = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
-            var body = JsonSerializer.SerializeToUtf8Bytes(new
-            {
-                access_token = StorageToken(TimeSpan.FromHours(1), audience),
-                expires_on = expiresOn.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                resource,
-                token_type = "Bearer",
-                client_id = request.QueryString["client_id"] ?? Guid.Empty.ToString(),
-            });
-            context.Response.ContentType = "application/json";
-            context.Response.ContentLength64 = body.Length;
-            await context.Response.OutputStream.WriteAsync(body).ConfigureAwait(false);
+            context.Response.StatusCode = 400;
             context.Response.Close();
+            return;
         }
+
+        Requests.Enqueue((resource, request.QueryString["client_id"]));
+        var audience = resource.TrimEnd('/').Replace("/.default", string.Empty, StringComparison.Ordinal);
+        var expiresOn = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
+        var body = JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            access_token = StorageToken(TimeSpan.FromHours(1), audience),
+            expires_on = expiresOn.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            resource,
+            token_type = "Bearer",
+            client_id = request.QueryString["client_id"] ?? Guid.Empty.ToString(),
+        });
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength64 = body.Length;
+        await context.Response.OutputStream.WriteAsync(body).ConfigureAwait(false);
+        context.Response.Close();
     }
 }

@@ -18,12 +18,11 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
     readonly TcpListener _listener;
     readonly CancellationTokenSource _stop = new();
     readonly object _gate = new();
-    readonly List<ScriptedMessage> _messages = [];
+    readonly MessageInbox<ScriptedMessage> _inbox = new();
     readonly List<string> _authenticatedUsers = [];
     readonly List<string> _authenticationResponses = [];
     readonly List<string> _commands = [];
     readonly Dictionary<Task, TcpClient> _connections = [];
-    TaskCompletionSource _messageArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     int _sessionCount;
     int _dataStarts;
     int _dataEnds;
@@ -42,7 +41,7 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
     /// <summary>TCP connections accepted so far (counted before any TLS handshake).</summary>
     public int SessionCount => Volatile.Read(ref _sessionCount);
 
-    public IReadOnlyList<ScriptedMessage> Messages => Snapshot(_messages);
+    public IReadOnlyList<ScriptedMessage> Messages => _inbox.Snapshot();
 
     /// <summary>User names of successful AUTH commands, one entry per success.</summary>
     public IReadOnlyList<string> AuthenticatedUsers => Snapshot(_authenticatedUsers);
@@ -67,31 +66,8 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
     }
 
     /// <summary>Waits until at least <paramref name="count"/> messages were accepted and returns them all.</summary>
-    public async Task<IReadOnlyList<ScriptedMessage>> WaitForMessagesAsync(int count, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            Task arrived;
-            lock (_gate)
-            {
-                if (_messages.Count >= count)
-                {
-                    return [.. _messages];
-                }
-
-                arrived = _messageArrived.Task;
-            }
-
-            var remaining = deadline - DateTime.UtcNow;
-            if (remaining <= TimeSpan.Zero || await Task.WhenAny(arrived, Task.Delay(remaining)).ConfigureAwait(false) != arrived)
-            {
-                throw new TimeoutException(
-                    $"Expected {count} message(s) on 127.0.0.1:{Port} within {timeout.TotalSeconds:0.###}s, received {Messages.Count} " +
-                    $"({SessionCount} connection(s), {Volatile.Read(ref _dataStarts)} DATA transaction(s)).");
-            }
-        }
-    }
+    public Task<IReadOnlyList<ScriptedMessage>> WaitForMessagesAsync(int count, TimeSpan timeout)
+        => _inbox.WaitForAsync(count, timeout, $"127.0.0.1:{Port}", () => $"{SessionCount} connection(s), {Volatile.Read(ref _dataStarts)} DATA transaction(s)");
 
     /// <summary>Stops listening, closes every client connection and waits for the sessions to end.</summary>
     public async ValueTask DisposeAsync()
@@ -148,18 +124,7 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
     /// <summary>Counts a completed message transfer; true when it is one of those to fail with 451.</summary>
     internal bool NextDataEndFails() => Interlocked.Increment(ref _dataEnds) <= Options.FailDataTimes;
 
-    internal void AddMessage(ScriptedMessage message)
-    {
-        TaskCompletionSource arrived;
-        lock (_gate)
-        {
-            _messages.Add(message);
-            arrived = _messageArrived;
-            _messageArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-
-        arrived.TrySetResult();
-    }
+    internal void AddMessage(ScriptedMessage message) => _inbox.AddAsync(message).GetAwaiter().GetResult();
 
     static void Validate(ScriptedSmtpServerOptions options)
     {

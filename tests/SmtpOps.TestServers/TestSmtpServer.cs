@@ -28,9 +28,8 @@ public sealed class TestSmtpServer : IAsyncDisposable
     readonly HashSet<string> _rejectRecipients;
     readonly CancellationTokenSource _stop = new();
     readonly object _gate = new();
-    readonly List<ReceivedMessage> _messages = [];
+    readonly MessageInbox<ReceivedMessage> _inbox = new();
     readonly List<string> _authenticatedUsers = [];
-    TaskCompletionSource _messageArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     int _sessionCount;
     int _dataAttempts;
     Task _running = Task.CompletedTask;
@@ -50,16 +49,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
     /// <summary>TCP connections accepted so far (counted before any TLS handshake).</summary>
     public int SessionCount => Volatile.Read(ref _sessionCount);
 
-    public IReadOnlyList<ReceivedMessage> Messages
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _messages];
-            }
-        }
-    }
+    public IReadOnlyList<ReceivedMessage> Messages => _inbox.Snapshot();
 
     /// <summary>User names of successful AUTH commands, one entry per success.</summary>
     public IReadOnlyList<string> AuthenticatedUsers
@@ -97,31 +87,8 @@ public sealed class TestSmtpServer : IAsyncDisposable
     }
 
     /// <summary>Waits until at least <paramref name="count"/> messages were accepted and returns them all.</summary>
-    public async Task<IReadOnlyList<ReceivedMessage>> WaitForMessagesAsync(int count, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            Task arrived;
-            lock (_gate)
-            {
-                if (_messages.Count >= count)
-                {
-                    return [.. _messages];
-                }
-
-                arrived = _messageArrived.Task;
-            }
-
-            var remaining = deadline - DateTime.UtcNow;
-            if (remaining <= TimeSpan.Zero || await Task.WhenAny(arrived, Task.Delay(remaining)).ConfigureAwait(false) != arrived)
-            {
-                throw new TimeoutException(
-                    $"Expected {count} message(s) on 127.0.0.1:{Port} within {timeout.TotalSeconds:0.###}s, received {Messages.Count} " +
-                    $"({SessionCount} connection(s), {Volatile.Read(ref _dataAttempts)} DATA transaction(s)).");
-            }
-        }
-    }
+    public Task<IReadOnlyList<ReceivedMessage>> WaitForMessagesAsync(int count, TimeSpan timeout)
+        => _inbox.WaitForAsync(count, timeout, $"127.0.0.1:{Port}", () => $"{SessionCount} connection(s), {Volatile.Read(ref _dataAttempts)} DATA transaction(s)");
 
     public async ValueTask DisposeAsync()
     {
@@ -224,22 +191,9 @@ public sealed class TestSmtpServer : IAsyncDisposable
             context.Authentication.IsAuthenticated ? context.Authentication.User : null,
             context.Pipe.IsSecure);
 
-        int index;
-        TaskCompletionSource arrived;
-        lock (_gate)
-        {
-            _messages.Add(message);
-            index = _messages.Count;
-            arrived = _messageArrived;
-            _messageArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-
-        if (_options.MessageDirectory is not null)
-        {
-            await WriteMessageFilesAsync(_options.MessageDirectory, index, message, cancellationToken).ConfigureAwait(false);
-        }
-
-        arrived.TrySetResult();
+        await _inbox.AddAsync(message, number => _options.MessageDirectory is null
+            ? Task.CompletedTask
+            : WriteMessageFilesAsync(_options.MessageDirectory, number, message, cancellationToken)).ConfigureAwait(false);
         return SmtpResponse.Ok;
     }
 

@@ -78,8 +78,7 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
 
     private static readonly string[] GraphAudiences = ["https://graph.microsoft.com", "https://graph.microsoft.com/", "00000003-0000-0000-c000-000000000000"];
 
-    private readonly HttpListener listener;
-    private readonly Task serving;
+    private readonly LoopbackHttpListener listener;
     private readonly string folder;
     private readonly bool ownsFolder;
     private readonly object gate = new();
@@ -91,13 +90,13 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
     private readonly Dictionary<GraphOperation, Queue<ScriptedFault?>> operationFaults = [];
     private int fileNumber;
 
-    private GraphContractEndpoint(HttpListener listener, int port, string folder, bool ownsFolder)
+    private GraphContractEndpoint(int port, string folder, bool ownsFolder)
     {
-        this.listener = listener;
         this.folder = folder;
         this.ownsFolder = ownsFolder;
-        BaseUrl = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
-        serving = Task.Run(ServeAsync);
+        // One request at a time is enough for a client that sends sequentially, and keeps the order checks simple.
+        listener = LoopbackHttpListener.Start(HandleAsync, port);
+        BaseUrl = new Uri($"http://127.0.0.1:{listener.Port.ToString(CultureInfo.InvariantCulture)}/");
     }
 
     /// <summary>Gets the base URL to give a client instead of https://graph.microsoft.com/ (the API is under v1.0/).</summary>
@@ -133,11 +132,7 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
         var owns = folder is null;
         var directory = folder ?? Path.Combine(Path.GetTempPath(), "graph-contract-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
-        var chosen = port == 0 ? LoopbackPort.Free() : port;
-        var listener = new HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{chosen.ToString(CultureInfo.InvariantCulture)}/");
-        listener.Start();
-        return new GraphContractEndpoint(listener, chosen, directory, owns);
+        return new GraphContractEndpoint(port, directory, owns);
     }
 
     /// <summary>An unsigned JWT for Graph with the claims Graph checks (aud, nbf, exp), like the Azurite OAuth tokens of the rig.</summary>
@@ -233,16 +228,7 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
             held.Clear();
         }
 
-        listener.Stop();
-        listener.Close();
-        try
-        {
-            await serving.ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-        {
-            // stopped
-        }
+        await listener.DisposeAsync().ConfigureAwait(false);
 
         if (ownsFolder)
         {
@@ -262,32 +248,6 @@ public sealed partial class GraphContractEndpoint : IAsyncDisposable
 
     [GeneratedRegex("^bytes (?<start>[0-9]+)-(?<end>[0-9]+)/(?<total>[0-9]+)$")]
     private static partial Regex ContentRange();
-
-    private async Task ServeAsync()
-    {
-        while (listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await listener.GetContextAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            // One request at a time is enough for a client that sends sequentially, and keeps the order checks simple.
-            try
-            {
-                await HandleAsync(context).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException)
-            {
-                // the client went away
-            }
-        }
-    }
 
     private async Task HandleAsync(HttpListenerContext context)
     {
