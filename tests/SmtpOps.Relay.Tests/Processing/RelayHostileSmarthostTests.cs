@@ -1,12 +1,10 @@
 using System;
 using System.Diagnostics;
 using System.Threading.Tasks;
-using Azure.Storage.Queues;
-using SmtpOps.Messages;
 using SmtpOps.Relay.Processing;
-using SmtpOps.Smtp;
 using SmtpOps.TestServers;
 using Xunit;
+using static SmtpOps.Relay.Tests.Processing.RelayTestQueue;
 
 namespace SmtpOps.Relay.Tests.Processing;
 
@@ -19,39 +17,11 @@ namespace SmtpOps.Relay.Tests.Processing;
 public sealed class RelayHostileSmarthostTests
 {
     private static readonly TimeSpan SmarthostTimeout = TimeSpan.FromSeconds(3);
-    private readonly AzuriteFixture azurite;
-    private readonly string queueName = $"relay{Guid.NewGuid():N}".Substring(0, 20);
+    private readonly RelayTestQueue relay;
 
-    public RelayHostileSmarthostTests(AzuriteFixture azurite) => this.azurite = azurite;
+    public RelayHostileSmarthostTests(AzuriteFixture azurite) => relay = new RelayTestQueue(azurite, "relay");
 
-    private SmtpRelayClient Client => SmtpRelayClient.Create(azurite.ConnectionString, queueName);
-
-    private RelayProcessor Processor(int port) => RelayProcessor.Create(
-        azurite.ConnectionString,
-        new RelayProcessorOptions
-        {
-            QueueName = queueName,
-            Smarthost = new SmtpConnectionOptions
-            {
-                Host = "127.0.0.1",
-                Port = port,
-                Tls = new SmtpTlsPolicy { Security = SmtpSecurity.None },
-                Retry = RetryPolicy.None,
-                Timeout = SmarthostTimeout,
-            },
-            Policy = new RelayPolicy { AllowedSenders = new[] { "contoso.test" } },
-            RetryDelay = TimeSpan.FromSeconds(2),
-            MaxAttempts = 3,
-            ClaimLease = TimeSpan.FromSeconds(30),
-        });
-
-    private static MailMessageDefinition Mail(string body = "Your invoice is attached.") => new()
-    {
-        From = "Billing <billing@contoso.test>",
-        To = new[] { "customer@fabrikam.test" },
-        Subject = "Invoice",
-        TextBody = body,
-    };
+    private RelayProcessor Processor(int port) => relay.Processor(relay.Options(Smarthost(port) with { Timeout = SmarthostTimeout }, maxAttempts: 3));
 
     [Theory]
     [InlineData(HostileSmtpBehaviour.HugeEhloReply, "Protocol")]
@@ -61,8 +31,8 @@ public sealed class RelayHostileSmarthostTests
     {
         await using var smarthost = HostileSmtpServer.Start(behaviour);
         using var processor = Processor(smarthost.Port);
-        await Client.EnqueueAsync(Mail());
-        var queued = (await new QueueClient(azurite.ConnectionString, queueName, RelayStorage.QueueOptions()).ReceiveMessageAsync()).Value;
+        await relay.Client.EnqueueAsync(Mail());
+        var queued = (await relay.Queue.ReceiveMessageAsync()).Value;
         var clock = Stopwatch.StartNew();
 
         var first = await processor.ProcessAsync(new RelayDelivery { QueueMessageId = queued.MessageId, Text = queued.Body.ToString(), DequeueCount = 1 });
@@ -82,8 +52,8 @@ public sealed class RelayHostileSmarthostTests
     {
         await using var smarthost = await TestSmtpServer.StartAsync(new());
         using var processor = Processor(smarthost.Port);
-        await Client.EnqueueAsync(Mail("first line\r.\r\nMAIL FROM:<s@evil.test>\rlast\r"));
-        var queued = (await new QueueClient(azurite.ConnectionString, queueName, RelayStorage.QueueOptions()).ReceiveMessageAsync()).Value;
+        await relay.Client.EnqueueAsync(Mail() with { TextBody = "first line\r.\r\nMAIL FROM:<s@evil.test>\rlast\r" });
+        var queued = (await relay.Queue.ReceiveMessageAsync()).Value;
 
         var outcome = await processor.ProcessAsync(new RelayDelivery { QueueMessageId = queued.MessageId, Text = queued.Body.ToString(), DequeueCount = 1 });
 

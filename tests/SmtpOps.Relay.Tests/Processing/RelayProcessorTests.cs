@@ -12,6 +12,7 @@ using SmtpOps.Relay.Processing;
 using SmtpOps.Smtp;
 using SmtpOps.TestServers;
 using Xunit;
+using static SmtpOps.Relay.Tests.Processing.RelayTestQueue;
 
 namespace SmtpOps.Relay.Tests.Processing;
 
@@ -20,66 +21,31 @@ namespace SmtpOps.Relay.Tests.Processing;
 public sealed class RelayProcessorTests : IDisposable
 {
     private const string Password = "Smarthost-S3cret!";
-    private readonly AzuriteFixture azurite;
-    private readonly string queueName = $"relay{Guid.NewGuid():N}".Substring(0, 20);
+    private readonly RelayTestQueue relay;
     private readonly string folder = Directory.CreateTempSubdirectory("smtpops-relay-").FullName;
 
-    public RelayProcessorTests(AzuriteFixture azurite) => this.azurite = azurite;
+    public RelayProcessorTests(AzuriteFixture azurite) => relay = new RelayTestQueue(azurite, "relay");
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
-    private QueueClient Queue => new(azurite.ConnectionString, queueName, RelayStorage.QueueOptions());
+    private RelayProcessor Processor(TestSmtpServer server, ListLogger? logger = null, int maxAttempts = 5) => relay.Processor(Options(server, maxAttempts), logger);
 
-    private QueueClient FailedQueue => new(azurite.ConnectionString, RelayStorage.FailedQueueName(queueName), RelayStorage.QueueOptions());
-
-    private BlobContainerClient Blobs => new(azurite.ConnectionString, RelayStorage.AttachmentContainerName(queueName));
-
-    private SmtpRelayClient Client => SmtpRelayClient.Create(azurite.ConnectionString, queueName);
-
-    private RelayProcessor Processor(TestSmtpServer server, ListLogger? logger = null, int maxAttempts = 5) => RelayProcessor.Create(azurite.ConnectionString, Options(server, maxAttempts), logger);
-
-    private IdempotencyLedger Ledger => new(new Azure.Data.Tables.TableClient(azurite.ConnectionString, RelayStorage.LedgerTableName(queueName)), TimeSpan.FromSeconds(30));
-
-    private RelayProcessorOptions Options(TestSmtpServer server, int maxAttempts = 5, int smtpPort = 0) => new()
-    {
-        QueueName = queueName,
-        Smarthost = new SmtpConnectionOptions
+    /// <summary>The relay's options towards <paramref name="server"/>: STARTTLS with AUTH when it has a certificate (pinned), plain otherwise.</summary>
+    private RelayProcessorOptions Options(TestSmtpServer server, int maxAttempts = 5, int smtpPort = 0) => relay.Options(
+        Smarthost(smtpPort == 0 ? server.Port : smtpPort) with
         {
-            Host = "127.0.0.1",
-            Port = smtpPort == 0 ? server.Port : smtpPort,
             Tls = new SmtpTlsPolicy
             {
                 Security = server.Certificate is null ? SmtpSecurity.None : SmtpSecurity.StartTls,
                 CertificateThumbprints = server.Certificate is null ? Array.Empty<string>() : new[] { server.Certificate.Thumbprint },
             },
             Credential = server.Certificate is null ? null : SmtpCredential.FromPassword("relay", Password),
-            Retry = RetryPolicy.None,
-            Timeout = TimeSpan.FromSeconds(10),
         },
-        Policy = new RelayPolicy { AllowedSenders = new[] { "contoso.test" } },
-        RetryDelay = TimeSpan.FromSeconds(2),
-        MaxAttempts = maxAttempts,
-        ClaimLease = TimeSpan.FromSeconds(30),
-    };
-
-    private static MailMessageDefinition Mail(string subject = "Invoice", params MailAttachment[] attachments) => new()
-    {
-        From = "Billing <billing@contoso.test>",
-        To = new[] { "customer@fabrikam.test" },
-        Subject = subject,
-        TextBody = "Your invoice is attached.",
-        Attachments = attachments,
-    };
-
-    private async Task<RelayDelivery> ReceiveAsync()
-    {
-        var message = (await Queue.ReceiveMessageAsync()).Value ?? throw new InvalidOperationException("The queue is empty.");
-        return new RelayDelivery { QueueMessageId = message.MessageId, Text = message.Body.ToString(), DequeueCount = message.DequeueCount };
-    }
+        maxAttempts);
 
     private async Task<DeadLetterRecord> FailedRecordAsync()
     {
-        var message = (await FailedQueue.ReceiveMessageAsync()).Value ?? throw new InvalidOperationException("No dead-letter record.");
+        var message = (await relay.FailedQueue.ReceiveMessageAsync()).Value ?? throw new InvalidOperationException("No dead-letter record.");
         return RelayEnvelopeFormat.DeserializeRecord(message.Body.ToString());
     }
 
@@ -97,10 +63,10 @@ public sealed class RelayProcessorTests : IDisposable
     {
         // The relay's identity may read the queue but not (yet) the container's blobs: a container SAS without Read.
         await using var server = await TestSmtpServer.StartAsync(new());
-        var queued = await Client.EnqueueAsync(Mail("Report", MailAttachment.FromStream("report.bin", () => new MemoryStream(new byte[80_000]))));
-        var withoutRead = new BlobContainerClient(Blobs.GenerateSasUri(Azure.Storage.Sas.BlobContainerSasPermissions.List | Azure.Storage.Sas.BlobContainerSasPermissions.Write | Azure.Storage.Sas.BlobContainerSasPermissions.Delete, DateTimeOffset.UtcNow.AddHours(1)));
-        var delivery = await ReceiveAsync();
-        using (var refused = new RelayProcessor(Options(server), withoutRead, FailedQueue, Ledger))
+        var queued = await relay.Client.EnqueueAsync(Mail("Report", MailAttachment.FromStream("report.bin", () => new MemoryStream(new byte[80_000]))));
+        var withoutRead = new BlobContainerClient(relay.Blobs.GenerateSasUri(Azure.Storage.Sas.BlobContainerSasPermissions.List | Azure.Storage.Sas.BlobContainerSasPermissions.Write | Azure.Storage.Sas.BlobContainerSasPermissions.Delete, DateTimeOffset.UtcNow.AddHours(1)));
+        var delivery = await relay.ReceiveAsync();
+        using (var refused = new RelayProcessor(Options(server), withoutRead, relay.FailedQueue, relay.Ledger))
         {
             var outcome = await refused.ProcessAsync(delivery);
 
@@ -122,23 +88,23 @@ public sealed class RelayProcessorTests : IDisposable
         await using var server = await TestSmtpServer.StartAsync(new());
         await using var stalled = PausableProxy.Start(server.Port);
         stalled.Pause();
-        var queued = await Client.EnqueueAsync(Mail());
-        var delivery = await ReceiveAsync();
-        using var processor = RelayProcessor.Create(azurite.ConnectionString, Options(server, smtpPort: stalled.Port));
+        var queued = await relay.Client.EnqueueAsync(Mail());
+        var delivery = await relay.ReceiveAsync();
+        using var processor = RelayProcessor.Create(relay.ConnectionString, Options(server, smtpPort: stalled.Port));
         using var stopping = new System.Threading.CancellationTokenSource(TimeSpan.FromSeconds(2));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => processor.ProcessAsync(delivery, stopping.Token));
 
-        Assert.Equal(LedgerClaim.Claimed, await Ledger.ClaimAsync("billing@contoso.test", queued.IdempotencyKey, default));
+        Assert.Equal(LedgerClaim.Claimed, await relay.Ledger.ClaimAsync("billing@contoso.test", queued.IdempotencyKey, default));
         Assert.Empty(server.Messages);
     }
 
     [Fact]
     public async Task QueueMessagesAreBase64EncodedJsonEnvelopes()
     {
-        var queued = await Client.EnqueueAsync(Mail());
+        var queued = await relay.Client.EnqueueAsync(Mail());
 
-        var raw = new QueueClient(azurite.ConnectionString, queueName);
+        var raw = new QueueClient(relay.ConnectionString, relay.Name);
         var text = (await raw.PeekMessageAsync()).Value.Body.ToString();
         var json = Encoding.UTF8.GetString(Convert.FromBase64String(text));
 
@@ -153,8 +119,8 @@ public sealed class RelayProcessorTests : IDisposable
     {
         await using var server = await TestSmtpServer.StartAsync(new());
         using var processor = Processor(server);
-        var queued = await Client.EnqueueAsync(Mail());
-        var delivery = await ReceiveAsync();
+        var queued = await relay.Client.EnqueueAsync(Mail());
+        var delivery = await relay.ReceiveAsync();
 
         var first = await processor.ProcessAsync(delivery);
         var again = await processor.ProcessAsync(new RelayDelivery { QueueMessageId = delivery.QueueMessageId, Text = delivery.Text, DequeueCount = 2 });
@@ -173,12 +139,12 @@ public sealed class RelayProcessorTests : IDisposable
         using var processor = Processor(server);
         var path = File("report.bin", 300 * 1024);
 
-        var queued = await Client.EnqueueAsync(Mail("Report", new MailAttachment(path)));
+        var queued = await relay.Client.EnqueueAsync(Mail("Report", new MailAttachment(path)));
         Assert.Equal(1, queued.BlobCount);
         Assert.True(queued.QueueMessageBytes < RelayEnvelopeFormat.MaxQueuePayloadBytes);
-        Assert.Single(Blobs.GetBlobs());
+        Assert.Single(relay.Blobs.GetBlobs());
 
-        var outcome = await processor.ProcessAsync(await ReceiveAsync());
+        var outcome = await processor.ProcessAsync(await relay.ReceiveAsync());
 
         Assert.Equal(RelayOutcomeKind.Sent, outcome.Kind);
         using var message = MimeMessage.Load(new MemoryStream(Assert.Single(await server.WaitForMessagesAsync(1, TimeSpan.FromSeconds(10))).Data));
@@ -186,7 +152,7 @@ public sealed class RelayProcessorTests : IDisposable
         using var decoded = new MemoryStream();
         part.Content!.DecodeTo(decoded);
         Assert.Equal(System.IO.File.ReadAllBytes(path), decoded.ToArray());
-        Assert.Empty(Blobs.GetBlobs());
+        Assert.Empty(relay.Blobs.GetBlobs());
     }
 
     [Fact]
@@ -196,15 +162,15 @@ public sealed class RelayProcessorTests : IDisposable
         using var processor = Processor(server);
         var html = "<table>" + string.Concat(Enumerable.Range(0, 4000).Select(i => $"<tr><td>{i}</td><td>row {i}</td></tr>")) + "</table>";
 
-        var queued = await Client.EnqueueAsync(Mail() with { HtmlBody = html });
+        var queued = await relay.Client.EnqueueAsync(Mail() with { HtmlBody = html });
         Assert.True(queued.BlobCount >= 1);
 
-        var outcome = await processor.ProcessAsync(await ReceiveAsync());
+        var outcome = await processor.ProcessAsync(await relay.ReceiveAsync());
 
         Assert.Equal(RelayOutcomeKind.Sent, outcome.Kind);
         using var message = MimeMessage.Load(new MemoryStream((await server.WaitForMessagesAsync(1, TimeSpan.FromSeconds(10)))[0].Data));
         Assert.Equal(html, message.HtmlBody);
-        Assert.Empty(Blobs.GetBlobs());
+        Assert.Empty(relay.Blobs.GetBlobs());
     }
 
     [Fact]
@@ -212,8 +178,8 @@ public sealed class RelayProcessorTests : IDisposable
     {
         await using var server = await TestSmtpServer.StartAsync(new() { FailDataTimes = 1 });
         using var processor = Processor(server);
-        await Client.EnqueueAsync(Mail());
-        var delivery = await ReceiveAsync();
+        await relay.Client.EnqueueAsync(Mail());
+        var delivery = await relay.ReceiveAsync();
 
         var first = await processor.ProcessAsync(delivery);
         var second = await processor.ProcessAsync(new RelayDelivery { QueueMessageId = delivery.QueueMessageId, Text = delivery.Text, DequeueCount = 2 });
@@ -232,8 +198,8 @@ public sealed class RelayProcessorTests : IDisposable
         var logger = new ListLogger();
         using var processor = Processor(server, logger);
         Assert.Equal(3, processor.ConnectionLimit);
-        await Client.EnqueueAsync(Mail());
-        var delivery = await ReceiveAsync();
+        await relay.Client.EnqueueAsync(Mail());
+        var delivery = await relay.ReceiveAsync();
 
         var first = await processor.ProcessAsync(delivery);
 
@@ -255,8 +221,8 @@ public sealed class RelayProcessorTests : IDisposable
     {
         await using var server = await TestSmtpServer.StartAsync(new() { RejectRecipients = new[] { "customer@fabrikam.test" } });
         using var processor = Processor(server);
-        var queued = await Client.EnqueueAsync(Mail());
-        var delivery = await ReceiveAsync();
+        var queued = await relay.Client.EnqueueAsync(Mail());
+        var delivery = await relay.ReceiveAsync();
 
         var outcome = await processor.ProcessAsync(delivery);
 
@@ -277,21 +243,21 @@ public sealed class RelayProcessorTests : IDisposable
         await using (var refusing = await TestSmtpServer.StartAsync(new() { RejectRecipients = new[] { "customer@fabrikam.test" } }))
         {
             using var processor = Processor(refusing);
-            await Client.EnqueueAsync(Mail("Report", new MailAttachment(path)));
-            Assert.Equal(RelayOutcomeKind.DeadLettered, (await processor.ProcessAsync(await ReceiveAsync())).Kind);
+            await relay.Client.EnqueueAsync(Mail("Report", new MailAttachment(path)));
+            Assert.Equal(RelayOutcomeKind.DeadLettered, (await processor.ProcessAsync(await relay.ReceiveAsync())).Kind);
         }
 
         // Storage reports "never" as the end of 9999 (to the second); the default would be 7 days from now.
-        var peeked = (await FailedQueue.PeekMessageAsync()).Value;
+        var peeked = (await relay.FailedQueue.PeekMessageAsync()).Value;
         Assert.Equal(9999, peeked.ExpiresOn!.Value.Year);
-        Assert.Single(Blobs.GetBlobs());
+        Assert.Single(relay.Blobs.GetBlobs());
 
         // The documented recovery: the record's original envelope back on the queue, once the server accepts.
         var record = await FailedRecordAsync();
-        await Queue.SendMessageAsync(record.OriginalMessage);
+        await relay.Queue.SendMessageAsync(record.OriginalMessage);
         await using var accepting = await TestSmtpServer.StartAsync(new());
         using var again = Processor(accepting);
-        var outcome = await again.ProcessAsync(await ReceiveAsync());
+        var outcome = await again.ProcessAsync(await relay.ReceiveAsync());
 
         Assert.Equal(RelayOutcomeKind.Sent, outcome.Kind);
         var sent = Assert.Single(await accepting.WaitForMessagesAsync(1, TimeSpan.FromSeconds(10)));
@@ -300,7 +266,7 @@ public sealed class RelayProcessorTests : IDisposable
         using var content = new MemoryStream();
         attachment.Content!.DecodeTo(content);
         Assert.Equal(System.IO.File.ReadAllBytes(path), content.ToArray());
-        Assert.Empty(Blobs.GetBlobs());
+        Assert.Empty(relay.Blobs.GetBlobs());
     }
 
     [Fact]
@@ -308,8 +274,8 @@ public sealed class RelayProcessorTests : IDisposable
     {
         await using var server = await TestSmtpServer.StartAsync(new() { FailDataTimes = 100 });
         using var processor = Processor(server, maxAttempts: 3);
-        await Client.EnqueueAsync(Mail());
-        var delivery = await ReceiveAsync();
+        await relay.Client.EnqueueAsync(Mail());
+        var delivery = await relay.ReceiveAsync();
 
         var outcome = await processor.ProcessAsync(new RelayDelivery { QueueMessageId = delivery.QueueMessageId, Text = delivery.Text, DequeueCount = 3 });
 
@@ -326,12 +292,12 @@ public sealed class RelayProcessorTests : IDisposable
     {
         await using var server = await TestSmtpServer.StartAsync(new());
         using var processor = Processor(server);
-        await Queue.CreateIfNotExistsAsync();
-        await Queue.SendMessageAsync(text);
-        await Client.EnqueueAsync(Mail("After the bad one"));
+        await relay.Queue.CreateIfNotExistsAsync();
+        await relay.Queue.SendMessageAsync(text);
+        await relay.Client.EnqueueAsync(Mail("After the bad one"));
 
-        var bad = await processor.ProcessAsync(await ReceiveAsync());
-        var good = await processor.ProcessAsync(await ReceiveAsync());
+        var bad = await processor.ProcessAsync(await relay.ReceiveAsync());
+        var good = await processor.ProcessAsync(await relay.ReceiveAsync());
 
         Assert.Equal(RelayOutcomeKind.DeadLettered, bad.Kind);
         var record = await FailedRecordAsync();
@@ -348,9 +314,9 @@ public sealed class RelayProcessorTests : IDisposable
         await using var server = await TestSmtpServer.StartAsync(new() { Tls = TestSmtpTls.StartTls, Users = new Dictionary<string, string> { ["relay"] = Password } });
         var logger = new ListLogger();
         using var processor = Processor(server, logger);
-        await Client.EnqueueAsync(Mail());
+        await relay.Client.EnqueueAsync(Mail());
 
-        var outcome = await processor.ProcessAsync(await ReceiveAsync());
+        var outcome = await processor.ProcessAsync(await relay.ReceiveAsync());
 
         Assert.Equal(RelayOutcomeKind.Sent, outcome.Kind);
         Assert.Contains(logger.Lines, l => l.Contains("AUTH", StringComparison.Ordinal) && l.StartsWith("Debug", StringComparison.Ordinal));

@@ -3,15 +3,14 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Threading.Tasks;
-using Azure.Storage.Queues;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using SmtpOps.Messages;
 using SmtpOps.Relay.Processing;
-using SmtpOps.Smtp;
 using SmtpOps.TestServers;
 using Xunit;
+using static SmtpOps.Relay.Tests.Processing.RelayTestQueue;
 
 namespace SmtpOps.Relay.Tests.Processing;
 
@@ -28,8 +27,7 @@ public sealed class RelayTelemetryTests : IDisposable
     private const string Subject = "Quarterly statement 7731";
     private const string Body = "Your balance is 1,234.56.";
 
-    private readonly AzuriteFixture azurite;
-    private readonly string queueName = $"otel{Guid.NewGuid():N}".Substring(0, 20);
+    private readonly RelayTestQueue relay;
     private readonly List<Activity> spans = new();
     private readonly List<MetricSnapshot> metrics = new();
     private readonly TracerProvider tracing;
@@ -37,7 +35,7 @@ public sealed class RelayTelemetryTests : IDisposable
 
     public RelayTelemetryTests(AzuriteFixture azurite)
     {
-        this.azurite = azurite;
+        relay = new RelayTestQueue(azurite, "otel");
         tracing = Sdk.CreateTracerProviderBuilder().AddSource(RelayDiagnostics.SourceName).AddInMemoryExporter(spans).Build()!;
         meters = Sdk.CreateMeterProviderBuilder().AddMeter(RelayTelemetry.MeterName).AddInMemoryExporter(metrics).Build()!;
     }
@@ -48,10 +46,6 @@ public sealed class RelayTelemetryTests : IDisposable
         meters.Dispose();
     }
 
-    private QueueClient Queue => new(azurite.ConnectionString, queueName, RelayStorage.QueueOptions());
-
-    private SmtpRelayClient Client => SmtpRelayClient.Create(azurite.ConnectionString, queueName);
-
     private static MailMessageDefinition Mail => new()
     {
         From = $"Billing <{Sender}>",
@@ -60,34 +54,12 @@ public sealed class RelayTelemetryTests : IDisposable
         TextBody = Body,
     };
 
-    private RelayProcessor Processor(TestSmtpServer server) => RelayProcessor.Create(
-        azurite.ConnectionString,
-        new RelayProcessorOptions
-        {
-            QueueName = queueName,
-            Smarthost = new SmtpConnectionOptions
-            {
-                Host = "127.0.0.1",
-                Port = server.Port,
-                Tls = new SmtpTlsPolicy { Security = SmtpSecurity.None },
-                Retry = RetryPolicy.None,
-                Timeout = TimeSpan.FromSeconds(10),
-            },
-            Policy = new RelayPolicy { AllowedSenders = new[] { "contoso.test" } },
-            RetryDelay = TimeSpan.FromSeconds(2),
-            ClaimLease = TimeSpan.FromSeconds(30),
-        });
-
-    private async Task<RelayDelivery> ReceiveAsync()
-    {
-        var message = (await Queue.ReceiveMessageAsync()).Value ?? throw new InvalidOperationException("The queue is empty.");
-        return new RelayDelivery { QueueMessageId = message.MessageId, Text = message.Body.ToString(), DequeueCount = message.DequeueCount };
-    }
+    private RelayProcessor Processor(TestSmtpServer server) => relay.Processor(relay.Options(Smarthost(server.Port)));
 
     private static RelayDelivery Again(RelayDelivery delivery, long dequeueCount) => new() { QueueMessageId = delivery.QueueMessageId, Text = delivery.Text, DequeueCount = dequeueCount };
 
     private List<Activity> Spans(ActivityKind kind) => spans
-        .Where(s => s.Kind == kind && Equals(s.GetTagItem(RelayDiagnostics.DestinationNameAttribute), queueName))
+        .Where(s => s.Kind == kind && Equals(s.GetTagItem(RelayDiagnostics.DestinationNameAttribute), relay.Name))
         .ToList();
 
     private List<MetricPoint> Points(string instrument)
@@ -97,7 +69,7 @@ public sealed class RelayTelemetryTests : IDisposable
         return metrics
             .Where(m => m.Name == instrument)
             .SelectMany(m => m.MetricPoints)
-            .Where(p => Tag(p, RelayDiagnostics.DestinationNameAttribute) == queueName)
+            .Where(p => Tag(p, RelayDiagnostics.DestinationNameAttribute) == relay.Name)
             .ToList();
     }
 
@@ -123,8 +95,8 @@ public sealed class RelayTelemetryTests : IDisposable
     {
         await using var server = await TestSmtpServer.StartAsync(new());
         using var processor = Processor(server);
-        var queued = await Client.EnqueueAsync(Mail);
-        var delivery = await ReceiveAsync();
+        var queued = await relay.Client.EnqueueAsync(Mail);
+        var delivery = await relay.ReceiveAsync();
 
         var outcome = await processor.ProcessAsync(delivery);
         var duplicate = await processor.ProcessAsync(Again(delivery, 2));
@@ -132,7 +104,7 @@ public sealed class RelayTelemetryTests : IDisposable
         Assert.Equal(RelayOutcomeKind.Sent, outcome.Kind);
         Assert.Equal(RelayOutcomeKind.Duplicate, duplicate.Kind);
         var send = Assert.Single(Spans(ActivityKind.Producer));
-        Assert.Equal($"send {queueName}", send.DisplayName);
+        Assert.Equal($"send {relay.Name}", send.DisplayName);
         Assert.Equal(queued.QueueMessageId, send.GetTagItem(RelayDiagnostics.MessageIdAttribute));
         Assert.Equal(queued.MessageId, send.GetTagItem(RelayDiagnostics.MailMessageIdAttribute));
         Assert.Equal("azure_queue_storage", send.GetTagItem(RelayDiagnostics.MessagingSystemAttribute));
@@ -140,7 +112,7 @@ public sealed class RelayTelemetryTests : IDisposable
         var processed = Spans(ActivityKind.Consumer);
         Assert.Equal(2, processed.Count);
         var sent = processed[0];
-        Assert.Equal($"process {queueName}", sent.DisplayName);
+        Assert.Equal($"process {relay.Name}", sent.DisplayName);
         Assert.Equal(send.TraceId, sent.TraceId);
         Assert.Equal(send.SpanId, sent.ParentSpanId);
         Assert.Equal(send.SpanId, Assert.Single(sent.Links).Context.SpanId);
@@ -175,8 +147,8 @@ public sealed class RelayTelemetryTests : IDisposable
     {
         await using var server = await TestSmtpServer.StartAsync(new() { FailDataTimes = 1 });
         using var processor = Processor(server);
-        await Client.EnqueueAsync(Mail);
-        var delivery = await ReceiveAsync();
+        await relay.Client.EnqueueAsync(Mail);
+        var delivery = await relay.ReceiveAsync();
 
         var first = await processor.ProcessAsync(delivery);
         var second = await processor.ProcessAsync(Again(delivery, 2));
@@ -211,9 +183,9 @@ public sealed class RelayTelemetryTests : IDisposable
     {
         await using var server = await TestSmtpServer.StartAsync(new() { RejectRecipients = new[] { Recipient } });
         using var processor = Processor(server);
-        await Client.EnqueueAsync(Mail);
+        await relay.Client.EnqueueAsync(Mail);
 
-        var outcome = await processor.ProcessAsync(await ReceiveAsync());
+        var outcome = await processor.ProcessAsync(await relay.ReceiveAsync());
 
         Assert.Equal(RelayOutcomeKind.DeadLettered, outcome.Kind);
         var send = Assert.Single(Spans(ActivityKind.Producer));
@@ -237,11 +209,11 @@ public sealed class RelayTelemetryTests : IDisposable
         Activity.Current = null;
         await using var server = await TestSmtpServer.StartAsync(new());
         using var processor = Processor(server);
-        await Queue.CreateIfNotExistsAsync();
-        var old = $"{{\"schemaVersion\":1,\"id\":\"{Guid.NewGuid():N}\",\"idempotencyKey\":\"old-{queueName}\",\"createdAt\":\"{DateTimeOffset.UtcNow.AddMinutes(-1):O}\",\"from\":\"{Sender}\",\"to\":[\"{Recipient}\"],\"subject\":\"{Subject}\",\"textBody\":\"{Body}\"}}";
-        await Queue.SendMessageAsync(old);
+        await relay.Queue.CreateIfNotExistsAsync();
+        var old = $"{{\"schemaVersion\":1,\"id\":\"{Guid.NewGuid():N}\",\"idempotencyKey\":\"old-{relay.Name}\",\"createdAt\":\"{DateTimeOffset.UtcNow.AddMinutes(-1):O}\",\"from\":\"{Sender}\",\"to\":[\"{Recipient}\"],\"subject\":\"{Subject}\",\"textBody\":\"{Body}\"}}";
+        await relay.Queue.SendMessageAsync(old);
 
-        var outcome = await processor.ProcessAsync(await ReceiveAsync());
+        var outcome = await processor.ProcessAsync(await relay.ReceiveAsync());
 
         Assert.Equal(RelayOutcomeKind.Sent, outcome.Kind);
         Assert.Single(await server.WaitForMessagesAsync(1, TimeSpan.FromSeconds(10)));
@@ -260,8 +232,8 @@ public sealed class RelayTelemetryTests : IDisposable
         await using (var refusing = await TestSmtpServer.StartAsync(new() { RejectRecipients = new[] { Recipient } }))
         {
             using var processor = Processor(refusing);
-            await Client.EnqueueAsync(Mail);
-            var outcome = await processor.ProcessAsync(await ReceiveAsync());
+            await relay.Client.EnqueueAsync(Mail);
+            var outcome = await processor.ProcessAsync(await relay.ReceiveAsync());
             Assert.Equal(RelayOutcomeKind.DeadLettered, outcome.Kind);
 
             // The reply names the recipient: what a span must not repeat.
@@ -271,8 +243,8 @@ public sealed class RelayTelemetryTests : IDisposable
         await using (var accepting = await TestSmtpServer.StartAsync(new()))
         {
             using var processor = Processor(accepting);
-            await Client.EnqueueAsync(Mail);
-            Assert.Equal(RelayOutcomeKind.Sent, (await processor.ProcessAsync(await ReceiveAsync())).Kind);
+            await relay.Client.EnqueueAsync(Mail);
+            Assert.Equal(RelayOutcomeKind.Sent, (await processor.ProcessAsync(await relay.ReceiveAsync())).Kind);
         }
 
         var ours = Spans(ActivityKind.Producer).Concat(Spans(ActivityKind.Consumer)).ToList();
@@ -293,7 +265,7 @@ public sealed class RelayTelemetryTests : IDisposable
             }
         }
 
-        Assert.Contains(texts, t => t.Contains(queueName, StringComparison.Ordinal));
+        Assert.Contains(texts, t => t.Contains(relay.Name, StringComparison.Ordinal));
         foreach (var secret in new[] { Recipient, Sender, "fabrikam", Subject, Body })
         {
             Assert.DoesNotContain(texts, t => t.Contains(secret, StringComparison.OrdinalIgnoreCase));

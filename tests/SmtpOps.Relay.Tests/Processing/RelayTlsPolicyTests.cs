@@ -4,11 +4,11 @@ using System.Linq;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading.Tasks;
 using Azure.Storage.Queues;
-using SmtpOps.Messages;
 using SmtpOps.Relay.Processing;
 using SmtpOps.Smtp;
 using SmtpOps.TestServers;
 using Xunit;
+using static SmtpOps.Relay.Tests.Processing.RelayTestQueue;
 
 namespace SmtpOps.Relay.Tests.Processing;
 
@@ -21,48 +21,28 @@ public sealed class RelayTlsPolicyTests
 {
     private const string Password = "Smarthost-S3cret!";
     private static readonly Dictionary<string, string> Users = new() { ["relay"] = Password };
-    private readonly AzuriteFixture azurite;
-    private readonly string queueName = $"tls{Guid.NewGuid():N}".Substring(0, 20);
+    private readonly RelayTestQueue relay;
 
-    public RelayTlsPolicyTests(AzuriteFixture azurite) => this.azurite = azurite;
-
-    private QueueClient Queue => new(azurite.ConnectionString, queueName, RelayStorage.QueueOptions());
+    public RelayTlsPolicyTests(AzuriteFixture azurite) => relay = new RelayTestQueue(azurite, "tls");
 
     private static X509Certificate2 Leaf(X509Certificate2 authority, string? crlUrl = null)
         => TestCertificates.IssueServerCertificate(authority, ["localhost", "127.0.0.1"], DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(90), crlUrl);
 
-    private RelayProcessor Processor(TestSmtpServer server, ListLogger logger, CertificateRevocationMode revocation = CertificateRevocationMode.SoftFail) => RelayProcessor.Create(
-        azurite.ConnectionString,
-        new RelayProcessorOptions
-        {
-            QueueName = queueName,
-            Smarthost = new SmtpConnectionOptions
+    private RelayProcessor Processor(TestSmtpServer server, ListLogger logger, CertificateRevocationMode revocation = CertificateRevocationMode.SoftFail) => relay.Processor(
+        relay.Options(
+            Smarthost(server.Port) with
             {
-                Host = "127.0.0.1",
-                Port = server.Port,
                 Tls = new SmtpTlsPolicy { Security = SmtpSecurity.StartTls, RevocationMode = revocation },
                 Credential = SmtpCredential.FromPassword("relay", Password),
-                Retry = RetryPolicy.None,
-                Timeout = TimeSpan.FromSeconds(10),
             },
-            Policy = new RelayPolicy { AllowedSenders = ["contoso.test"] },
-            RetryDelay = TimeSpan.FromSeconds(1),
-            MaxAttempts = 2,
-            ClaimLease = TimeSpan.FromSeconds(30),
-        },
+            maxAttempts: 2,
+            retryDelay: TimeSpan.FromSeconds(1)),
         logger);
 
     private async Task<RelayDelivery> EnqueueAndReceiveAsync(string subject)
     {
-        await SmtpRelayClient.Create(azurite.ConnectionString, queueName).EnqueueAsync(new MailMessageDefinition
-        {
-            From = "billing@contoso.test",
-            To = ["customer@fabrikam.test"],
-            Subject = subject,
-            TextBody = "Your invoice.",
-        });
-        var message = (await Queue.ReceiveMessageAsync()).Value ?? throw new InvalidOperationException("The queue is empty.");
-        return new RelayDelivery { QueueMessageId = message.MessageId, Text = message.Body.ToString(), DequeueCount = message.DequeueCount };
+        await relay.Client.EnqueueAsync(Mail(subject));
+        return await relay.ReceiveAsync();
     }
 
     private static int CertificateWarnings(ListLogger logger) => logger.Lines.Count(l => l.StartsWith("Warning: The smarthost's certificate", StringComparison.Ordinal));
@@ -102,7 +82,7 @@ public sealed class RelayTlsPolicyTests
         Assert.Equal(RelayOutcomeKind.Retry, first.Kind);
         Assert.Contains("revoked by its issuer", first.Detail, StringComparison.Ordinal);
         Assert.Equal(RelayOutcomeKind.DeadLettered, last.Kind);
-        var record = RelayEnvelopeFormat.DeserializeRecord((await new QueueClient(azurite.ConnectionString, RelayStorage.FailedQueueName(queueName), RelayStorage.QueueOptions()).ReceiveMessageAsync()).Value.Body.ToString());
+        var record = RelayEnvelopeFormat.DeserializeRecord((await new QueueClient(relay.ConnectionString, RelayStorage.FailedQueueName(relay.Name), RelayStorage.QueueOptions()).ReceiveMessageAsync()).Value.Body.ToString());
         Assert.Equal("GaveUp", record.Kind);
         Assert.Contains("revoked by its issuer", record.Reason, StringComparison.Ordinal);
         Assert.Contains("Relay:Smarthost:CertificateThumbprints", record.Reason, StringComparison.Ordinal);
