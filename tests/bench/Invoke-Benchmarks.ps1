@@ -337,10 +337,12 @@ function Invoke-ModuleImportBenchmark {
         $detail = 'Import-Module timed inside: SmtpOps {0}, floor {1}, floor without its view {2}; wall: pwsh {3}, + floor {4}, + SmtpOps {5}' -f `
             (Format-Runs $r.SmtpOpsInside), (Format-Runs $r.FloorInside), (Format-Runs $r.FloorWithoutViewsInside), (Format-Runs $r.Bare), (Format-Runs $r.Floor), (Format-Runs $r.SmtpOps)
         if ($pwsh.Judged) {
-            Add-Row 'Module import' "wall ms: fresh pwsh + Import-Module SmtpOps vs fresh pwsh ($($pwsh.Name))" $ours $bare $null ($ours / $bare) $null '<= 1.10x baseline' (($ours / $bare) -le 1.10) $detail
+            # Judged against the floor (issue #24): what PowerShell itself spends on any binary module with a view is
+            # not SmtpOps' to save; a bare pwsh is reported beside it.
+            Add-Row 'Module import' "wall ms: fresh pwsh + Import-Module SmtpOps vs fresh pwsh + a one-cmdlet binary module with one format view ($($pwsh.Name))" $ours $base $null ($ours / $base) $null '<= 1.05x baseline' (($ours / $base) -le 1.05) $detail
             Add-Row 'Module import' "floor: fresh pwsh + a one-cmdlet binary module with one format view vs fresh pwsh ($($pwsh.Name))" $base $bare $null ($base / $bare) $null 'report' $null `
-                ('PowerShell''s own work for any such module; of it, adding format data {0:n0} ms (paired, inside)' -f $views)
-            Add-Row 'Module import' "SmtpOps' own import ms beyond the floor's, as a share of a pwsh start ($($pwsh.Name))" $own $bare $null (1 + $own / $bare) $null '<= 1.10x baseline' ((1 + $own / $bare) -le 1.10) `
+                ('PowerShell''s own work for any such module; of it, adding format data {0:n0} ms (paired, inside); SmtpOps vs bare pwsh {1:n2}x' -f $views, ($ours / $bare))
+            Add-Row 'Module import' "SmtpOps' own import ms beyond the floor's, as a share of a pwsh start ($($pwsh.Name))" $own $bare $null (1 + $own / $bare) $null 'report' $null `
                 'ratio = 1 + own / pwsh start; own = median of the paired differences timed inside'
         }
         else {
@@ -605,7 +607,7 @@ function Invoke-RelayBenchmark {
         $mailkitSteady = Get-Median @($runs | ForEach-Object { $_.Directs } | ForEach-Object { $_.MailKitSteadyCpuMs })
         $hostTotal = Get-Median @($runs | ForEach-Object { $_.Relay.HostCpuMs })
         $mailkitTotal = Get-Median @($runs | ForEach-Object { $_.Directs } | ForEach-Object { $_.MailKitCpuMs })
-        Add-Row 'Relay' 'CPU ms/message, steady state: relay host vs MailKit direct' $hostSteady $mailkitSteady $null ($hostSteady / $mailkitSteady) $null '<= 2x baseline' (($hostSteady / $mailkitSteady) -le 2) `
+        Add-Row 'Relay' 'CPU ms/message, steady state: relay host vs MailKit direct' $hostSteady $mailkitSteady $null ($hostSteady / $mailkitSteady) $null '<= 1.5x baseline' (($hostSteady / $mailkitSteady) -le 1.5) `
             ("medians over the {0} relay rows and their direct runs; ratio = host / MailKit (lower is better); start-up included: host {1:n2}, MailKit {2:n2} ({3:n2}x); host steady runs: {4}" -f @($runs).Count, $hostTotal, $mailkitTotal, ($hostTotal / $mailkitTotal), ((@($runs | ForEach-Object { '{0:n2}' -f $_.Relay.HostSteadyCpuMs })) -join '/'))
 
         # The same host JIT-compiled (the build output) and published ReadyToRun, fresh processes on the best setting,
@@ -620,13 +622,16 @@ function Invoke-RelayBenchmark {
                         Direct = Measure-DirectRun $sink $best.Concurrency
                     }
                 })
-            foreach ($m in @(@{ Label = 'start-up included'; Host = 'HostCpuMs'; MailKit = 'MailKitCpuMs' }, @{ Label = 'steady state'; Host = 'HostSteadyCpuMs'; MailKit = 'MailKitSteadyCpuMs' })) {
-                $jit = @($rounds | ForEach-Object { $_.Jit.($m.Host) }); $r2r = @($rounds | ForEach-Object { $_.R2r.($m.Host) }); $mk = @($rounds | ForEach-Object { $_.Direct.($m.MailKit) })
-                $jitMedian = Get-Median $jit; $r2rMedian = Get-Median $r2r; $mkMedian = Get-Median $mk
-                Add-Row 'Relay' ("CPU ms/message, {0}: relay host published ReadyToRun vs MailKit direct ({1})" -f $m.Label, $c.Name) $r2rMedian $mkMedian $null ($r2rMedian / $mkMedian) $null '<= 2x baseline' (($r2rMedian / $mkMedian) -le 2) `
-                    ("ratio = host / MailKit (lower is better); the JIT host (build output) in the same rounds: {0:n2} ({1:n2}x); medians of {2} alternated rounds JIT/ReadyToRun/MailKit; runs JIT {3}, ReadyToRun {4}, MailKit {5}" -f `
-                        $jitMedian, ($jitMedian / $mkMedian), $roundCount, (($jit | ForEach-Object { '{0:n2}' -f $_ }) -join '/'), (($r2r | ForEach-Object { '{0:n2}' -f $_ }) -join '/'), (($mk | ForEach-Object { '{0:n2}' -f $_ }) -join '/'))
-            }
+            $jit = @($rounds | ForEach-Object { $_.Jit.HostSteadyCpuMs }); $r2r = @($rounds | ForEach-Object { $_.R2r.HostSteadyCpuMs }); $mk = @($rounds | ForEach-Object { $_.Direct.MailKitSteadyCpuMs })
+            $jitMedian = Get-Median $jit; $r2rMedian = Get-Median $r2r; $mkMedian = Get-Median $mk
+            Add-Row 'Relay' ("CPU ms/message, steady state: relay host published ReadyToRun vs MailKit direct ({0})" -f $c.Name) $r2rMedian $mkMedian $null ($r2rMedian / $mkMedian) $null '<= 1.5x baseline' (($r2rMedian / $mkMedian) -le 1.5) `
+                ("ratio = host / MailKit (lower is better); the JIT host (build output) in the same rounds: {0:n2} ({1:n2}x); medians of {2} alternated rounds JIT/ReadyToRun/MailKit; runs JIT {3}, ReadyToRun {4}, MailKit {5}" -f `
+                    $jitMedian, ($jitMedian / $mkMedian), $roundCount, (($jit | ForEach-Object { '{0:n2}' -f $_ }) -join '/'), (($r2r | ForEach-Object { '{0:n2}' -f $_ }) -join '/'), (($mk | ForEach-Object { '{0:n2}' -f $_ }) -join '/'))
+            # A fresh host's start-up is a fixed cost per start (issue #24), reported in CPU ms, not spread over the
+            # messages: the run's CPU beyond what its messages cost at the steady rate.
+            $startup = @(foreach ($kind in 'Jit', 'R2r') { Get-Median @($rounds | ForEach-Object { ($_.$kind.HostCpuMs - $_.$kind.HostSteadyCpuMs) * $RelayMessages }) })
+            Add-Row 'Relay' ("CPU ms, a fresh host's start-up (fixed cost per start): published ReadyToRun vs JIT ({0})" -f $c.Name) $startup[1] $startup[0] $null ($startup[1] / $startup[0]) $null 'report' $null `
+                ("start-up = (CPU ms/message with start-up - steady state) x {0} messages, medians of {1} rounds; ratio = ReadyToRun / JIT (lower is better)" -f $RelayMessages, $roundCount)
         }
 
         # Under a rate limit of half the messages per minute the limiter must hold the second half back;
