@@ -121,6 +121,13 @@ public sealed class GraphRelayTests : IAsyncLifetime
         Assert.Equal(endpoint.BaseUrl.Port, span.GetTagItem(RelayDiagnostics.SmarthostPortAttribute));
 
         Assert.Equal(RelayOutcomeKind.DeadLettered, outcome.Kind);
+
+        // What Get-SmtpRelayFailure -Kind Graph asks the inspector for (it peeks): the Graph record, and nothing for the SMTP kinds.
+        var inspector = RelayQueueInspector.Create(azurite.ConnectionString, queueName);
+        var found = Assert.Single(await inspector.GetFailuresAsync(new RelayFailureFilter { Kinds = [RelayFailureKind.Graph] }));
+        Assert.Equal(queued.MessageId, found.MessageId);
+        Assert.Empty(await inspector.GetFailuresAsync(new RelayFailureFilter { Kinds = [RelayFailureKind.Smtp, RelayFailureKind.Policy] }));
+
         var failed = new QueueClient(azurite.ConnectionString, RelayStorage.FailedQueueName(queueName), RelayStorage.QueueOptions());
         var record = RelayEnvelopeFormat.DeserializeRecord((await failed.ReceiveMessageAsync()).Value.Body.ToString());
         Assert.Equal(RelayFailureKind.Graph, record.Kind);

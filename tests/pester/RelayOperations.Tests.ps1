@@ -132,6 +132,8 @@ Describe 'A relay run with a 550, a policy refusal and a poison message' {
         $offered = (Get-Command Get-SmtpRelayFailure).Parameters['Kind'].Attributes.Where({ $_ -is [System.Management.Automation.ValidateSetAttribute] }).ValidValues
         $offered | Should -Be $kinds
         $offered | Should -Contain 'Graph'
+        # Bound and passed on (it was refused by the ValidateSet before): this run has no Graph record.
+        Get-SmtpRelayFailure $queue @inspect -Kind Graph -ErrorAction Stop | Should -BeNullOrEmpty
         (Get-SmtpRelayFailure $queue @inspect -Kind Poison).Kind | Should -Be 'Poison'
         (Get-SmtpRelayFailure $queue @inspect -MessageId "<$($refused.MessageId)>").Kind | Should -Be 'Smtp'
         Get-SmtpRelayFailure $queue @inspect -After (Get-Date).AddMinutes(5) | Should -BeNullOrEmpty
