@@ -15,34 +15,19 @@ namespace SmtpOps.Tests.Graph;
 /// <summary>
 /// A 40 MB attachment through a draft and an upload session. Memory is measured in this process, honestly but
 /// conservatively: the peak resident set (VmHWM) is reset through /proc/self/clear_refs just before the send and read
-/// just after, so it covers the sending side and the in-process contract endpoint together (which writes what it receives
+/// just after, so it covers the sending side and the in-process contract Endpoint together (which writes what it receives
 /// to disk with an 80 KB buffer), and the test runs in a collection that xunit runs alone, so no other test's allocations
 /// count. Anything else in the process can only make the number larger, never hide a whole-file buffer (40 MB).
 /// </summary>
 [Collection(MemoryMeasurementCollection.Name)]
-public sealed class GraphLargeAttachmentTests : IAsyncLifetime
+public sealed class GraphLargeAttachmentTests() : GraphEndpointTest("large")
 {
     private const long FortyMegabytes = 40L * 1024 * 1024;
-    private readonly string folder = Path.Combine(Path.GetTempPath(), "graph-large-" + Guid.NewGuid().ToString("N"));
-    private GraphContractEndpoint endpoint = null!;
-
-    public Task InitializeAsync()
-    {
-        Directory.CreateDirectory(folder);
-        endpoint = GraphContractEndpoint.Start(Path.Combine(folder, "received"));
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await endpoint.DisposeAsync();
-        Directory.Delete(folder, recursive: true);
-    }
 
     [Fact]
     public async Task AFortyMegabyteAttachmentArrivesByteForByteThroughAnUploadSessionWithoutBeingHeldInMemory()
     {
-        var path = Path.Combine(folder, "backup.bin");
+        var path = Path.Combine(Folder, "backup.bin");
         await WriteRandomFileAsync(path, FortyMegabytes);
         var definition = GraphTransportTests.SmallMessage() with
         {
@@ -52,7 +37,7 @@ public sealed class GraphLargeAttachmentTests : IAsyncLifetime
         using var transport = new GraphTransport(new GraphTransportOptions
         {
             Mailbox = "reports@contoso.test",
-            Endpoint = endpoint.BaseUrl,
+            Endpoint = Endpoint.BaseUrl,
             AccessToken = GraphContractEndpoint.Token(TimeSpan.FromHours(1)),
         });
         // Warm up (JIT, HttpClient connection, MimeKit's tables) with a small message, so the measurement is the large one.
@@ -65,9 +50,9 @@ public sealed class GraphLargeAttachmentTests : IAsyncLifetime
         var result = await transport.SendAsync(definition);
         var peak = Status("VmHWM");
 
-        Assert.Empty(endpoint.Violations);
+        Assert.Empty(Endpoint.Violations);
         Assert.Equal(GraphSendRoute.DraftWithUploadSessions, result.Route);
-        var sent = endpoint.Sent.Last();
+        var sent = Endpoint.Sent.Last();
         Assert.Equal("draft", sent.Route);
         var uploaded = Assert.Single(sent.Attachments);
         Assert.Equal("backup.bin", uploaded.Name);
@@ -79,7 +64,7 @@ public sealed class GraphLargeAttachmentTests : IAsyncLifetime
         Assert.Empty(draft.Attachments);
         Assert.True(sent.Mime.Length < 64 * 1024, $"the draft's MIME is {sent.Mime.Length} bytes");
 
-        var puts = endpoint.Requests.Where(r => r.Method == "PUT").ToList();
+        var puts = Endpoint.Requests.Where(r => r.Method == "PUT").ToList();
         Assert.Equal((int)((FortyMegabytes + (12 * 320 * 1024) - 1) / (12 * 320 * 1024)), puts.Count);
         Assert.All(puts, p => Assert.Null(p.BearerToken));
         var growth = peak - baseline;

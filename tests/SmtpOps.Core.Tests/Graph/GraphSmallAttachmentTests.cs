@@ -15,27 +15,12 @@ namespace SmtpOps.Tests.Graph;
 
 /// <summary>
 /// A large message made large by its small attachments (each under 3 MB): the draft keeps what fits one request, the rest
-/// is added with one attachment POST each, and the message that goes out (read back from the contract endpoint, assembled
+/// is added with one attachment POST each, and the message that goes out (read back from the contract Endpoint, assembled
 /// with every attachment) has every attachment byte for byte with its name, type, content id and inline flag.
 /// </summary>
-public sealed class GraphSmallAttachmentTests : IAsyncLifetime
+public sealed class GraphSmallAttachmentTests() : GraphEndpointTest("small")
 {
     private const int Megabyte = 1024 * 1024;
-    private readonly string folder = Path.Combine(Path.GetTempPath(), "graph-small-" + Guid.NewGuid().ToString("N"));
-    private GraphContractEndpoint endpoint = null!;
-
-    public Task InitializeAsync()
-    {
-        Directory.CreateDirectory(folder);
-        endpoint = GraphContractEndpoint.Start(Path.Combine(folder, "received"));
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await endpoint.DisposeAsync();
-        Directory.Delete(folder, recursive: true);
-    }
 
     [Fact]
     public async Task TwelveReportsOfOneMegabyteEachArriveByteForByteWithTheirNamesAndTypes()
@@ -55,11 +40,11 @@ public sealed class GraphSmallAttachmentTests : IAsyncLifetime
             Attachments = files.Select(f => new MailAttachment(f)).ToList(),
         });
 
-        Assert.Empty(endpoint.Violations);
+        Assert.Empty(Endpoint.Violations);
         Assert.Equal(GraphSendRoute.DraftWithUploadSessions, result.Route);
-        Assert.Contains(endpoint.Requests, r => r.Method == "POST" && r.Path.EndsWith("/attachments", StringComparison.Ordinal) && r.Status == 201);
-        Assert.DoesNotContain(endpoint.Requests, r => r.Path.EndsWith("/createUploadSession", StringComparison.Ordinal));
-        using var sent = Assert.Single(endpoint.Sent).Assemble();
+        Assert.Contains(Endpoint.Requests, r => r.Method == "POST" && r.Path.EndsWith("/attachments", StringComparison.Ordinal) && r.Status == 201);
+        Assert.DoesNotContain(Endpoint.Requests, r => r.Path.EndsWith("/createUploadSession", StringComparison.Ordinal));
+        using var sent = Assert.Single(Endpoint.Sent).Assemble();
         Assert.Equal("monthly reports", sent.Subject);
         var attachments = sent.Attachments.OfType<MimePart>().ToList();
         Assert.Equal(files.Select(Path.GetFileName).Order(), attachments.Select(a => a.FileName).Order());
@@ -67,10 +52,10 @@ public sealed class GraphSmallAttachmentTests : IAsyncLifetime
         {
             Assert.Equal("application/pdf", part.ContentType.MimeType);
             Assert.True(part.IsAttachment);
-            Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(folder, part.FileName!)), Decode(part));
+            Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(Folder, part.FileName!)), Decode(part));
         }
 
-        Assert.Empty(endpoint.Drafts);
+        Assert.Empty(Endpoint.Drafts);
     }
 
     [Fact]
@@ -95,9 +80,9 @@ public sealed class GraphSmallAttachmentTests : IAsyncLifetime
             Attachments = [new MailAttachment(logo, "logo@contoso.test"), new MailAttachment(chart, "chart@contoso.test"), .. small.Select(f => new MailAttachment(f)), new MailAttachment(large)],
         });
 
-        Assert.Empty(endpoint.Violations);
-        Assert.Single(endpoint.Requests, r => r.Path.EndsWith("/createUploadSession", StringComparison.Ordinal));
-        var record = Assert.Single(endpoint.Sent);
+        Assert.Empty(Endpoint.Violations);
+        Assert.Single(Endpoint.Requests, r => r.Path.EndsWith("/createUploadSession", StringComparison.Ordinal));
+        var record = Assert.Single(Endpoint.Sent);
         var postedImage = Assert.Single(record.Attachments, a => a.Name == "chart.png");
         Assert.True(postedImage.IsInline);
         Assert.Equal("chart@contoso.test", postedImage.ContentId);
@@ -118,7 +103,7 @@ public sealed class GraphSmallAttachmentTests : IAsyncLifetime
         }
 
         Assert.All(small.Append(large), f => Assert.True(parts[Path.GetFileName(f)].IsAttachment));
-        Assert.Empty(endpoint.Drafts);
+        Assert.Empty(Endpoint.Drafts);
     }
 
     [Fact]
@@ -132,9 +117,9 @@ public sealed class GraphSmallAttachmentTests : IAsyncLifetime
 
         await transport.SendAsync(GraphTransportTests.SmallMessage() with { Attachments = [new MailAttachment(nearly), new MailAttachment(other)] });
 
-        Assert.Empty(endpoint.Violations);
-        Assert.Single(endpoint.Requests, r => r.Path.EndsWith("/createUploadSession", StringComparison.Ordinal));
-        using var sent = Assert.Single(endpoint.Sent).Assemble();
+        Assert.Empty(Endpoint.Violations);
+        Assert.Single(Endpoint.Requests, r => r.Path.EndsWith("/createUploadSession", StringComparison.Ordinal));
+        using var sent = Assert.Single(Endpoint.Sent).Assemble();
         var parts = sent.Attachments.OfType<MimePart>().ToDictionary(p => p.FileName!);
         Assert.Equal(await File.ReadAllBytesAsync(nearly), Decode(parts["scan.tif"]));
         Assert.Equal(await File.ReadAllBytesAsync(other), Decode(parts["notes.txt"]));
@@ -144,17 +129,17 @@ public sealed class GraphSmallAttachmentTests : IAsyncLifetime
     public async Task AnAttachmentPostThrottledWithRetryAfterIsRetriedAndTheSendCompletes()
     {
         var files = await SmallFilesAsync(6);
-        endpoint.Script(GraphOperation.AddAttachment, GraphFault.Throttle, retryAfterSeconds: 1, after: 1);
+        Endpoint.Script(GraphOperation.AddAttachment, GraphFault.Throttle, retryAfterSeconds: 1, after: 1);
         using var transport = new GraphTransport(ScaledOptions());
 
         var result = await transport.SendAsync(GraphTransportTests.SmallMessage() with { Attachments = files.Select(f => new MailAttachment(f)).ToList() });
 
-        Assert.Empty(endpoint.Violations);
+        Assert.Empty(Endpoint.Violations);
         Assert.Equal(2, result.Attempts);
-        var posts = endpoint.Requests.Where(r => r.Method == "POST" && r.Path.EndsWith("/attachments", StringComparison.Ordinal)).Select(r => r.Status).ToList();
+        var posts = Endpoint.Requests.Where(r => r.Method == "POST" && r.Path.EndsWith("/attachments", StringComparison.Ordinal)).Select(r => r.Status).ToList();
         Assert.Equal(429, posts[1]);
         Assert.Equal(201, posts[2]);
-        using var sent = Assert.Single(endpoint.Sent).Assemble();
+        using var sent = Assert.Single(Endpoint.Sent).Assemble();
         var parts = sent.Attachments.OfType<MimePart>().ToDictionary(p => p.FileName!);
         Assert.Equal(files.Count, parts.Count);
         foreach (var file in files)
@@ -162,23 +147,23 @@ public sealed class GraphSmallAttachmentTests : IAsyncLifetime
             Assert.Equal(await File.ReadAllBytesAsync(file), Decode(parts[Path.GetFileName(file)]));
         }
 
-        Assert.Empty(endpoint.Drafts);
+        Assert.Empty(Endpoint.Drafts);
     }
 
     [Fact]
     public async Task AnAttachmentPostWhoseAnswerIsLostAfterItAttachedTheFileIsFoundOnTheDraftAndNotAttachedTwice()
     {
         var files = await SmallFilesAsync(6);
-        endpoint.ScriptAttachmentAnswerLost(afterPosts: 1);
+        Endpoint.ScriptAttachmentAnswerLost(afterPosts: 1);
         using var transport = new GraphTransport(ScaledOptions());
 
         await transport.SendAsync(GraphTransportTests.SmallMessage() with { Attachments = files.Select(f => new MailAttachment(f)).ToList() });
 
-        Assert.Empty(endpoint.Violations);
-        var posts = endpoint.Requests.Where(r => r.Method == "POST" && r.Path.EndsWith("/attachments", StringComparison.Ordinal)).Select(r => r.Status).ToList();
+        Assert.Empty(Endpoint.Violations);
+        var posts = Endpoint.Requests.Where(r => r.Method == "POST" && r.Path.EndsWith("/attachments", StringComparison.Ordinal)).Select(r => r.Status).ToList();
         Assert.Equal(0, posts[1]);
-        Assert.Single(endpoint.Requests, r => r.Method == "GET" && r.Path.EndsWith("/attachments", StringComparison.Ordinal));
-        using var sent = Assert.Single(endpoint.Sent).Assemble();
+        Assert.Single(Endpoint.Requests, r => r.Method == "GET" && r.Path.EndsWith("/attachments", StringComparison.Ordinal));
+        using var sent = Assert.Single(Endpoint.Sent).Assemble();
         var names = sent.Attachments.OfType<MimePart>().Select(p => p.FileName).ToList();
         Assert.Equal(files.Select(Path.GetFileName).Order(), names.Order());
     }
@@ -187,7 +172,7 @@ public sealed class GraphSmallAttachmentTests : IAsyncLifetime
     public async Task AnAttachmentPostRefusedForGoodFailsWithGraphsErrorAndDeletesTheDraft()
     {
         var files = await SmallFilesAsync(6);
-        endpoint.Script(GraphOperation.AddAttachment, GraphFault.AccessDenied);
+        Endpoint.Script(GraphOperation.AddAttachment, GraphFault.AccessDenied);
         using var transport = new GraphTransport(ScaledOptions());
 
         var failure = await Assert.ThrowsAsync<GraphTransportException>(() => transport.SendAsync(GraphTransportTests.SmallMessage() with { Attachments = files.Select(f => new MailAttachment(f)).ToList() }));
@@ -196,10 +181,10 @@ public sealed class GraphSmallAttachmentTests : IAsyncLifetime
         Assert.Equal(403, failure.StatusCode);
         Assert.Equal("ErrorAccessDenied", failure.ErrorCode);
         Assert.Contains("add attachment", failure.Message, StringComparison.Ordinal);
-        Assert.Single(endpoint.Requests, r => r.Method == "POST" && r.Path.EndsWith("/attachments", StringComparison.Ordinal));
-        Assert.Empty(endpoint.Drafts);
-        Assert.Empty(endpoint.Sent);
-        Assert.Single(endpoint.Requests, r => r.Method == "DELETE" && r.Status == 204);
+        Assert.Single(Endpoint.Requests, r => r.Method == "POST" && r.Path.EndsWith("/attachments", StringComparison.Ordinal));
+        Assert.Empty(Endpoint.Drafts);
+        Assert.Empty(Endpoint.Sent);
+        Assert.Single(Endpoint.Requests, r => r.Method == "DELETE" && r.Status == 204);
         Assert.Contains("was deleted from the mailbox 'reports@contoso.test'", failure.Message, StringComparison.Ordinal);
         Assert.Equal(failure.DraftOutcome, failure.Data[GraphTransportException.DraftDataKey]);
     }
@@ -231,11 +216,11 @@ public sealed class GraphSmallAttachmentTests : IAsyncLifetime
 
         var result = await transport.SendAsync(parsed);
 
-        Assert.Empty(endpoint.Violations);
+        Assert.Empty(Endpoint.Violations);
         Assert.Equal(GraphSendRoute.DraftWithUploadSessions, result.Route);
-        Assert.Single(endpoint.Requests, r => r.Path.EndsWith("/createUploadSession", StringComparison.Ordinal));
-        Assert.Contains(endpoint.Requests, r => r.Method == "POST" && r.Path.EndsWith("/attachments", StringComparison.Ordinal) && r.Status == 201);
-        using var sent = Assert.Single(endpoint.Sent).Assemble();
+        Assert.Single(Endpoint.Requests, r => r.Path.EndsWith("/createUploadSession", StringComparison.Ordinal));
+        Assert.Contains(Endpoint.Requests, r => r.Method == "POST" && r.Path.EndsWith("/attachments", StringComparison.Ordinal) && r.Status == 201);
+        using var sent = Assert.Single(Endpoint.Sent).Assemble();
         var parts = sent.Attachments.OfType<MimePart>().ToDictionary(p => p.FileName!);
         Assert.Equal(files.Select(Path.GetFileName).Order(), parts.Keys.Order());
         foreach (var file in files)
@@ -265,7 +250,7 @@ public sealed class GraphSmallAttachmentTests : IAsyncLifetime
 
     private async Task<string> WriteRandomFileAsync(string name, int size)
     {
-        var path = Path.Combine(folder, name);
+        var path = Path.Combine(Folder, name);
         await File.WriteAllBytesAsync(path, RandomNumberGenerator.GetBytes(size));
         return path;
     }
@@ -273,7 +258,7 @@ public sealed class GraphSmallAttachmentTests : IAsyncLifetime
     private GraphTransportOptions DefaultOptions() => new()
     {
         Mailbox = "reports@contoso.test",
-        Endpoint = endpoint.BaseUrl,
+        Endpoint = Endpoint.BaseUrl,
         AccessToken = GraphContractEndpoint.Token(TimeSpan.FromHours(1)),
     };
 

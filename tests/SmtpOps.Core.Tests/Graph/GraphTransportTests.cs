@@ -10,29 +10,14 @@ using Xunit;
 
 namespace SmtpOps.Tests.Graph;
 
-/// <summary>GraphTransport against the contract endpoint: what arrives, throttling, refusals and tokens.</summary>
-public sealed class GraphTransportTests : IAsyncLifetime
+/// <summary>GraphTransport against the contract Endpoint: what arrives, throttling, refusals and tokens.</summary>
+public sealed class GraphTransportTests() : GraphEndpointTest("transport")
 {
-    private readonly string folder = Path.Combine(Path.GetTempPath(), "graph-transport-" + Guid.NewGuid().ToString("N"));
-    private GraphContractEndpoint endpoint = null!;
-
-    public Task InitializeAsync()
-    {
-        Directory.CreateDirectory(folder);
-        endpoint = GraphContractEndpoint.Start();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await endpoint.DisposeAsync();
-        Directory.Delete(folder, recursive: true);
-    }
 
     [Fact]
     public async Task ASmallMessageGoesAsItsMimeToSendMailAndParsesBackToTheSamePartsAndBytes()
     {
-        var attachment = Path.Combine(folder, "report.bin");
+        var attachment = Path.Combine(Folder, "report.bin");
         var bytes = Enumerable.Range(0, 20_000).Select(i => (byte)(i * 7)).ToArray();
         await File.WriteAllBytesAsync(attachment, bytes);
         var definition = new MailMessageDefinition
@@ -50,8 +35,8 @@ public sealed class GraphTransportTests : IAsyncLifetime
         using var transport = new GraphTransport(Options(GraphContractEndpoint.Token(TimeSpan.FromHours(1))));
         var result = await transport.SendAsync(definition);
 
-        Assert.Empty(endpoint.Violations);
-        var sent = Assert.Single(endpoint.Sent);
+        Assert.Empty(Endpoint.Violations);
+        var sent = Assert.Single(Endpoint.Sent);
         Assert.Equal("sendMail", sent.Route);
         Assert.Equal("reports@contoso.test", sent.Mailbox);
         Assert.Equal(GraphSendRoute.SendMail, result.Route);
@@ -74,15 +59,15 @@ public sealed class GraphTransportTests : IAsyncLifetime
     [Fact]
     public async Task ThrottledWithRetryAfterTwoItWaitsAtLeastTwoSecondsAndSucceeds()
     {
-        endpoint.Script(GraphFault.Throttle, times: 1, retryAfterSeconds: 2);
+        Endpoint.Script(GraphFault.Throttle, times: 1, retryAfterSeconds: 2);
         using var transport = new GraphTransport(Options(GraphContractEndpoint.Token(TimeSpan.FromHours(1))));
 
         var result = await transport.SendAsync(SmallMessage());
 
         Assert.Equal(2, result.Attempts);
-        Assert.Single(endpoint.Sent);
-        Assert.Empty(endpoint.Violations);
-        var requests = endpoint.Requests.ToArray();
+        Assert.Single(Endpoint.Sent);
+        Assert.Empty(Endpoint.Violations);
+        var requests = Endpoint.Requests.ToArray();
         Assert.Equal(new[] { 429, 202 }, requests.Select(r => r.Status));
         // The server's own clock: the retry arrived no sooner than Retry-After said.
         Assert.True(requests[1].ReceivedAt - requests[0].ReceivedAt >= TimeSpan.FromSeconds(1.95), $"retried after {(requests[1].ReceivedAt - requests[0].ReceivedAt).TotalSeconds:0.00} s");
@@ -91,7 +76,7 @@ public sealed class GraphTransportTests : IAsyncLifetime
     [Fact]
     public async Task ARetryAfterLongerThanTheTransportWaitsFailsAsThrottledAtOnce()
     {
-        endpoint.Script(GraphFault.Throttle, times: 1, retryAfterSeconds: 600);
+        Endpoint.Script(GraphFault.Throttle, times: 1, retryAfterSeconds: 600);
         using var transport = new GraphTransport(Options(GraphContractEndpoint.Token(TimeSpan.FromHours(1))));
 
         var failure = await Assert.ThrowsAsync<GraphTransportException>(() => transport.SendAsync(SmallMessage()));
@@ -99,14 +84,14 @@ public sealed class GraphTransportTests : IAsyncLifetime
         Assert.True(failure.IsThrottling);
         Assert.True(failure.IsTransient);
         Assert.Equal(TimeSpan.FromSeconds(600), failure.RetryAfter);
-        Assert.Single(endpoint.Requests);
-        Assert.Empty(endpoint.Sent);
+        Assert.Single(Endpoint.Requests);
+        Assert.Empty(Endpoint.Sent);
     }
 
     [Fact]
     public async Task AccessDeniedIsPermanentAtOnceWithGraphsCodeAndWhatToGrant()
     {
-        endpoint.Script(GraphFault.AccessDenied);
+        Endpoint.Script(GraphFault.AccessDenied);
         using var transport = new GraphTransport(Options(GraphContractEndpoint.Token(TimeSpan.FromHours(1))));
 
         var failure = await Assert.ThrowsAsync<GraphTransportException>(() => transport.SendAsync(SmallMessage()));
@@ -119,22 +104,22 @@ public sealed class GraphTransportTests : IAsyncLifetime
         Assert.Contains("RBAC for Applications", failure.Guidance, StringComparison.Ordinal);
         Assert.Contains("ErrorAccessDenied", failure.Message, StringComparison.Ordinal);
         Assert.Equal(1, failure.Attempts);
-        Assert.Single(endpoint.Requests);
-        Assert.Empty(endpoint.Sent);
+        Assert.Single(Endpoint.Requests);
+        Assert.Empty(Endpoint.Sent);
     }
 
     [Fact]
     public async Task AFreshTokenIsReusedForEveryMessage()
     {
         var credential = new IssuingCredential(TimeSpan.FromHours(1));
-        using var transport = new GraphTransport(new GraphTransportOptions { Mailbox = "reports@contoso.test", Endpoint = endpoint.BaseUrl, Credential = credential });
+        using var transport = new GraphTransport(new GraphTransportOptions { Mailbox = "reports@contoso.test", Endpoint = Endpoint.BaseUrl, Credential = credential });
 
         await transport.SendAsync(SmallMessage());
         await transport.SendAsync(SmallMessage());
 
         Assert.Equal(1, credential.Issued);
         Assert.Equal(new[] { "https://graph.microsoft.com/.default" }, credential.Scopes);
-        Assert.Equal(2, endpoint.Sent.Count);
+        Assert.Equal(2, Endpoint.Sent.Count);
     }
 
     [Fact]
@@ -142,7 +127,7 @@ public sealed class GraphTransportTests : IAsyncLifetime
     {
         // Tokens that enter the five-minute refresh margin two seconds after they are issued.
         var credential = new IssuingCredential(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(2));
-        using var transport = new GraphTransport(new GraphTransportOptions { Mailbox = "reports@contoso.test", Endpoint = endpoint.BaseUrl, Credential = credential });
+        using var transport = new GraphTransport(new GraphTransportOptions { Mailbox = "reports@contoso.test", Endpoint = Endpoint.BaseUrl, Credential = credential });
 
         await transport.SendAsync(SmallMessage());
         await Task.Delay(TimeSpan.FromSeconds(2.5));
@@ -150,9 +135,9 @@ public sealed class GraphTransportTests : IAsyncLifetime
 
         Assert.Equal(2, credential.Issued);
         Assert.Equal(2, transport.TokenAcquisitions);
-        Assert.Equal(2, endpoint.Requests.Select(r => r.BearerToken).Distinct().Count());
-        Assert.Equal(2, endpoint.Sent.Count);
-        Assert.Empty(endpoint.Violations);
+        Assert.Equal(2, Endpoint.Requests.Select(r => r.BearerToken).Distinct().Count());
+        Assert.Equal(2, Endpoint.Sent.Count);
+        Assert.Empty(Endpoint.Violations);
     }
 
     [Fact]
@@ -164,7 +149,7 @@ public sealed class GraphTransportTests : IAsyncLifetime
 
         Assert.Equal(GraphFailureKind.Authentication, failure.Kind);
         Assert.Contains("expired", failure.Message, StringComparison.Ordinal);
-        Assert.Empty(endpoint.Requests);
+        Assert.Empty(Endpoint.Requests);
     }
 
     [Fact]
@@ -178,7 +163,7 @@ public sealed class GraphTransportTests : IAsyncLifetime
         Assert.Equal(401, failure.StatusCode);
         Assert.Equal("InvalidAuthenticationToken", failure.ErrorCode);
         Assert.Contains("https://graph.microsoft.com/.default", failure.Guidance, StringComparison.Ordinal);
-        Assert.Empty(endpoint.Sent);
+        Assert.Empty(Endpoint.Sent);
     }
 
     internal static MailMessageDefinition SmallMessage() => new()
@@ -192,7 +177,7 @@ public sealed class GraphTransportTests : IAsyncLifetime
     private GraphTransportOptions Options(string token) => new()
     {
         Mailbox = "reports@contoso.test",
-        Endpoint = endpoint.BaseUrl,
+        Endpoint = Endpoint.BaseUrl,
         AccessToken = token,
     };
 }
