@@ -6,6 +6,11 @@ namespace SmtpOps.Smtp;
 /// How often and how long to wait before a transient failure (4xx, lost connection, timeout)
 /// is tried again: exponential backoff from <see cref="InitialDelay"/>, capped at <see cref="MaxDelay"/>.
 /// </summary>
+/// <remarks>
+/// Every route retries by it (SMTP, Graph, the relay), so it could live in a neutral namespace; it stays in
+/// <c>SmtpOps.Smtp</c>, where it was first published, because moving a public type breaks every C# caller for no gain
+/// in behaviour.
+/// </remarks>
 public sealed class RetryPolicy
 {
     /// <summary>Gets a policy that never retries.</summary>
