@@ -38,6 +38,14 @@ BeforeAll {
         $records += Record "d$i.bulk.test" MX "10 mx.d$i.bulk.test"
         $records += Record "mx.d$i.bulk.test" A "198.51.100.$($i % 250)"
     }
+    # DMARC and TLS-RPT (issue 25): a subdomain without its own record under a parent that spares subdomains,
+    # a report address outside the domain without its authorization record, TLS-RPT report URIs that are not allowed.
+    $records += @(
+        Record _dmarc.dmarcparent.test TXT 'v=DMARC1; p=reject; sp=none; rua=mailto:dmarc@dmarcparent.test,mailto:agg@vendor.example'
+        Record sub.dmarcparent.test MX '10 mx.dmarcparent.test'
+        Record mx.dmarcparent.test A 192.0.2.91
+        Record _smtp._tls.sub.dmarcparent.test TXT 'v=TLSRPTv1; rua=http://reports.dmarcparent.test/tls,mailto:tls@dmarcparent.test'
+    )
     $zone = @{ records = $records; serverFailure = @('servfail.test'); refused = @('refused.test'); silent = @('silent.test'); authenticated = @('_25._tcp.mx.policy.test') }
     $script:Dns = Start-TestDnsServer -Zone $zone -Directory (Join-Path $Work 'dns')
     $script:Common = @{ Server = $Dns.Server; Timeout = 2 }
@@ -108,6 +116,23 @@ Describe 'Resolve-MailExchanger: delivery plans' {
         $plan.Policy.Spf | Should -BeNullOrEmpty
         $plan.Policy.Warnings | Should -Contain 'policy.test publishes 2 SPF records; receivers treat that as a permanent error (RFC 7208 section 4.5): v=spf1 mx -all | v=spf1 a -all'
         ($plan | Format-List | Out-String -Width 120) | Should -Match 'Dane\s+: 1 TLSA record\(s\) at _25._tcp.mx.policy.test, DNSSEC-authenticated'
+    }
+
+    It 'says which DMARC policy a subdomain inherits, and warns about report addresses and TLS-RPT URIs' {
+        $plan = Resolve-MailExchanger sub.dmarcparent.test @Common -Policy -WarningVariable warned -WarningAction SilentlyContinue
+        $dmarc = $plan.Policy.Dmarc
+        $dmarc.IsFallback | Should -BeTrue
+        $dmarc.Domain | Should -Be 'dmarcparent.test'
+        $dmarc.AppliedPolicy | Should -Be 'none'
+        $plan.Policy.TlsReporting.InvalidReportUris | Should -Be 'http://reports.dmarcparent.test/tls'
+        $warned.Message | Should -Be @(
+            'sub.dmarcparent.test: The TLS-RPT record of sub.dmarcparent.test lists rua=http://reports.dmarcparent.test/tls, a URI with the http scheme: only mailto: with an address and https: are allowed (RFC 8460 section 3); senders send no reports there.'
+            'sub.dmarcparent.test: The DMARC record of dmarcparent.test sends aggregate reports (rua) to mailto:agg@vendor.example, outside its organizational domain dmarcparent.test, but vendor.example does not authorize them: no v=DMARC1 record at dmarcparent.test._report._dmarc.vendor.example (RFC 7489 section 7.1); receivers send those reports nowhere.'
+        )
+        $view = $plan | Format-List | Out-String -Width 250
+        $view | Should -Match 'Dmarc\s+: v=DMARC1; p=reject; sp=none; .* \(at dmarcparent.test: fallback\)'
+        $view | Should -Match 'DmarcVerdict\s+: none \(sp= of dmarcparent.test, its organizational domain; sub.dmarcparent.test publishes no DMARC record of its own\); reports not authorized by vendor.example'
+        $view | Should -Match 'TlsRpt\s+: http://reports.dmarcparent.test/tls \(INVALID: RFC 8460 allows mailto: and https: only\), mailto:tls@dmarcparent.test'
     }
 }
 

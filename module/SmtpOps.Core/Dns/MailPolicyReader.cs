@@ -53,6 +53,14 @@ internal sealed class MailPolicyReader
         var tlsRpt = TlsReportingPolicy.Parse(domain, Texts(await rptTxt.ConfigureAwait(false), warnings), warnings);
         var announced = MtaStsPolicy.Parse(domain, Texts(await stsTxt.ConfigureAwait(false), warnings), warnings);
         var mtaSts = announced is { Id: not null } ? await FetchMtaStsAsync(domain, announced, exchanges, warnings, cancellationToken).ConfigureAwait(false) : announced;
+
+        // DMARC beyond the domain's own record: the DMARCbis tree walk (organizational domain, fallback record) and the
+        // authorization of external report destinations. Not when the first lookup failed: the status is unknown then.
+        if ((await dmarcTxt.ConfigureAwait(false)).Failure is null)
+        {
+            dmarc = await new DmarcPolicyDiscovery(lookup).ContinueAsync(domain, dmarc, domainExists: true, warnings, cancellationToken).ConfigureAwait(false);
+        }
+
         return new MailDomainPolicy(domain, mtaSts, tlsRpt, spf, dmarc, warnings);
     }
 

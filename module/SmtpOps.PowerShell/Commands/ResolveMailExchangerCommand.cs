@@ -187,6 +187,20 @@ public sealed class ResolveMailExchangerCommand : PSCmdlet, IDisposable
             {
                 WriteObject(exchanger);
             }
+
+            // -Policy: what is wrong with the domain's records is said where a user sees it, once per domain.
+            if (task.Result.Policy is { } policy)
+            {
+                if (policy.Dmarc is { } dmarc)
+                {
+                    WriteVerbose($"{policy.Domain}: DMARC {dmarc.Verdict}.");
+                }
+
+                foreach (var warning in policy.Warnings)
+                {
+                    WriteWarning($"{policy.Domain}: {warning}");
+                }
+            }
         }
         else if (task.Exception?.GetBaseException() is DnsResolutionException failure)
         {
