@@ -12,11 +12,15 @@ namespace SmtpOps.Relay.Hosting;
 /// <summary>
 /// What a queue trigger does with one message, the same in the Function and the local WebJobs host:
 /// run the relay processor, and on a transient failure make the message invisible for its own
-/// backoff and throw so that the host keeps it. On Sent, Duplicate and DeadLettered it returns
-/// normally and the host deletes the message.
+/// backoff and throw so that the host keeps it. Over budget (Deferred) it enqueues a fresh copy invisible until the
+/// budget's window and returns normally. On Sent, Duplicate and DeadLettered it returns normally and the host deletes the message.
 /// </summary>
 public sealed class RelayQueueHandler
 {
+    // Storage's longest visibility timeout is 7 days; its "never expires" time-to-live is -1 s.
+    private static readonly TimeSpan MaxVisibility = TimeSpan.FromDays(7) - TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan NeverExpires = TimeSpan.FromSeconds(-1);
+    private static readonly Random Jitter = new();
     private readonly RelayProcessor processor;
     private readonly QueueClient queue;
     private readonly ILogger logger;
@@ -47,6 +51,11 @@ public sealed class RelayQueueHandler
             DequeueCount = message.DequeueCount,
         };
         var outcome = await processor.ProcessAsync(delivery, cancellationToken).ConfigureAwait(false);
+        if (outcome.Kind == RelayOutcomeKind.Deferred)
+        {
+            return await DeferAsync(message, outcome, cancellationToken).ConfigureAwait(false);
+        }
+
         if (outcome.Kind != RelayOutcomeKind.Retry)
         {
             return outcome;
@@ -86,5 +95,36 @@ public sealed class RelayQueueHandler
             RetryAfter = retryAfter,
             QueueMessageId = message.MessageId,
         };
+    }
+
+    // Over budget: the same message goes back as a fresh copy, invisible until its window (a little later for some, so
+    // that the copies do not all come back at once), and this one completes: the host deletes it. A copy starts with a
+    // dequeue count of 0, so waiting for the budget never uses up delivery attempts (making this one invisible and
+    // throwing would: Storage counts every receive). Should the host die before its delete, the ledger makes the second
+    // copy a duplicate, not a second mail. It never expires: a day's budget may hold it for a day.
+    private async Task<RelayOutcome> DeferAsync(QueueMessage message, RelayOutcome outcome, CancellationToken cancellationToken)
+    {
+        var wait = outcome.RetryAfter ?? TimeSpan.Zero;
+        int spread;
+        lock (Jitter)
+        {
+            spread = Jitter.Next(0, (int)Math.Min(30_000, Math.Max(1, wait.TotalMilliseconds / 4)) + 1);
+        }
+
+        var visibility = TimeSpan.FromSeconds(Math.Ceiling(Math.Min(MaxVisibility.TotalSeconds, wait.TotalSeconds + (spread / 1000.0))));
+        if (visibility < TimeSpan.FromSeconds(1))
+        {
+            visibility = TimeSpan.FromSeconds(1);
+        }
+
+        var copy = await queue.SendMessageAsync(message.Body, visibility, NeverExpires, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation(
+            "Queue message {QueueMessageId} is over budget: it comes back in {VisibilitySeconds} s as queue message {CopyMessageId} (attempt {Attempt} not counted): {Detail}",
+            message.MessageId,
+            visibility.TotalSeconds,
+            copy.Value.MessageId,
+            message.DequeueCount,
+            outcome.Detail);
+        return outcome;
     }
 }

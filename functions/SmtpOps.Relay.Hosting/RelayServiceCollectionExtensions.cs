@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using SmtpOps.Budgets;
 using SmtpOps.Graph;
 using SmtpOps.Relay.Processing;
 using SmtpOps.Smtp;
@@ -87,7 +88,9 @@ public static class RelayServiceCollectionExtensions
                 MaxRecipients = settings.Policy.MaxRecipients,
                 MaxMessageBytes = settings.Policy.MaxMessageBytes,
             },
-            MessagesPerMinute = settings.MessagesPerMinute,
+            // By the transport's name, so that a new transport (Acs) gets its route's documented budget by itself.
+            Budget = settings.Budget.ToBudget(settings.Transport.ToString(), smarthost.Host, settings.MessagesPerMinute),
+            BudgetMaxHold = TimeSpan.FromSeconds(settings.Budget.MaxHold),
             MaxConnections = smarthost.MaxConnections,
             ReuseConnections = smarthost.ReuseConnections,
             MaxAttempts = settings.MaxAttempts,
@@ -102,7 +105,8 @@ public static class RelayServiceCollectionExtensions
             storage.Container(RelayStorage.AttachmentContainerName(options.QueueName)),
             storage.Queue(RelayStorage.FailedQueueName(options.QueueName), RelayStorage.QueueOptions()),
             new IdempotencyLedger(storage.Table(RelayStorage.LedgerTableName(options.QueueName)), options.ClaimLease),
-            logger);
+            logger,
+            settings.Budget.Shared ? new TableBudgetStore(storage.Table(RelayStorage.LedgerTableName(options.QueueName))) : null);
     }
 
     // Relay:Transport Graph: the Relay:OAuth identity, asked for Graph's scope; the smarthost's timeout and retries.

@@ -32,8 +32,14 @@ public sealed class RelaySettings
     /// <summary>Gets or sets what the relay agrees to send.</summary>
     public PolicySettings Policy { get; set; } = new();
 
-    /// <summary>Gets or sets the per-process limit of messages per minute (0: none); 30 by default, what Exchange Online accepts per mailbox.</summary>
-    public int MessagesPerMinute { get; set; } = 30;
+    /// <summary>
+    /// Gets or sets the messages per minute (0: none): the older name of <c>Relay:Budget:MessagesPerMinute</c>, which wins
+    /// when both are set. Unset: the route's default (<see cref="Budget"/>).
+    /// </summary>
+    public int? MessagesPerMinute { get; set; }
+
+    /// <summary>Gets or sets the sending budget: the route's documented limits unless set, shared by all instances.</summary>
+    public BudgetSettings Budget { get; set; } = new();
 
     /// <summary>Gets or sets after how many deliveries a transient failure is dead-lettered; keep it equal to host.json's maxDequeueCount.</summary>
     public int MaxAttempts { get; set; } = 5;
@@ -164,6 +170,8 @@ public sealed class RelaySettings
         {
             problems.Add("Relay:MessagesPerMinute must not be negative (0 means no limit).");
         }
+
+        Budget.Validate(problems);
 
         if (MaxAttempts < 1)
         {

@@ -20,6 +20,9 @@ public sealed class RelayDecision
     /// <summary>The retry reason of a throttling reply (Exchange Online's 432 4.3.2 concurrent connections limit).</summary>
     public const string ThrottledReason = "Throttled";
 
+    /// <summary>The reason of a delivery deferred because the sending budget is used up.</summary>
+    public const string BudgetReason = "Budget";
+
     /// <summary>The retry reason of a Storage request that failed (403 while the relay's roles are being fixed, 5xx, no answer).</summary>
     public const string StorageReason = "Storage";
 
@@ -149,6 +152,18 @@ public sealed class RelayDecision
     public RelayOutcome AfterStorageFailure(string failure, long dequeueCount) => dequeueCount >= MaxAttempts
         ? DeadLetter(RelayFailureKind.GaveUp, $"gave up after {dequeueCount} attempts: {StorageReason}: {failure}")
         : Retry(StorageReason, $"{StorageReason}: {failure}", null, dequeueCount);
+
+    /// <summary>The sending budget has no room before the processor's hold ends: the message waits in the queue for its window, no attempt counted.</summary>
+    /// <param name="budget">The budget, as it describes itself.</param>
+    /// <param name="wait">How long until the budget may have room.</param>
+    /// <returns>Deferred, with the wait as <see cref="RelayOutcome.RetryAfter"/>.</returns>
+    public RelayOutcome OverBudget(string budget, TimeSpan wait) => new()
+    {
+        Kind = RelayOutcomeKind.Deferred,
+        RetryReason = BudgetReason,
+        Detail = $"over budget ({budget}): waits {Math.Ceiling(Math.Max(wait.TotalSeconds, 0))} s for its window",
+        RetryAfter = wait < TimeSpan.Zero ? TimeSpan.Zero : wait,
+    };
 
     private RelayOutcome Retry(string retryReason, string detail, int? statusCode, long dequeueCount)
         => new() { Kind = RelayOutcomeKind.Retry, RetryReason = retryReason, Detail = detail, StatusCode = statusCode, RetryAfter = RetryDelayAfter(dequeueCount) };

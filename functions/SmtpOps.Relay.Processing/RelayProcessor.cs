@@ -11,6 +11,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using SmtpOps.Budgets;
 using SmtpOps.Messages;
 using SmtpOps.Smtp;
 
@@ -38,7 +39,7 @@ public sealed class RelayProcessor : IDisposable
     private readonly SmtpSubmitterPool submitters;
     private readonly GraphRelayTransport? graph;
     private readonly Uri destination;
-    private readonly MessageRateLimiter rateLimiter;
+    private readonly SendingBudgetGate budget;
     private readonly ILogger logger;
     private readonly ConcurrentDictionary<string, bool> certificatesWarnedAbout = new(StringComparer.OrdinalIgnoreCase);
     private bool failedQueueCreated;
@@ -49,7 +50,8 @@ public sealed class RelayProcessor : IDisposable
     /// <param name="failed">The dead-letter queue (Base64 encoding).</param>
     /// <param name="ledger">The idempotency ledger.</param>
     /// <param name="logger">Where structured logs go (never secrets; the SMTP transcript only at Debug).</param>
-    public RelayProcessor(RelayProcessorOptions options, BlobContainerClient attachments, QueueClient failed, IdempotencyLedger ledger, ILogger? logger = null)
+    /// <param name="budgetStore">Where the sending budget's use is kept: a <see cref="TableBudgetStore"/> on the ledger table to share it with every instance; this process's memory by default.</param>
+    public RelayProcessor(RelayProcessorOptions options, BlobContainerClient attachments, QueueClient failed, IdempotencyLedger ledger, ILogger? logger = null, BudgetStore? budgetStore = null)
     {
         this.options = options ?? throw new ArgumentNullException(nameof(options));
         decision = options.Decision;
@@ -67,10 +69,10 @@ public sealed class RelayProcessor : IDisposable
         submitters = new SmtpSubmitterPool(smarthost, options.MaxConnections, options.ReuseConnections);
         graph = options.Graph is { } graphOptions ? new GraphRelayTransport(graphOptions, options.MaxConnections, this.logger) : null;
         destination = options.Graph?.Endpoint ?? new UriBuilder("smtp", options.Smarthost.Host, options.Smarthost.EffectivePort).Uri;
-        rateLimiter = new MessageRateLimiter(options.MessagesPerMinute);
+        budget = new SendingBudgetGate(options.Budget, budgetStore ?? new MemoryBudgetStore(), options.ClaimLease);
     }
 
-    /// <summary>Creates the processor for a Storage account given by connection string (Azurite's works too).</summary>
+    /// <summary>Creates the processor for a Storage account given by connection string (Azurite's works too); the budget's use is shared through the ledger table.</summary>
     /// <param name="connectionString">The Storage connection string.</param>
     /// <param name="options">How to send.</param>
     /// <param name="logger">Where structured logs go.</param>
@@ -81,7 +83,8 @@ public sealed class RelayProcessor : IDisposable
             new BlobContainerClient(connectionString, RelayStorage.AttachmentContainerName(options.QueueName)),
             new QueueClient(connectionString, RelayStorage.FailedQueueName(options.QueueName), RelayStorage.QueueOptions()),
             new IdempotencyLedger(new TableClient(connectionString, RelayStorage.LedgerTableName(options.QueueName)), options.ClaimLease),
-            logger);
+            logger,
+            new TableBudgetStore(new TableClient(connectionString, RelayStorage.LedgerTableName(options.QueueName))));
 
     /// <summary>Processes one delivery of a queue message.</summary>
     /// <param name="delivery">The message and its dequeue count.</param>
@@ -131,6 +134,7 @@ public sealed class RelayProcessor : IDisposable
     {
         submitters.Dispose();
         graph?.Dispose();
+        budget.Dispose();
     }
 
     // Reading, measuring and judging come before the ledger claim: a message refused here never holds a key. Once the
@@ -226,54 +230,71 @@ public sealed class RelayProcessor : IDisposable
 
         using (message)
         {
-            // The lease ends with this block, after the send: the limit counts what the smarthost counts.
-            using var lease = await rateLimiter.AcquireAsync(cancellationToken).ConfigureAwait(false);
-            if (graph is not null)
+            // Admitted by the budget before the send, released after it: the budget counts what the service counts.
+            var admission = await budget.AcquireAsync(definition.To.Count + definition.Cc.Count + definition.Bcc.Count, options.BudgetMaxHold, cancellationToken).ConfigureAwait(false);
+            if (!admission.Admitted)
             {
-                var sendingByGraph = RelayTelemetry.StartSend();
-                var sent = await graph.SendAsync(message, decision, dequeueCount, cancellationToken).ConfigureAwait(false);
-                RelayTelemetry.EndSend(sendingByGraph, options.QueueName, sent.Kind);
-                return sent;
+                return decision.OverBudget(budget.Budget.ToString(), (admission.RetryAt ?? DateTimeOffset.UtcNow) - DateTimeOffset.UtcNow);
             }
 
-            var submitter = await submitters.RentAsync(cancellationToken).ConfigureAwait(false);
-            var healthy = false;
-            var sending = RelayTelemetry.StartSend();
             try
             {
-                var result = await submitter.SendAsync(message, DeliveryNotification.None, cancellationToken).ConfigureAwait(false);
-                RelayTelemetry.EndSend(sending, options.QueueName, RelayOutcomeKind.Sent);
-                healthy = true;
-                WarnAboutCertificate(result.Certificate);
-                var rejected = result.Rejected.Count == 0 ? string.Empty : $"; refused recipients: {string.Join(", ", result.Rejected)}";
-                return decision.Sent($"{result.StatusCode} {result.Response}{rejected}") with { MessageId = result.MessageId, StatusCode = result.StatusCode };
-            }
-            catch (SmtpSubmissionException ex)
-            {
-                healthy = ex.Kind is SmtpFailureKind.Transient or SmtpFailureKind.Permanent;
-                var outcome = decision.AfterFailure(ex, dequeueCount);
-                RelayTelemetry.EndSend(sending, options.QueueName, outcome.Kind);
-                if (outcome.Kind == RelayOutcomeKind.Retry && ex.IsThrottling)
-                {
-                    // The smarthost limits this mailbox (Exchange Online: 3 connections, 30 messages a minute):
-                    // fewer connections from now on, and this message waits for its backoff.
-                    var connections = submitters.LowerConnectionLimit();
-                    logger.LogWarning(
-                        "Smarthost {Smarthost} is throttling ({StatusCode}): connections lowered to {ConnectionLimit} for this process; message {MessageId} is retried in {RetryAfterSeconds} s",
-                        $"{options.Smarthost.Host}:{options.Smarthost.EffectivePort}",
-                        ex.StatusCode,
-                        connections,
-                        SingleLineText.Escape(envelope.MessageId),
-                        outcome.RetryAfter?.TotalSeconds);
-                    outcome = outcome with { Detail = $"Throttled (connections now {connections}): {ex.Message}" };
-                }
-
-                return outcome;
+                return await SendAdmittedAsync(envelope, message, dequeueCount, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
-                await submitters.ReturnAsync(submitter, healthy).ConfigureAwait(false);
+                await admission.ReleaseAsync(CancellationToken.None).ConfigureAwait(false);
             }
+        }
+    }
+
+    private async Task<RelayOutcome> SendAdmittedAsync(RelayEnvelope envelope, MimeKit.MimeMessage message, long dequeueCount, CancellationToken cancellationToken)
+    {
+        if (graph is not null)
+        {
+            var sendingByGraph = RelayTelemetry.StartSend();
+            var sent = await graph.SendAsync(message, decision, dequeueCount, cancellationToken).ConfigureAwait(false);
+            RelayTelemetry.EndSend(sendingByGraph, options.QueueName, sent.Kind);
+            return sent;
+        }
+
+        var submitter = await submitters.RentAsync(cancellationToken).ConfigureAwait(false);
+        var healthy = false;
+        var sending = RelayTelemetry.StartSend();
+        try
+        {
+            var result = await submitter.SendAsync(message, DeliveryNotification.None, cancellationToken).ConfigureAwait(false);
+            RelayTelemetry.EndSend(sending, options.QueueName, RelayOutcomeKind.Sent);
+            healthy = true;
+            WarnAboutCertificate(result.Certificate);
+            var rejected = result.Rejected.Count == 0 ? string.Empty : $"; refused recipients: {string.Join(", ", result.Rejected)}";
+            return decision.Sent($"{result.StatusCode} {result.Response}{rejected}") with { MessageId = result.MessageId, StatusCode = result.StatusCode };
+        }
+        catch (SmtpSubmissionException ex)
+        {
+            healthy = ex.Kind is SmtpFailureKind.Transient or SmtpFailureKind.Permanent;
+            var outcome = decision.AfterFailure(ex, dequeueCount);
+            RelayTelemetry.EndSend(sending, options.QueueName, outcome.Kind);
+            if (outcome.Kind == RelayOutcomeKind.Retry && ex.IsThrottling)
+            {
+                // The smarthost limits this mailbox (Exchange Online: 3 connections, 30 messages a minute):
+                // fewer connections from now on, and this message waits for its backoff.
+                var connections = submitters.LowerConnectionLimit();
+                logger.LogWarning(
+                    "Smarthost {Smarthost} is throttling ({StatusCode}): connections lowered to {ConnectionLimit} for this process; message {MessageId} is retried in {RetryAfterSeconds} s",
+                    $"{options.Smarthost.Host}:{options.Smarthost.EffectivePort}",
+                    ex.StatusCode,
+                    connections,
+                    SingleLineText.Escape(envelope.MessageId),
+                    outcome.RetryAfter?.TotalSeconds);
+                outcome = outcome with { Detail = $"Throttled (connections now {connections}): {ex.Message}" };
+            }
+
+            return outcome;
+        }
+        finally
+        {
+            await submitters.ReturnAsync(submitter, healthy).ConfigureAwait(false);
         }
     }
 

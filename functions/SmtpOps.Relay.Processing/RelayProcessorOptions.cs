@@ -1,4 +1,5 @@
 using System;
+using SmtpOps.Budgets;
 using SmtpOps.Graph;
 using SmtpOps.Smtp;
 
@@ -35,8 +36,18 @@ public sealed class RelayProcessorOptions
     /// <summary>Gets the longest wait between deliveries.</summary>
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromMinutes(15);
 
-    /// <summary>Gets the smarthost's per-minute message limit for this process (0: none).</summary>
-    public int MessagesPerMinute { get; init; }
+    /// <summary>
+    /// Gets the sending budget (the route's limits); its use is kept in the processor's budget store, shared by every
+    /// instance when that is the ledger table's. Unlimited by default.
+    /// </summary>
+    public SendingBudget Budget { get; init; } = SendingBudget.Unlimited;
+
+    /// <summary>
+    /// Gets how long a delivery over budget waits in the process for its window; a longer wait makes it
+    /// <see cref="RelayOutcomeKind.Deferred"/>: the queue handler puts the message back, invisible until its window,
+    /// as a fresh copy whose dequeue count starts again (the budget never uses up delivery attempts).
+    /// </summary>
+    public TimeSpan BudgetMaxHold { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
     /// Gets how many smarthost connections this process may have open at once; sends beyond it wait

@@ -191,7 +191,7 @@ public static class RelayTelemetry
 
     private static string? Reason(RelayOutcome outcome) => outcome.Kind switch
     {
-        RelayOutcomeKind.Retry => outcome.RetryReason,
+        RelayOutcomeKind.Retry or RelayOutcomeKind.Deferred => outcome.RetryReason,
         RelayOutcomeKind.DeadLettered => outcome.DeadLetterKind,
         RelayOutcomeKind.Duplicate => AlreadySentReason,
         _ => null,
@@ -203,6 +203,7 @@ public static class RelayTelemetry
         RelayOutcomeKind.Sent => nameof(RelayOutcomeKind.Sent),
         RelayOutcomeKind.Duplicate => nameof(RelayOutcomeKind.Duplicate),
         RelayOutcomeKind.Retry => nameof(RelayOutcomeKind.Retry),
+        RelayOutcomeKind.Deferred => nameof(RelayOutcomeKind.Deferred),
         _ => nameof(RelayOutcomeKind.DeadLettered),
     };
 }

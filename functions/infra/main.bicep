@@ -62,7 +62,7 @@ param smarthostPassword string = ''
 param allowedSenders string
 
 @minValue(0)
-@description('Relay:MessagesPerMinute per instance (0: no limit). Exchange Online accepts 30 a minute per mailbox: with more than one instance divide the mailbox\'s limit by maximumInstanceCount.')
+@description('Relay:MessagesPerMinute of the sending budget (0: no limit), shared by all instances through the ledger table: the mailbox\'s limit itself (Exchange Online: 30 a minute per mailbox), not divided by maximumInstanceCount.')
 param messagesPerMinute int = 30
 
 @minValue(1)

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 
 namespace SmtpOps.TestServers;
@@ -15,4 +16,8 @@ public sealed record ReceivedMessage(
     byte[] Data,
     int SessionNumber,
     string? AuthenticatedUser,
-    bool Secure);
+    bool Secure)
+{
+    /// <summary>Gets when the server accepted the message (end of DATA), on its own clock.</summary>
+    public DateTimeOffset ReceivedAt { get; init; } = DateTimeOffset.UtcNow;
+}

@@ -5,7 +5,7 @@
 .DESCRIPTION
     Ratios, not absolute times, are the result: every ratio is oriented so that above 1 means SmtpOps
     is better (faster / more messages per second), except memory, where it is SmtpOps / baseline.
-    -Only runs a subset: BulkSend, Latency, ModuleImport, LargeAttachment, MxResolution, Probing, Relay.
+    -Only runs a subset: BulkSend, Latency, ModuleImport, LargeAttachment, MxResolution, Probing, Relay, Budget.
     Latency puts a proxy adding -OneWayDelayMs each way (tests/SmtpOps.TestServers latency-proxy) in front of
     the sink: bulk send, -ConnectionCount 4, one probe and the relay over that round trip.
 #>
@@ -23,7 +23,7 @@ param(
     # Where the ReadyToRun copy of PowerShell is built once and kept (the repository's .cache).
     [Parameter(Mandatory)] [string] $CacheFolder,
     [Parameter(Mandatory)] [string] $OutputDirectory,
-    [string[]] $Only = @('BulkSend', 'Latency', 'ModuleImport', 'LargeAttachment', 'MxResolution', 'Probing', 'Relay'),
+    [string[]] $Only = @('BulkSend', 'Latency', 'ModuleImport', 'LargeAttachment', 'MxResolution', 'Probing', 'Relay', 'Budget'),
     [int] $Messages = 1000,
     # Timed runs per contender, alternated between contenders; the rows give medians and every run.
     [ValidateRange(1, 99)] [int] $Runs = 3,
@@ -634,19 +634,78 @@ function Invoke-RelayBenchmark {
                 ("start-up = (CPU ms/message with start-up - steady state) x {0} messages, medians of {1} rounds; ratio = ReadyToRun / JIT (lower is better)" -f $RelayMessages, $roundCount)
         }
 
-        # Under a rate limit of half the messages per minute the limiter must hold the second half back;
-        # then two instances on one queue, each with half the limit (the scale-out rule in functions/README.md).
+        # Under a budget of half the messages per minute the relay must hold the second half back; then two instances
+        # on one queue sharing the same budget through the ledger table (functions/README.md, Sending budgets).
         $limit = [math]::Floor($RelayMessages / 2)
         $one = Measure-RelayRun $azurite $sink "$($c.Name)-limited" (Get-RelaySettings $c $limit)
-        $two = Measure-RelayRun $azurite $sink "$($c.Name)-limited-x2" (Get-RelaySettings $c ([math]::Floor($limit / 2))) -Instances 2
-        foreach ($run in @(@{ Label = '1 instance'; Stats = $one; Each = $limit }, @{ Label = '2 instances'; Stats = $two; Each = [math]::Floor($limit / 2) })) {
+        $two = Measure-RelayRun $azurite $sink "$($c.Name)-limited-x2" (Get-RelaySettings $c $limit) -Instances 2
+        foreach ($run in @(@{ Label = '1 instance'; Stats = $one }, @{ Label = '2 instances sharing it'; Stats = $two })) {
             $stats = $run.Stats
-            Add-Row 'Relay' ("most arrivals in any minute, limit {0}/min, {1} at {2}/min each ({3})" -f $limit, $run.Label, $run.Each, $c.Name) `
+            Add-Row 'Relay' ("most arrivals in any minute, budget {0}/min, {1} ({2})" -f $limit, $run.Label, $c.Name) `
                 $stats.MostPerMinute $limit $null ($limit / [math]::Max(1, $stats.MostPerMinute)) $null "<= $limit per minute" ($stats.MostPerMinute -le $limit) `
                 ("{0} arrived in {1:n1} s, {2} left in queue/failed/poison" -f $stats.Count, $stats.Seconds, $stats.Left)
         }
     }
     finally {
+        Stop-SmtpSink $sink
+        Stop-Azurite $azurite
+        $env:SMTPOPS_BENCH_STORAGE = $null
+    }
+}
+
+function Get-MostInWindow($Sink, [timespan] $Window) {
+    # The most arrivals (the sink's .eml write times) any window of the given length holds, and the first-to-last span.
+    $times = @(Get-SinkMessageFile $Sink | ForEach-Object { $_.LastWriteTimeUtc.Ticks } | Sort-Object)
+    $most = 0; $start = 0
+    for ($end = 0; $end -lt $times.Count; $end++) {
+        while ($times[$end] - $times[$start] -ge $Window.Ticks) { $start++ }
+        $most = [math]::Max($most, $end - $start + 1)
+    }
+    [pscustomobject]@{ Count = $times.Count; Most = $most; Seconds = ($times[-1] - $times[0]) / 1e7 }
+}
+
+function Add-PacingRow([string] $Measure, $Stats, [int] $Limit, [timespan] $Window, [int] $Count, [string] $Note) {
+    # Accuracy: the most in any window against the budget (must not exceed it), and how close the run came to the
+    # fastest pace the budget allows (Count messages need at least ceil(Count / Limit) - 1 whole windows between first and last).
+    $ideal = ([math]::Ceiling($Count / $Limit) - 1) * $Window.TotalSeconds
+    Add-Row 'Budget' $Measure $Stats.Most $Limit $null ($Stats.Most / $Limit) $null "<= $Limit per window" ($Stats.Most -le $Limit -and $Stats.Count -eq $Count) `
+        ("{0} of {1} arrived, first to last {2:n1} s against the budget's fastest {3:n0} s ({4:n2}x); {5}" -f $Stats.Count, $Count, $Stats.Seconds, $ideal, ($Stats.Seconds / [math]::Max(1, $ideal)), $Note)
+}
+
+function Invoke-BudgetBenchmark {
+    # Pacing accuracy: messages in any window against the budget, for a Send-SmtpMail pipeline and for two relay hosts
+    # sharing one budget (small windows, so that the runs take about a minute each).
+    Write-Host "`n== Budget: pacing accuracy, Send-SmtpMail pipeline and two relay hosts sharing one budget =="
+    $window = [timespan]::FromSeconds(10); $limit = 20; $count = 120
+    $sink = Start-SmtpSink -Directory (Join-Path $Work 'budget-pipeline') -ServerPath $ServerPath
+    try {
+        1..$count | ForEach-Object { [pscustomobject]@{ To = "user$_@contoso.example"; Subject = "Paced $_"; Body = 'A paced message.' } } |
+            Send-SmtpMail -From 'reports@contoso.example' -SmtpServer 127.0.0.1 -Port $sink.Port -BudgetLimit "$limit messages per $window"
+        Add-PacingRow ("most arrivals in any {0} s, budget {1} per {0} s: Send-SmtpMail pipeline, one connection" -f $window.TotalSeconds, $limit) (Get-MostInWindow $sink $window) $limit $window $count 'one pwsh, one SMTP connection'
+    }
+    finally { Stop-SmtpSink $sink }
+
+    $azurite = Start-Azurite -Directory (Join-Path $Work 'budget-azurite')
+    $env:SMTPOPS_BENCH_STORAGE = $azurite.ConnectionString
+    $password = [guid]::NewGuid().ToString('N')
+    $sink = Start-SmtpSink -Directory (Join-Path $Work 'budget-relay') -StartTls -User "relay:$password" -ServerPath $ServerPath
+    $hosts = @()
+    try {
+        $queue = 'bench-budget'
+        Invoke-Benchmark @('relay-enqueue', '--queue', $queue, '--count', $count, '--concurrency', 16) | Out-Null
+        $settings = @{ Relay__MessagesPerMinute = '0'; Relay__Budget__Limits__0 = "$limit messages per $window"; Queues__BatchSize = '8'; Queues__NewBatchThreshold = '4' }
+        $hosts = @(foreach ($i in 1..2) {
+                Start-RelayHost -HostPath $RelayHostPath -Azurite $azurite -Sink $sink -User 'relay' -Password $password `
+                    -Directory (Join-Path $Work "budget-host$i") -QueueName $queue -Settings $settings
+            })
+        Wait-SinkCount $sink $count 600 $hosts
+        Start-Sleep -Milliseconds 2000   # a duplicate would arrive now
+        $left = Invoke-Benchmark @('relay-status', '--queue', $queue)
+        Add-PacingRow ("most arrivals in any {0} s, budget {1} per {0} s: 2 relay hosts sharing it" -f $window.TotalSeconds, $limit) (Get-MostInWindow $sink $window) $limit $window $count `
+            ("{0} left in queue/failed/poison; hold 60 s (Relay:Budget:MaxHold), batch 8+4 per host" -f ($left.queued + $left.failed + $left.poison))
+    }
+    finally {
+        foreach ($h in $hosts) { Stop-TestServerProcess $h }
         Stop-SmtpSink $sink
         Stop-Azurite $azurite
         $env:SMTPOPS_BENCH_STORAGE = $null
@@ -662,6 +721,7 @@ foreach ($name in @($Only | ForEach-Object { $_ -split "," })) {
         'MxResolution' { Invoke-MxResolutionBenchmark }
         'Probing' { Invoke-ProbingBenchmark }
         'Relay' { Invoke-RelayBenchmark }
+        'Budget' { Invoke-BudgetBenchmark }
         default { throw "Unknown benchmark '$name'." }
     }
 }

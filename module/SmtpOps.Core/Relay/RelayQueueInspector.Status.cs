@@ -4,6 +4,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Azure;
 using Azure.Storage.Queues;
+using SmtpOps.Budgets;
 
 namespace SmtpOps.Relay;
 
@@ -34,6 +35,18 @@ public sealed partial class RelayQueueInspector
             // No claim check was ever needed: no container.
         }
 
+        // The budget's use as the relay instances share it (their ledger table), measured against the budget they wrote.
+        BudgetUsage usage;
+        try
+        {
+            usage = await new TableBudgetStore(ledger).ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 403)
+        {
+            // An identity with the queue roles only: the status without the budget.
+            usage = BudgetUsage.Empty;
+        }
+
         return new RelayQueueStatus
         {
             Queue = queue.Name,
@@ -44,6 +57,9 @@ public sealed partial class RelayQueueInspector
             Poison = await CountAsync(poison, cancellationToken).ConfigureAwait(false),
             Blobs = blobCount,
             BlobBytes = blobBytes,
+            Budget = usage.Budget?.ToString(),
+            BudgetUse = usage.Describe(null, now),
+            NextSendAt = usage.NextSendAt(null, now),
             ReadAt = now,
         };
     }, cancellationToken);

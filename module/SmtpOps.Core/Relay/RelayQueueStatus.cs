@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using SmtpOps.Budgets;
 
 namespace SmtpOps.Relay;
 
@@ -28,6 +30,15 @@ public sealed class RelayQueueStatus
 
     /// <summary>Gets the size of those blobs in bytes.</summary>
     public long BlobBytes { get; init; }
+
+    /// <summary>Gets the relay's sending budget as it last wrote it (e.g. <c>ExchangeOnline: 30 messages per minute, ...</c>), or <c>null</c> when none was used yet (unlimited, or not shared).</summary>
+    public string? Budget { get; init; }
+
+    /// <summary>Gets each budget limit's use now (used of capacity, sends under way, when it has room again).</summary>
+    public IReadOnlyList<BudgetUse> BudgetUse { get; init; } = Array.Empty<BudgetUse>();
+
+    /// <summary>Gets when the next message may go by the budget; <c>null</c> when it may go now.</summary>
+    public DateTimeOffset? NextSendAt { get; init; }
 
     /// <summary>Gets when the status was read.</summary>
     public DateTimeOffset ReadAt { get; init; }

@@ -10,6 +10,7 @@ using System.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Threading;
+using SmtpOps.Budgets;
 using SmtpOps.Graph;
 using SmtpOps.Messages;
 using SmtpOps.PowerShell.Commands.Delivery;
@@ -297,6 +298,44 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     [ValidateNotNull]
     public Uri? GraphEndpoint { get; set; }
 
+    /// <summary>
+    /// Gets or sets the route whose documented sending budget paces the pipeline: ExchangeOnline (30 messages a minute,
+    /// 10,000 recipients a day, 3 concurrent), Graph, Acs, Smarthost (none). -MessagesPerMinute and the others change it.
+    /// </summary>
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
+    [Parameter(ParameterSetName = GraphSet)]
+    [ValidateSet("ExchangeOnline", "Graph", "Acs", "Smarthost", "Unlimited", IgnoreCase = true)]
+    public string? Budget { get; set; }
+
+    /// <summary>Gets or sets the most messages the pipeline sends in any minute (0: no such limit).</summary>
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
+    [Parameter(ParameterSetName = GraphSet)]
+    [ValidateRange(0, int.MaxValue)]
+    public int MessagesPerMinute { get; set; }
+
+    /// <summary>Gets or sets the most messages the pipeline sends in any hour (0: no such limit).</summary>
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
+    [Parameter(ParameterSetName = GraphSet)]
+    [ValidateRange(0, int.MaxValue)]
+    public int MessagesPerHour { get; set; }
+
+    /// <summary>Gets or sets the most recipients (To, Cc, Bcc) the pipeline sends to in any 24 hours (0: no such limit).</summary>
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
+    [Parameter(ParameterSetName = GraphSet)]
+    [ValidateRange(0, int.MaxValue)]
+    public int RecipientsPerDay { get; set; }
+
+    /// <summary>Gets or sets further budget limits over any window, e.g. '10000 messages per 10 minutes' or '3 messages per 00:00:02'.</summary>
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
+    [Parameter(ParameterSetName = GraphSet)]
+    [ValidateNotNullOrEmpty]
+    public string[]? BudgetLimit { get; set; }
+
     /// <summary>Gets or sets whether a result object is written for every message sent.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -314,6 +353,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
             GraphSet => new GraphRoute(output, GraphMailbox, GraphEndpoint, GraphAccessToken!, TimeSpan.FromSeconds(Timeout), BuildRetryPolicy(), stopping.Token),
             _ => new SmtpRoute(output, BuildConnection(), Credential, AccessToken, UserName, ConnectionCount, stopping.Token),
         };
+        route.Budget = BuildBudget();
     }
 
     /// <summary>Validates and sends one message per pipeline object (or one for a plain call).</summary>
@@ -367,8 +407,40 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     /// <summary>Closes the connection if it is still open and releases the cancellation source.</summary>
     public void Dispose()
     {
+        route?.Budget?.Dispose();
         route?.Dispose();
         stopping.Dispose();
+    }
+
+    // -Budget and the limits: no pacing unless one of them is given; each limit given replaces the route's (0 removes it).
+    private SendingBudgetGate? BuildBudget()
+    {
+        var bound = MyInvocation.BoundParameters;
+        if (!bound.ContainsKey(nameof(Budget)) && !bound.ContainsKey(nameof(MessagesPerMinute)) && !bound.ContainsKey(nameof(MessagesPerHour))
+            && !bound.ContainsKey(nameof(RecipientsPerDay)) && !bound.ContainsKey(nameof(BudgetLimit)))
+        {
+            return null;
+        }
+
+        var budget = Budget is null ? new SendingBudget("Send-SmtpMail", Array.Empty<BudgetLimit>()) : SendingBudget.ForRoute(Budget);
+        budget = budget.With(
+            bound.ContainsKey(nameof(MessagesPerMinute)) ? MessagesPerMinute : null,
+            bound.ContainsKey(nameof(MessagesPerHour)) ? MessagesPerHour : null,
+            bound.ContainsKey(nameof(RecipientsPerDay)) ? RecipientsPerDay : null);
+        foreach (var text in BudgetLimit ?? Array.Empty<string>())
+        {
+            try
+            {
+                budget = budget.WithLimit(Budgets.BudgetLimit.Parse(text));
+            }
+            catch (FormatException ex)
+            {
+                ThrowTerminatingError(SmtpErrorRecords.Terminating("InvalidBudgetLimit", ErrorCategory.InvalidArgument, ex.Message, text));
+            }
+        }
+
+        WriteVerbose($"Sending budget: {budget}.");
+        return new SendingBudgetGate(budget, new MemoryBudgetStore());
     }
 
     // -MaximumRetryCount and -RetryIntervalSec, for SMTP and Graph alike: the wait doubles up to 10 minutes.

@@ -48,6 +48,7 @@ internal sealed class GraphRoute : DeliveryRoute
         {
             var sender = mailbox ?? message.SenderAddress;
             GraphSendResult result;
+            var admission = Admit(definition, stopping);
             try
             {
                 graph ??= new GraphTransport(new GraphTransportOptions
@@ -71,6 +72,10 @@ internal sealed class GraphRoute : DeliveryRoute
 
                 Output.Failed(record);
                 return;
+            }
+            finally
+            {
+                Release(admission);
             }
 
             Output.Sent(result, result.Subject);

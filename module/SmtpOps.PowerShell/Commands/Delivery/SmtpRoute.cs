@@ -4,6 +4,7 @@ using System.Management.Automation;
 using System.Runtime.ExceptionServices;
 using System.Security;
 using System.Threading;
+using SmtpOps.Budgets;
 using SmtpOps.Messages;
 using SmtpOps.PowerShell.Parameters;
 using SmtpOps.Smtp;
@@ -23,6 +24,7 @@ internal sealed class SmtpRoute : DeliveryRoute
     private readonly int connectionCount;
     private readonly CancellationToken stopping;
     private readonly HashSet<string> certificatesWarnedAbout = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Queue<BudgetAdmission?> admissions = new();
     private SmtpSubmitter? submitter;
     private ParallelSmtpSubmitter? pool;
 
@@ -47,6 +49,7 @@ internal sealed class SmtpRoute : DeliveryRoute
         {
             // The pool owns the message once posted (it disposes it after sending).
             pool ??= new ParallelSmtpSubmitter(WithCredential(message), connectionCount);
+            admissions.Enqueue(Admit(definition, stopping, WriteReady));
             PostToPool(message, definition);
             return;
         }
@@ -54,6 +57,7 @@ internal sealed class SmtpRoute : DeliveryRoute
         using (message)
         {
             SmtpSendResult result;
+            var admission = Admit(definition, stopping);
             try
             {
                 // The OAuth2 mailbox defaults to the sender of the first message.
@@ -66,6 +70,10 @@ internal sealed class SmtpRoute : DeliveryRoute
             {
                 WriteFailure(ex, definition);
                 return;
+            }
+            finally
+            {
+                Release(admission);
             }
 
             WriteSent(result);
@@ -101,10 +109,7 @@ internal sealed class SmtpRoute : DeliveryRoute
     private void PostToPool(ComposedMessage message, MailMessageDefinition definition)
     {
         pool!.Post(message, definition);
-        while (pool.TryTakeNext() is { } ready)
-        {
-            WriteOutcome(ready);
-        }
+        WriteReady();
 
         while (pool.Pending >= 2 * connectionCount && pool.TakeNext(stopping) is { } next)
         {
@@ -112,8 +117,22 @@ internal sealed class SmtpRoute : DeliveryRoute
         }
     }
 
+    private void WriteReady()
+    {
+        while (pool!.TryTakeNext() is { } ready)
+        {
+            WriteOutcome(ready);
+        }
+    }
+
+    // Outcomes come in input order, as the admissions were queued: each one's send has ended by now.
     private void WriteOutcome(SmtpSubmissionOutcome outcome)
     {
+        if (admissions.Count > 0)
+        {
+            Release(admissions.Dequeue());
+        }
+
         if (outcome.Result is { } result)
         {
             WriteSent(result);
