@@ -6,16 +6,17 @@ using Org.BouncyCastle.Tls;
 
 namespace SmtpOps.TestServers;
 
-/// <summary><c>dotnet SmtpOps.TestServers.dll legacy-tls-smtp --profile weak|tls10-only [--cn-only] [--ready-file PATH]</c>.</summary>
+/// <summary><c>dotnet SmtpOps.TestServers.dll legacy-tls-smtp --profile weak|tls10-only|modern [--cn-only] [--ready-file PATH]</c>.</summary>
 internal static class LegacyTlsSmtpCommand
 {
     public const string Usage =
         """
-        usage: SmtpOps.TestServers legacy-tls-smtp --profile weak|tls10-only [--cn-only] [--ready-file PATH]
+        usage: SmtpOps.TestServers legacy-tls-smtp --profile weak|tls10-only|modern [--cn-only] [--ready-file PATH]
           Runs an ESMTP server on 127.0.0.1 whose STARTTLS is BouncyCastle's TLS (not this machine's OpenSSL) until SIGTERM
           or Ctrl+C. weak: TLS 1.0 to 1.2 with only TLS_RSA_WITH_AES_128_CBC_SHA (CBC, no forward secrecy),
           TLS_DH_anon_WITH_AES_128_CBC_SHA (anonymous) and TLS_RSA_WITH_NULL_SHA (no encryption). tls10-only: TLS 1.0
-          with BouncyCastle's default suites. The certificate (localhost, 127.0.0.1) is issued by a new test CA;
+          with BouncyCastle's default suites. modern: TLS 1.2 with BouncyCastle's default suites (ECDHE, AEAD), which this
+          machine's TLS library accepts (for --cn-only). The certificate (localhost, 127.0.0.1) is issued by a new test CA;
           --cn-only names localhost in its subject CN only, with no subjectAltName.
           --ready-file receives {"port","pid","certificateThumbprint","certificateSha256","caCertificatePath"} once listening.
         """;
@@ -29,20 +30,23 @@ internal static class LegacyTlsSmtpCommand
         {
             switch (option)
             {
-                case "--profile": profile = arguments.OneOf(["weak", "tls10-only"]); break;
+                case "--profile": profile = arguments.OneOf(["weak", "tls10-only", "modern"]); break;
                 case "--cn-only": commonNameOnly = true; break;
                 case "--ready-file": readyFile = arguments.Value(); break;
                 default: throw arguments.Unknown();
             }
         }
 
-        var options = CommandLineArguments.Required(profile, "--profile") == "weak"
-            ? new LegacyTlsSmtpServerOptions
+        var options = CommandLineArguments.Required(profile, "--profile") switch
+        {
+            "weak" => new LegacyTlsSmtpServerOptions
             {
                 Versions = ProtocolVersion.TLSv12.DownTo(ProtocolVersion.TLSv10),
                 CipherSuites = [CipherSuite.TLS_RSA_WITH_AES_128_CBC_SHA, CipherSuite.TLS_DH_anon_WITH_AES_128_CBC_SHA, CipherSuite.TLS_RSA_WITH_NULL_SHA],
-            }
-            : new LegacyTlsSmtpServerOptions { Versions = ProtocolVersion.TLSv10.Only() };
+            },
+            "tls10-only" => new LegacyTlsSmtpServerOptions { Versions = ProtocolVersion.TLSv10.Only() },
+            _ => new LegacyTlsSmtpServerOptions { Versions = ProtocolVersion.TLSv12.Only() },
+        };
         using var authority = TestCertificates.CreateAuthority();
         var now = DateTimeOffset.UtcNow;
         using var certificate = commonNameOnly

@@ -16,7 +16,7 @@ Describe 'SmtpOps.TestServers command line' {
         $result = Invoke-TestServer @('--help')
         $result.ExitCode | Should -Be 0
         $usage = @($result.Out | Where-Object { $_ -match '^usage: ' })
-        $usage | Should -HaveCount 7
+        $usage | Should -HaveCount 8
         ($usage -join "`n") | Should -Match 'smtp-sink' -Because 'each command has its usage line'
         ($usage -join "`n") | Should -Match 'scripted-smtp'
         ($usage -join "`n") | Should -Match 'dns-server'
@@ -24,6 +24,7 @@ Describe 'SmtpOps.TestServers command line' {
         ($usage -join "`n") | Should -Match 'graph'
         ($usage -join "`n") | Should -Match 'latency-proxy'
         ($usage -join "`n") | Should -Match 'hostile-smtp'
+        ($usage -join "`n") | Should -Match 'legacy-tls-smtp'
         $result.Err | Should -BeNullOrEmpty
     }
 

@@ -170,20 +170,31 @@ Describe 'Test-SmtpServer: TLS versions, weak cipher suites and CN-only certific
         }
     }
 
-    It 'shows the deprecated versions, the weak suites and the CN-only certificate of a weak server' {
-        $server = Start-LegacyServer 'weak-tls' @('--profile', 'weak', '--cn-only')
+    It 'shows the deprecated versions and the weak suites of a weak server, and why this machine cannot talk to it' {
+        $server = Start-LegacyServer 'weak-tls' @('--profile', 'weak')
         try {
-            $result = Test-SmtpServer localhost -IPAddress 127.0.0.1 -Port $server.Port -TrustedRootCertificate $server.CaCertificatePath
+            $result = Test-SmtpServer localhost -IPAddress 127.0.0.1 -Port $server.Port -TrustedRootCertificate $server.CaCertificatePath -ErrorAction SilentlyContinue
+            $result.Checks | Out-String -Width 250 | Write-Host
             (Get-Check $result 'TLS versions').Verdict | Should -Be 'Warn'
             (Get-Check $result 'TLS versions').Reason | Should -Match '^offered: TLS 1\.0, TLS 1\.1, TLS 1\.2; TLS 1\.0 and TLS 1\.1 deprecated by RFC 8996'
             (Get-Check $result 'Cipher suites').Verdict | Should -Be 'Fail'
             (Get-Check $result 'Cipher suites').Reason | Should -Match 'anonymous suites offered .*: TLS_DH_anon_WITH_AES_128_CBC_SHA'
             (Get-Check $result 'Cipher suites').Reason | Should -Match 'no forward secrecy.*CBC only'
-            (Get-Check $result 'Certificate name').Verdict | Should -Be 'Warn'
-            (Get-Check $result 'Certificate name').Reason | Should -Match 'no subjectAltName.*RFC 9525'
+            (Get-Check $result 'STARTTLS').Reason | Should -Match 'cause: the server offers no forward-secret suite'
             @($result.CipherClasses | Where-Object Status -eq 'Offered' | ForEach-Object Name) | Should -Be @('Anonymous', 'NULL')
             ($result | Format-List | Out-String -Width 200) | Should -Match 'TlsOffered\s+: TLS 1\.0, TLS 1\.1, TLS 1\.2, Anonymous, NULL'
             $result.Timings.TlsScan | Should -Not -BeNullOrEmpty
+        }
+        finally { Stop-SmtpSink $server }
+    }
+
+    It 'warns about a certificate that names the host in its CN only (RFC 9525)' {
+        $server = Start-LegacyServer 'cn-only' @('--profile', 'modern', '--cn-only')
+        try {
+            $result = Test-SmtpServer localhost -IPAddress 127.0.0.1 -Port $server.Port -TrustedRootCertificate $server.CaCertificatePath -SkipTlsScan
+            (Get-Check $result 'Certificate name').Verdict | Should -Be 'Warn'
+            (Get-Check $result 'Certificate name').Reason | Should -Match 'no subjectAltName.*RFC 9525'
+            $result.Certificate.SubjectAlternativeNames | Should -BeNullOrEmpty
         }
         finally { Stop-SmtpSink $server }
     }

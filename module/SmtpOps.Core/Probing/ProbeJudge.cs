@@ -313,10 +313,9 @@ internal static class ProbeJudge
             return $"; cause: the server offers only {string.Join(" and ", offered.Select(v => v.Name))} (deprecated by RFC 8996), which this machine's TLS library refuses";
         }
 
-        var weakOnly = seen.CipherClasses.Any(c => c.Name == "Anonymous" && c.Status == TlsOfferStatus.Offered)
-            && !seen.CipherClasses.Any(c => c.Name == "Forward secrecy" && c.Status == TlsOfferStatus.Offered);
-        return weakOnly
-            ? "; cause: the server offers anonymous suites and nothing this machine's TLS library accepts"
+        // .NET on Linux offers only forward-secret suites by default: a server with RSA key transport only has none in common.
+        return seen.CipherClasses.Any(c => c.Name == "Forward secrecy" && c.Status == TlsOfferStatus.NotOffered)
+            ? $"; cause: the server offers no forward-secret suite (it chose {offered[0].CipherSuite}), and this machine's TLS library offers only forward-secret ones"
             : $"; the server completes a handshake with BouncyCastle ({offered[0].Detail}): this machine's TLS library refuses what it offers";
     }
 

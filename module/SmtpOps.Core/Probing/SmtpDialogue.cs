@@ -93,7 +93,8 @@ internal sealed class SmtpDialogue : IDisposable
     public Task<T> HandshakeAsync<T>(Func<Stream, T> handshake, CancellationToken cancellationToken)
     {
         start = end = 0;
-        return Bounded(tcp, timeout, cancellationToken, _ => Task.Run(() => handshake(stream)));
+        // A thread of its own: several blocking handshakes at once on the pool's few threads would wait for it to grow.
+        return Bounded(tcp, timeout, cancellationToken, _ => Task.Factory.StartNew(() => handshake(stream), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
     }
 
     public void Dispose()
