@@ -71,6 +71,6 @@ Describe 'SmtpOps.TestServers command line' {
         $result = Invoke-TestServer @('smtp-source', '--dir', 'mail')
         $result.ExitCode | Should -Be 2
         $result.Err[0] | Should -Be 'The first argument must be the command: smtp-sink, scripted-smtp, test-trust, dns-server, graph, latency-proxy, hostile-smtp, legacy-tls-smtp.'
-        @($result.Err | Where-Object { $_ -match '^usage: ' }) | Should -HaveCount 7
+        @($result.Err | Where-Object { $_ -match '^usage: ' }) | Should -HaveCount 8
     }
 }
