@@ -56,7 +56,7 @@ public sealed class SmtpProbeTests
         Assert.StartsWith("would send: trusted", Check(result, "TLS policy").Reason);
         Assert.Equal(CertificateTrust.Trusted, result.Certificate!.Trust);
         Assert.Equal(CertificateRevocationStatus.Unknown, result.Certificate.Revocation);
-        Assert.Equal(new[] { "Connect", "Banner", "EHLO", "STARTTLS", "TLS protocol", "Certificate chain", "Certificate name", "Certificate expiry", "Certificate revocation", "Banner host", "AUTH before TLS", "AUTH", "TLS policy", "Recipient" }, result.Checks.Select(c => c.Name));
+        Assert.Equal(new[] { "Connect", "Banner", "EHLO", "STARTTLS", "TLS protocol", "TLS versions", "Cipher suites", "Certificate chain", "Certificate name", "Certificate expiry", "Certificate revocation", "Banner host", "AUTH before TLS", "AUTH", "TLS policy", "Recipient" }, result.Checks.Select(c => c.Name));
         Assert.Equal(220, result.Banner!.Code);
         Assert.Equal("localhost", result.BannerHostName);
         Assert.Equal("StartTls", result.TlsMode);

@@ -11,7 +11,7 @@ using System.Threading.Tasks;
 
 namespace SmtpOps.TestServers;
 
-/// <summary>Out-of-process use (Pester tests, the demo, the bench): <c>dotnet SmtpOps.TestServers.dll smtp-sink|scripted-smtp|dns-server|graph|latency-proxy|hostile-smtp|test-trust ...</c>.</summary>
+/// <summary>Out-of-process use (Pester tests, the demo, the bench): <c>dotnet SmtpOps.TestServers.dll smtp-sink|scripted-smtp|dns-server|graph|latency-proxy|hostile-smtp|legacy-tls-smtp|test-trust ...</c>.</summary>
 internal static class Program
 {
     // Each command: its name, its usage (name first; shown by '<command> --help' and with a usage error) and what runs it.
@@ -26,6 +26,7 @@ internal static class Program
         ("graph", Graph.GraphEndpointCommand.Usage, Graph.GraphEndpointCommand.RunAsync),
         ("latency-proxy", LatencyProxyCommand.Usage, LatencyProxyCommand.RunAsync),
         ("hostile-smtp", HostileSmtpCommand.Usage, HostileSmtpCommand.RunAsync),
+        ("legacy-tls-smtp", LegacyTlsSmtpCommand.Usage, LegacyTlsSmtpCommand.RunAsync),
     ];
 
     // One block: a line on what this is, then each command's usage, separated by a blank line.

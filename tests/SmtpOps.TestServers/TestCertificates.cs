@@ -55,6 +55,27 @@ public static class TestCertificates
         return Reimport(withKey);
     }
 
+    /// <summary>
+    /// A server certificate for <paramref name="name"/> in its subject CN only, with no subjectAltName (as some old
+    /// appliances still issue), signed by <paramref name="authority"/>, valid from a day ago to 90 days ahead.
+    /// </summary>
+    public static X509Certificate2 IssueCommonNameOnlyCertificate(X509Certificate2 authority, string name)
+    {
+        ArgumentNullException.ThrowIfNull(authority);
+        using var issuerKey = authority.GetRSAPrivateKey() ?? throw new ArgumentException("The authority has no RSA private key.", nameof(authority));
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest(new X500DistinguishedName("CN=" + name), key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1", "Server Authentication")], false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(authority, true, false));
+        var now = DateTimeOffset.UtcNow;
+        var generator = X509SignatureGenerator.CreateForRSA(issuerKey, RSASignaturePadding.Pkcs1);
+        using var issued = request.Create(authority.SubjectName, generator, now.AddDays(-1), now.AddDays(90), NewSerialNumber());
+        using var withKey = issued.CopyWithPrivateKey(key);
+        return Reimport(withKey);
+    }
+
     /// <summary>A self-signed server certificate for <paramref name="dnsName"/>, valid from a day ago to 30 days ahead.</summary>
     public static X509Certificate2 CreateSelfSigned(string dnsName = "localhost")
     {

@@ -5,7 +5,9 @@
 .DESCRIPTION
     Ratios, not absolute times, are the result: every ratio is oriented so that above 1 means SmtpOps
     is better (faster / more messages per second), except memory, where it is SmtpOps / baseline.
-    -Only runs a subset: BulkSend, Latency, ModuleImport, LargeAttachment, MxResolution, Probing, Relay, Budget.
+    -Only runs a subset: BulkSend, Latency, ModuleImport, LargeAttachment, MxResolution, Probing, TlsScan, Relay, Budget.
+    TlsScan times one Test-SmtpServer (with its TLS versions and cipher suites checks) beside one testssl.sh
+    --starttls smtp run (Debian's testssl.sh 3.0.8, installed when missing) on the same test server.
     Latency puts a proxy adding -OneWayDelayMs each way (tests/SmtpOps.TestServers latency-proxy) in front of
     the sink: bulk send, -ConnectionCount 4, one probe and the relay over that round trip.
 #>
@@ -23,7 +25,7 @@ param(
     # Where the ReadyToRun copy of PowerShell is built once and kept (the repository's .cache).
     [Parameter(Mandatory)] [string] $CacheFolder,
     [Parameter(Mandatory)] [string] $OutputDirectory,
-    [string[]] $Only = @('BulkSend', 'Latency', 'ModuleImport', 'LargeAttachment', 'MxResolution', 'Probing', 'Relay', 'Budget'),
+    [string[]] $Only = @('BulkSend', 'Latency', 'ModuleImport', 'LargeAttachment', 'MxResolution', 'Probing', 'TlsScan', 'Relay', 'Budget'),
     [int] $Messages = 1000,
     # Timed runs per contender, alternated between contenders; the rows give medians and every run.
     [ValidateRange(1, 99)] [int] $Runs = 3,
@@ -464,6 +466,33 @@ function Invoke-ProbingBenchmark {
     finally { Stop-SmtpSink $server }
 }
 
+function Invoke-TlsScanBenchmark {
+    Write-Host "`n== TLS scan: one Test-SmtpServer vs one testssl.sh --starttls smtp, on the same STARTTLS test server =="
+    # The scripted server: SslStream with this machine's OpenSSL defaults (TLS 1.2 and 1.3), a certificate from its own CA.
+    $server = Start-ScriptedSmtpServer -Directory (Join-Path $Work 'tls-scan') -Arguments @('--starttls', '--cert-kind', 'valid') -ServerPath $ServerPath
+    try {
+        $probe = @{ ComputerName = 'localhost'; IPAddress = '127.0.0.1'; Port = $server.Port; TrustedRootCertificate = $server.CaCertificatePath; Timeout = 10 }
+        Test-SmtpServer @probe | Out-Null   # warm-up (JIT, BouncyCastle's first use)
+        $results = [System.Collections.Generic.List[object]]::new()
+        $probeRuns = foreach ($i in 1..$Runs) { Measure-Ms { $results.Add((Test-SmtpServer @probe)) } }
+        $single = Get-Median $probeRuns
+        $scan = Get-Median @($results | ForEach-Object { $_.Timings.TlsScan.TotalMilliseconds })
+        $found = $results[-1]
+        $offered = (@($found.TlsVersions) + @($found.CipherClasses) | Where-Object Status -eq 'Offered' | ForEach-Object Name) -join ', '
+        if (Install-AptTool 'testssl' 'testssl.sh') {
+            # One run: it takes about a minute and a half. --add-ca: testssl.sh has its own CA bundles.
+            $log = Join-Path $Work 'tls-scan/testssl.log'
+            $testsslMs = Measure-Ms { & testssl --starttls smtp --add-ca $server.CaCertificatePath --color 0 --warnings off --quiet "127.0.0.1:$($server.Port)" *> $log }
+            Add-Row 'TLS scan' 'ms per server: Test-SmtpServer (all checks) vs testssl.sh --starttls smtp' $single $testsslMs 3000 ($testsslMs / $single) (3000 / $single) '<= 3000 ms per probe' ($single -le 3000) `
+                ("probe median of $Runs ({0}), of which the TLS scan {1:n0} ms; offered: {2}; testssl.sh 3.0.8 once, its output in {3}" -f (Format-Runs $probeRuns), $scan, $offered, $log)
+        }
+        else {
+            Add-Row 'TLS scan' 'ms per server: Test-SmtpServer' $single $null 3000 $null (3000 / $single) '<= 3000 ms per probe' ($single -le 3000) 'testssl.sh not available (apt-get failed): no baseline'
+        }
+    }
+    finally { Stop-SmtpSink $server }
+}
+
 function Get-ArrivalStatistics($Sink) {
     # From the sink's clock: each message's arrival is its .eml file's write time (written once, renamed in place).
     $times = @(Get-SinkMessageFile $Sink | ForEach-Object { $_.LastWriteTimeUtc.Ticks } | Sort-Object)
@@ -720,6 +749,7 @@ foreach ($name in @($Only | ForEach-Object { $_ -split "," })) {
         'LargeAttachment' { Invoke-LargeAttachmentBenchmark }
         'MxResolution' { Invoke-MxResolutionBenchmark }
         'Probing' { Invoke-ProbingBenchmark }
+        'TlsScan' { Invoke-TlsScanBenchmark }
         'Relay' { Invoke-RelayBenchmark }
         'Budget' { Invoke-BudgetBenchmark }
         default { throw "Unknown benchmark '$name'." }

@@ -16,7 +16,7 @@ Describe 'SmtpOps.TestServers command line' {
         $result = Invoke-TestServer @('--help')
         $result.ExitCode | Should -Be 0
         $usage = @($result.Out | Where-Object { $_ -match '^usage: ' })
-        $usage | Should -HaveCount 7
+        $usage | Should -HaveCount 8
         ($usage -join "`n") | Should -Match 'smtp-sink' -Because 'each command has its usage line'
         ($usage -join "`n") | Should -Match 'scripted-smtp'
         ($usage -join "`n") | Should -Match 'dns-server'
@@ -24,11 +24,12 @@ Describe 'SmtpOps.TestServers command line' {
         ($usage -join "`n") | Should -Match 'graph'
         ($usage -join "`n") | Should -Match 'latency-proxy'
         ($usage -join "`n") | Should -Match 'hostile-smtp'
+        ($usage -join "`n") | Should -Match 'legacy-tls-smtp'
         $result.Err | Should -BeNullOrEmpty
     }
 
     It '<Command> --help prints that command alone' -ForEach @(
-        @{ Command = 'smtp-sink' }, @{ Command = 'scripted-smtp' }, @{ Command = 'dns-server' }, @{ Command = 'test-trust' }, @{ Command = 'graph' }, @{ Command = 'latency-proxy' }, @{ Command = 'hostile-smtp' }
+        @{ Command = 'smtp-sink' }, @{ Command = 'scripted-smtp' }, @{ Command = 'dns-server' }, @{ Command = 'test-trust' }, @{ Command = 'graph' }, @{ Command = 'latency-proxy' }, @{ Command = 'hostile-smtp' }, @{ Command = 'legacy-tls-smtp' }
     ) {
         $result = Invoke-TestServer @($Command, '--help')
         $result.ExitCode | Should -Be 0
@@ -69,7 +70,7 @@ Describe 'SmtpOps.TestServers command line' {
     It 'an unknown command gets the list of commands and every usage on stderr, exit code 2' {
         $result = Invoke-TestServer @('smtp-source', '--dir', 'mail')
         $result.ExitCode | Should -Be 2
-        $result.Err[0] | Should -Be 'The first argument must be the command: smtp-sink, scripted-smtp, test-trust, dns-server, graph, latency-proxy, hostile-smtp.'
-        @($result.Err | Where-Object { $_ -match '^usage: ' }) | Should -HaveCount 7
+        $result.Err[0] | Should -Be 'The first argument must be the command: smtp-sink, scripted-smtp, test-trust, dns-server, graph, latency-proxy, hostile-smtp, legacy-tls-smtp.'
+        @($result.Err | Where-Object { $_ -match '^usage: ' }) | Should -HaveCount 8
     }
 }

@@ -159,3 +159,56 @@ Describe 'Test-SmtpServer: output type' {
         (Get-Command Test-SmtpServer).OutputType.Name | Should -Contain 'SmtpOps.Probing.SmtpProbeResult'
     }
 }
+
+Describe 'Test-SmtpServer: TLS versions, weak cipher suites and CN-only certificates (a BouncyCastle server)' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot '../rig/TestServerProcess.psm1') -Force
+        # legacy-tls-smtp: STARTTLS by BouncyCastle, offering what this machine's OpenSSL refuses (TLS 1.0/1.1, aNULL, NULL).
+        function Start-LegacyServer([string] $Name, [string[]] $Arguments) {
+            $started = Start-TestServerProcess -Command 'legacy-tls-smtp' -Directory (Join-Path $script:Work $Name) -Arguments $Arguments -ServerPath $env:SMTPOPS_TESTSERVER
+            [pscustomobject]@{ Port = [int]$started.Ready.port; CaCertificatePath = $started.Ready.caCertificatePath; Process = $started.Process }
+        }
+    }
+
+    It 'shows the deprecated versions and the weak suites of a weak server, and why this machine cannot talk to it' {
+        $server = Start-LegacyServer 'weak-tls' @('--profile', 'weak')
+        try {
+            $result = Test-SmtpServer localhost -IPAddress 127.0.0.1 -Port $server.Port -TrustedRootCertificate $server.CaCertificatePath -ErrorAction SilentlyContinue
+            $result.Checks | Out-String -Width 250 | Write-Host
+            (Get-Check $result 'TLS versions').Verdict | Should -Be 'Warn'
+            (Get-Check $result 'TLS versions').Reason | Should -Match '^offered: TLS 1\.0, TLS 1\.1, TLS 1\.2; TLS 1\.0 and TLS 1\.1 deprecated by RFC 8996'
+            (Get-Check $result 'Cipher suites').Verdict | Should -Be 'Fail'
+            (Get-Check $result 'Cipher suites').Reason | Should -Match 'anonymous suites offered .*: TLS_DH_anon_WITH_AES_128_CBC_SHA'
+            (Get-Check $result 'Cipher suites').Reason | Should -Match 'no forward secrecy.*CBC only'
+            (Get-Check $result 'STARTTLS').Reason | Should -Match 'cause: the server offers no forward-secret suite'
+            @($result.CipherClasses | Where-Object Status -eq 'Offered' | ForEach-Object Name) | Should -Be @('Anonymous', 'NULL')
+            ($result | Format-List | Out-String -Width 200) | Should -Match 'TlsOffered\s+: TLS 1\.0, TLS 1\.1, TLS 1\.2, Anonymous, NULL'
+            $result.Timings.TlsScan | Should -Not -BeNullOrEmpty
+        }
+        finally { Stop-SmtpSink $server }
+    }
+
+    It 'warns about a certificate that names the host in its CN only (RFC 9525)' {
+        $server = Start-LegacyServer 'cn-only' @('--profile', 'modern', '--cn-only')
+        try {
+            $result = Test-SmtpServer localhost -IPAddress 127.0.0.1 -Port $server.Port -TrustedRootCertificate $server.CaCertificatePath -SkipTlsScan
+            (Get-Check $result 'Certificate name').Verdict | Should -Be 'Warn'
+            (Get-Check $result 'Certificate name').Reason | Should -Match 'no subjectAltName.*RFC 9525'
+            $result.Certificate.SubjectAlternativeNames | Should -BeNullOrEmpty
+        }
+        finally { Stop-SmtpSink $server }
+    }
+
+    It 'names the cause when a server speaks only TLS 1.0, and -SkipTlsScan leaves the scan out' {
+        $server = Start-LegacyServer 'tls10-only' @('--profile', 'tls10-only')
+        try {
+            $result = Test-SmtpServer localhost -IPAddress 127.0.0.1 -Port $server.Port -TrustedRootCertificate $server.CaCertificatePath -ErrorAction SilentlyContinue
+            (Get-Check $result 'STARTTLS').Verdict | Should -Be 'Fail'
+            (Get-Check $result 'STARTTLS').Reason | Should -Match "cause: the server offers only TLS 1\.0 \(deprecated by RFC 8996\), which this machine's TLS library refuses"
+            $skipped = Test-SmtpServer localhost -IPAddress 127.0.0.1 -Port $server.Port -TrustedRootCertificate $server.CaCertificatePath -SkipTlsScan -ErrorAction SilentlyContinue
+            $skipped.TlsVersions | Should -BeNullOrEmpty
+            (Get-Check $skipped 'STARTTLS').Reason | Should -Not -Match 'cause:'
+        }
+        finally { Stop-SmtpSink $server }
+    }
+}

@@ -8,7 +8,7 @@ Set-StrictMode -Version Latest
 function Start-TestServerProcess {
     [CmdletBinding()]
     param(
-        [Parameter(Mandatory)] [ValidateSet('smtp-sink', 'scripted-smtp', 'dns-server', 'graph', 'latency-proxy', 'hostile-smtp')] [string] $Command,
+        [Parameter(Mandatory)] [ValidateSet('smtp-sink', 'scripted-smtp', 'dns-server', 'graph', 'latency-proxy', 'hostile-smtp', 'legacy-tls-smtp')] [string] $Command,
         [Parameter(Mandatory)] [string] $Directory,
         [string[]] $Arguments = @(),
         [string] $ServerPath = $env:SMTPOPS_TESTSERVER

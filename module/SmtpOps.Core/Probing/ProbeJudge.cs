@@ -13,6 +13,7 @@ namespace SmtpOps.Probing;
 internal static class ProbeJudge
 {
     private static readonly string[] ObsoleteProtocols = { "Ssl2", "Ssl3", "Tls", "Tls11" };
+    private static readonly string[] DeprecatedVersions = { "TLS 1.0", "TLS 1.1" };
 
     /// <summary>Judges what a probe saw into its result: the findings and a verdict per check.</summary>
     /// <param name="seen">What the probe saw.</param>
@@ -32,6 +33,8 @@ internal static class ProbeJudge
         TlsProtocol = seen.TlsProtocol,
         CipherSuite = seen.CipherSuite,
         Certificate = seen.Certificate,
+        TlsVersions = seen.TlsVersions,
+        CipherClasses = seen.CipherClasses,
         AuthMechanismsBeforeTls = seen.ImplicitTls ? Array.Empty<string>() : ProbeObservation.AuthMechanismsOf(seen.ExtensionsBeforeTls),
         AuthMechanisms = ProbeObservation.AuthMechanismsOf(seen.FinalExtensions),
         AuthReply = seen.AuthReply,
@@ -45,6 +48,7 @@ internal static class ProbeJudge
             TlsHandshake = seen.TlsTime,
             Auth = seen.AuthTime,
             Recipient = seen.RecipientTime,
+            TlsScan = seen.TlsScanTime,
             Total = total,
         },
         Checks = Checks(seen),
@@ -73,9 +77,14 @@ internal static class ProbeJudge
         {
             yield return seen.TlsEstablished
                 ? new ProbeCheck("Implicit TLS", ProbeVerdict.Pass, $"{seen.TlsProtocol}, {seen.CipherSuite}")
-                : new ProbeCheck("Implicit TLS", ProbeVerdict.Fail, $"TLS handshake failed: {seen.Error}");
+                : new ProbeCheck("Implicit TLS", ProbeVerdict.Fail, $"TLS handshake failed: {seen.Error}{TlsFailureCause(seen)}");
             if (!seen.TlsEstablished)
             {
+                foreach (var check in JudgeTlsOffers(seen))
+                {
+                    yield return check;
+                }
+
                 yield break;
             }
         }
@@ -149,7 +158,12 @@ internal static class ProbeJudge
             }
             else if (!seen.TlsEstablished)
             {
-                yield return new ProbeCheck("STARTTLS", ProbeVerdict.Fail, $"offered, but TLS failed: {seen.Error}");
+                yield return new ProbeCheck("STARTTLS", ProbeVerdict.Fail, $"offered, but TLS failed: {seen.Error}{TlsFailureCause(seen)}");
+                foreach (var check in JudgeTlsOffers(seen))
+                {
+                    yield return check;
+                }
+
                 yield break;
             }
             else
@@ -171,6 +185,11 @@ internal static class ProbeJudge
         yield return ObsoleteProtocols.Contains(seen.TlsProtocol)
             ? new ProbeCheck("TLS protocol", ProbeVerdict.Fail, $"{seen.TlsProtocol} is obsolete (RFC 8996): require TLS 1.2 or later")
             : new ProbeCheck("TLS protocol", ProbeVerdict.Pass, seen.TlsProtocol ?? "unknown");
+
+        foreach (var check in JudgeTlsOffers(seen))
+        {
+            yield return check;
+        }
 
         if (seen.Certificate is not { } certificate)
         {
@@ -194,9 +213,12 @@ internal static class ProbeJudge
             : new ProbeCheck("Certificate chain", problem, $"not trusted: {string.Join(", ", chainErrors)} (issuer {certificate.Issuer}){acceptedAnyway}");
 
         var names = certificate.SubjectAlternativeNames.Count > 0 ? string.Join(", ", certificate.SubjectAlternativeNames) : certificate.Subject;
-        yield return certificate.NameMatches
-            ? new ProbeCheck("Certificate name", ProbeVerdict.Pass, $"matches {seen.Options.Host}")
-            : new ProbeCheck("Certificate name", problem, $"the certificate is for {names}, not {seen.Options.Host}{acceptedAnyway}");
+        yield return !certificate.NameMatches
+            ? new ProbeCheck("Certificate name", problem, $"the certificate is for {names}, not {seen.Options.Host}{acceptedAnyway}")
+            : certificate.SubjectAlternativeNames.Count == 0
+                // The runtime still falls back to the CN; RFC 9525 (6.3) clients do not, and refuse the certificate.
+                ? new ProbeCheck("Certificate name", ProbeVerdict.Warn, $"matches {seen.Options.Host} by its subject CN only: the certificate has no subjectAltName, and RFC 9525 (6.3) clients never match the CN")
+                : new ProbeCheck("Certificate name", ProbeVerdict.Pass, $"matches {seen.Options.Host}");
 
         yield return certificate.DaysLeft < 0
             ? new ProbeCheck("Certificate expiry", problem, $"expired on {certificate.NotAfter:yyyy-MM-dd}{acceptedAnyway}")
@@ -218,6 +240,86 @@ internal static class ProbeJudge
                 : new ProbeCheck("Banner host", ProbeVerdict.Warn, $"banner host {bannerHost} differs from the certificate name ({names})");
         }
     }
+
+    // The extra handshakes (BouncyCastle's, see TlsOfferScan): which versions and which weak classes of suites are offered.
+    private static IEnumerable<ProbeCheck> JudgeTlsOffers(ProbeObservation seen)
+    {
+        const string Library = "BouncyCastle handshakes";
+        if (seen.TlsVersions.Count > 0)
+        {
+            var offered = Names(seen.TlsVersions, TlsOfferStatus.Offered);
+            var deprecated = seen.TlsVersions.Where(v => v.Status == TlsOfferStatus.Offered && DeprecatedVersions.Contains(v.Name)).Select(v => v.Name).ToList();
+            var unknown = seen.TlsVersions.Where(v => v.Status is TlsOfferStatus.Unknown or TlsOfferStatus.NotTested).Select(v => $"{v.Name} untested: {v.Detail}").ToList();
+            var untested = unknown.Count == 0 ? string.Empty : $"; {string.Join("; ", unknown)}";
+            yield return offered.Count == 0
+                ? new ProbeCheck("TLS versions", ProbeVerdict.Warn, $"no version could be tested{untested} ({Library})")
+                : deprecated.Count > 0
+                    ? new ProbeCheck("TLS versions", ProbeVerdict.Warn, $"offered: {string.Join(", ", offered)}; {string.Join(" and ", deprecated)} deprecated by RFC 8996: disable them{untested} ({Library})")
+                    : new ProbeCheck("TLS versions", ProbeVerdict.Pass, $"offered: {string.Join(", ", offered)}; not offered: {string.Join(", ", Names(seen.TlsVersions, TlsOfferStatus.NotOffered))}{untested} ({Library})");
+        }
+
+        if (seen.CipherClasses.Count > 0)
+        {
+            TlsOffer? Class(string name) => seen.CipherClasses.FirstOrDefault(c => c.Name == name);
+            var failures = new List<string>();
+            var warnings = new List<string>();
+            var notes = new List<string>();
+            foreach (var weak in new[] { ("Anonymous", "anonymous suites offered (no server authentication: anyone in the path can impersonate the server)"), ("NULL", "NULL suites offered (no encryption)"), ("Export", "export suites offered (40/56-bit keys)") })
+            {
+                switch (Class(weak.Item1))
+                {
+                    case { Status: TlsOfferStatus.Offered } offer:
+                        failures.Add($"{weak.Item2}: {offer.CipherSuite}");
+                        break;
+                    case { Status: TlsOfferStatus.NotTested or TlsOfferStatus.Unknown } offer:
+                        notes.Add($"{weak.Item1} not tested: {offer.Detail}");
+                        break;
+                }
+            }
+
+            foreach (var needed in new[] { ("Forward secrecy", "no forward secrecy: no ECDHE, DHE or TLS 1.3 suite accepted"), ("AEAD", "CBC only: no AEAD (GCM, CCM, ChaCha20-Poly1305) suite accepted") })
+            {
+                switch (Class(needed.Item1))
+                {
+                    case { Status: TlsOfferStatus.NotOffered }:
+                        warnings.Add(needed.Item2);
+                        break;
+                    case { Status: TlsOfferStatus.NotTested or TlsOfferStatus.Unknown } offer:
+                        notes.Add($"{needed.Item1} not tested: {offer.Detail}");
+                        break;
+                }
+            }
+
+            var note = notes.Count == 0 ? string.Empty : $"; {string.Join("; ", notes)}";
+            yield return failures.Count > 0
+                ? new ProbeCheck("Cipher suites", ProbeVerdict.Fail, $"{string.Join("; ", failures.Concat(warnings))}{note} ({Library})")
+                : warnings.Count > 0
+                    ? new ProbeCheck("Cipher suites", ProbeVerdict.Warn, $"{string.Join("; ", warnings)}{note} ({Library})")
+                    : new ProbeCheck("Cipher suites", ProbeVerdict.Pass, $"no anonymous or NULL suites; forward secrecy and AEAD offered{note} ({Library})");
+        }
+    }
+
+    // Why the system's handshake failed, from what the extra handshakes saw: e.g. a server that speaks only TLS 1.0.
+    private static string TlsFailureCause(ProbeObservation seen)
+    {
+        var offered = seen.TlsVersions.Where(v => v.Status == TlsOfferStatus.Offered).ToList();
+        if (offered.Count == 0)
+        {
+            return string.Empty;
+        }
+
+        if (offered.All(v => DeprecatedVersions.Contains(v.Name)))
+        {
+            return $"; cause: the server offers only {string.Join(" and ", offered.Select(v => v.Name))} (deprecated by RFC 8996), which this machine's TLS library refuses";
+        }
+
+        // .NET on Linux offers only forward-secret suites by default: a server with RSA key transport only has none in common.
+        return seen.CipherClasses.Any(c => c.Name == "Forward secrecy" && c.Status == TlsOfferStatus.NotOffered)
+            ? $"; cause: the server offers no forward-secret suite (it chose {offered[0].CipherSuite}), and this machine's TLS library offers only forward-secret ones"
+            : $"; the server completes a handshake with BouncyCastle ({offered[0].Detail}): this machine's TLS library refuses what it offers";
+    }
+
+    private static List<string> Names(IEnumerable<TlsOffer> offers, TlsOfferStatus status) => offers.Where(o => o.Status == status).Select(o => o.Name).ToList();
 
     private static ProbeCheck? JudgeRevocation(ProbeObservation seen, ServerCertificateDecision decision) => decision.Revocation switch
     {

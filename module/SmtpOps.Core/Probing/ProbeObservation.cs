@@ -39,6 +39,12 @@ internal sealed class ProbeObservation
 
     public ProbeCertificate? Certificate { get; set; }
 
+    public IReadOnlyList<TlsOffer> TlsVersions { get; set; } = Array.Empty<TlsOffer>();
+
+    public IReadOnlyList<TlsOffer> CipherClasses { get; set; } = Array.Empty<TlsOffer>();
+
+    public TimeSpan? TlsScanTime { get; set; }
+
     public SmtpReply? AuthReply { get; set; }
 
     public string? AuthMechanism { get; set; }

@@ -23,11 +23,14 @@ public sealed class ProbeTimings
     /// <summary>Gets the MAIL/RCPT test.</summary>
     public TimeSpan? Recipient { get; init; }
 
+    /// <summary>Gets the extra handshakes of the TLS versions and cipher suites checks (made at once, on their own connections).</summary>
+    public TimeSpan? TlsScan { get; init; }
+
     /// <summary>Gets the whole probe.</summary>
     public TimeSpan Total { get; init; }
 
     /// <inheritdoc />
-    public override string ToString() => $"connect {Ms(Connect)}, banner {Ms(Banner)}, EHLO {Ms(Ehlo)}, TLS {Ms(TlsHandshake)}, AUTH {Ms(Auth)}, RCPT {Ms(Recipient)}, total {Ms(Total)}";
+    public override string ToString() => $"connect {Ms(Connect)}, banner {Ms(Banner)}, EHLO {Ms(Ehlo)}, TLS {Ms(TlsHandshake)}, AUTH {Ms(Auth)}, RCPT {Ms(Recipient)}, TLS scan {Ms(TlsScan)}, total {Ms(Total)}";
 
     private static string Ms(TimeSpan? value) => value is { } v ? $"{v.TotalMilliseconds:0} ms" : "-";
 }

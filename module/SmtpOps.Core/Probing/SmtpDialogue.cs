@@ -4,7 +4,6 @@ using System.IO;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Authentication;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -81,9 +80,21 @@ internal sealed class SmtpDialogue : IDisposable
         PlaintextAfterStartTls = end > start;
         start = end = 0;
         var tls = new SslStream(stream, leaveInnerStreamOpen: false, validate);
-        await Bounded(tcp, timeout, cancellationToken, _ => tls.AuthenticateAsClientAsync(host, null, SslProtocols.None, checkCertificateRevocation: checkRevocation)).ConfigureAwait(false);
+        await Bounded(tcp, timeout, cancellationToken, ct => FreshTlsHandshake.AuthenticateAsync(tls, host, validate, checkRevocation, ct)).ConfigureAwait(false);
         stream = tls;
         Log($"TLS: {tls.SslProtocol}");
+    }
+
+    /// <summary>Runs another TLS library's blocking handshake on the connection, bounded by the timeout.</summary>
+    /// <typeparam name="T">What the handshake returns.</typeparam>
+    /// <param name="handshake">Takes the connection's stream.</param>
+    /// <param name="cancellationToken">Cancels the handshake.</param>
+    /// <returns>What the handshake returned.</returns>
+    public Task<T> HandshakeAsync<T>(Func<Stream, T> handshake, CancellationToken cancellationToken)
+    {
+        start = end = 0;
+        // A thread of its own: several blocking handshakes at once on the pool's few threads would wait for it to grow.
+        return Bounded(tcp, timeout, cancellationToken, _ => Task.Factory.StartNew(() => handshake(stream), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
     }
 
     public void Dispose()

@@ -46,9 +46,10 @@ public sealed class SmtpProbe
         // Concurrent probes may share one transcript file: open it shared, and tag every line with the endpoint.
         using var transcript = options.TranscriptPath is null ? null : new StreamWriter(new FileStream(options.TranscriptPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
         var stage = ProbeStage.Connect;
+        IPAddress? address = null;
         try
         {
-            var address = await ResolveAsync(options, cancellationToken).ConfigureAwait(false);
+            address = await ResolveAsync(options, cancellationToken).ConfigureAwait(false);
             seen.Address = address.ToString();
             var clock = Stopwatch.StartNew();
             using var dialogue = await SmtpDialogue.ConnectAsync(address, options.Port, options.Timeout, transcript, $"[{options.Host}:{options.Port}]", cancellationToken).ConfigureAwait(false);
@@ -148,6 +149,14 @@ public sealed class SmtpProbe
                 _ when stage == ProbeStage.Tls => ProbeFailure.TlsFailure,
                 _ => ProbeFailure.ProtocolViolation,
             };
+        }
+
+        // After the main dialogue, on connections of their own: also when the system's handshake failed, to name the cause.
+        if (options.ScanTls && address is not null && (seen.ImplicitTls || (seen.StartTlsOffered && !seen.StartTlsSkipped)))
+        {
+            var clock = Stopwatch.StartNew();
+            (seen.TlsVersions, seen.CipherClasses) = await TlsOfferScan.RunAsync(address, options, seen.ImplicitTls, cancellationToken).ConfigureAwait(false);
+            seen.TlsScanTime = clock.Elapsed;
         }
 
         return ProbeJudge.Judge(seen, total.Elapsed);
@@ -268,7 +277,7 @@ public sealed class SmtpProbe
         }
     }
 
-    private static string HeloName(SmtpProbeOptions options)
+    internal static string HeloName(SmtpProbeOptions options)
         => string.IsNullOrEmpty(options.HeloName) ? Environment.MachineName.ToLowerInvariant() : options.HeloName!;
 
     private static bool IsServerFailure(Exception exception)

@@ -43,6 +43,12 @@ public sealed record SmtpProbeOptions
     /// <summary>Gets a file that receives the dialogue (appended; AUTH redacted), or <c>null</c>.</summary>
     public string? TranscriptPath { get; init; }
 
+    /// <summary>
+    /// Gets whether to make the extra handshakes of the "TLS versions" and "Cipher suites" checks (one connection each
+    /// per TLS version and per class of weak suites, all at once, BouncyCastle's TLS); true by default.
+    /// </summary>
+    public bool ScanTls { get; init; } = true;
+
     /// <summary>Gets the days before expiry from which the certificate check warns.</summary>
     public int CertificateWarningDays { get; init; } = 30;
 

@@ -46,6 +46,18 @@ public sealed class SmtpProbeResult
     /// <summary>Gets the server certificate, when TLS was negotiated.</summary>
     public ProbeCertificate? Certificate { get; init; }
 
+    /// <summary>
+    /// Gets which TLS versions (1.0 to 1.3) the server offers, one restricted handshake each (BouncyCastle's TLS, not the
+    /// system's: see <see cref="TlsOffer"/>); empty when TLS was not tried or <see cref="SmtpProbeOptions.ScanTls"/> is off.
+    /// </summary>
+    public IReadOnlyList<TlsOffer> TlsVersions { get; init; } = Array.Empty<TlsOffer>();
+
+    /// <summary>
+    /// Gets which classes of cipher suites the server offers: Anonymous, NULL and Export (bad when offered), Forward
+    /// secrecy and AEAD (bad when not offered); one handshake per class, BouncyCastle's TLS.
+    /// </summary>
+    public IReadOnlyList<TlsOffer> CipherClasses { get; init; } = Array.Empty<TlsOffer>();
+
     /// <summary>Gets the AUTH mechanisms offered before TLS.</summary>
     public IReadOnlyList<string> AuthMechanismsBeforeTls { get; init; } = Array.Empty<string>();
 

@@ -123,6 +123,13 @@ public sealed class TestSmtpServerCommand : PSCmdlet, IDisposable
     [Parameter]
     public SwitchParameter TestOpenRelay { get; set; }
 
+    /// <summary>
+    /// Gets or sets whether to skip the extra handshakes of the "TLS versions" and "Cipher suites" checks (one connection
+    /// per TLS version and per class of weak suites; BouncyCastle's TLS, not the system's).
+    /// </summary>
+    [Parameter]
+    public SwitchParameter SkipTlsScan { get; set; }
+
     /// <summary>Gets or sets a file that receives the dialogues, AUTH redacted.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -155,6 +162,7 @@ public sealed class TestSmtpServerCommand : PSCmdlet, IDisposable
             From = From,
             To = To,
             TestOpenRelay = TestOpenRelay,
+            ScanTls = !SkipTlsScan,
             TranscriptPath = transcript,
             CertificateWarningDays = CertificateWarningDays,
         };
