@@ -263,92 +263,92 @@ public sealed class SpfEvaluator
                 return address is not null && term.Network!.AddressFamily == address.AddressFamily
                     && InNetwork(address, term.Network, v6 ? term.Cidr6 : term.Cidr4);
             case "include":
-            {
-                var target = await SpfMacro.ExpandAsync(term.DomainSpec!, context, explanation: false).ConfigureAwait(false);
-                if (target is null)
                 {
-                    node.Children.Add(new NodeBuilder(term.DomainSpec!, term.Text) { Note = "depends on the client's address" });
-                    return false;
-                }
+                    var target = await SpfMacro.ExpandAsync(term.DomainSpec!, context, explanation: false).ConfigureAwait(false);
+                    if (target is null)
+                    {
+                        node.Children.Add(new NodeBuilder(term.DomainSpec!, term.Text) { Note = "depends on the client's address" });
+                        return false;
+                    }
 
-                var inner = await CheckAsync(state, context, target, node, term.Text).ConfigureAwait(false);
-                return inner.Result switch
-                {
-                    SpfResult.Pass => true,
-                    SpfResult.None => throw state.Fail(SpfResult.PermError, domain, term.Text, $"the include target {target} has no SPF record", "5.2"),
-                    _ => false,
-                };
-            }
+                    var inner = await CheckAsync(state, context, target, node, term.Text).ConfigureAwait(false);
+                    return inner.Result switch
+                    {
+                        SpfResult.Pass => true,
+                        SpfResult.None => throw state.Fail(SpfResult.PermError, domain, term.Text, $"the include target {target} has no SPF record", "5.2"),
+                        _ => false,
+                    };
+                }
 
             case "a":
             case "mx":
             case "exists":
-            {
-                var target = term.DomainSpec is null ? domain : await SpfMacro.ExpandAsync(term.DomainSpec, context, explanation: false).ConfigureAwait(false);
-                if (target is null || !IsValidDomain(target))
                 {
-                    // Unknown without the client's address, or a name no DNS query can carry: no match (section 4.3, 5).
-                    return false;
-                }
-
-                if (term.Name == "exists")
-                {
-                    var found = await LookupAsync(state, domain, term, target, SpfDnsQueryType.A).ConfigureAwait(false);
-                    return address is not null && found.Count > 0;
-                }
-
-                if (term.Name == "a")
-                {
-                    var addresses = await LookupAsync(state, domain, term, target, v6 ? SpfDnsQueryType.Aaaa : SpfDnsQueryType.A).ConfigureAwait(false);
-                    return address is not null && Matches(address, addresses, term);
-                }
-
-                var exchanges = (await LookupAsync(state, domain, term, target, SpfDnsQueryType.Mx).ConfigureAwait(false))
-                    .Where(n => n.Length > 0 && n != ".").ToList();
-                if (exchanges.Count > MaxMxNames)
-                {
-                    throw state.Fail(SpfResult.PermError, domain, term.Text, $"{target} has {exchanges.Count} MX records; more than {MaxMxNames} is a permerror", "4.6.4");
-                }
-
-                if (address is null)
-                {
-                    return false;
-                }
-
-                foreach (var exchange in exchanges)
-                {
-                    var answer = await QueryAsync(state, exchange, v6 ? SpfDnsQueryType.Aaaa : SpfDnsQueryType.A).ConfigureAwait(false);
-                    if (answer.Status == SpfDnsStatus.Failure)
+                    var target = term.DomainSpec is null ? domain : await SpfMacro.ExpandAsync(term.DomainSpec, context, explanation: false).ConfigureAwait(false);
+                    if (target is null || !IsValidDomain(target))
                     {
-                        throw state.Fail(SpfResult.TempError, domain, term.Text, $"the address lookup of {exchange} failed ({answer.Failure})", "5.4");
+                        // Unknown without the client's address, or a name no DNS query can carry: no match (section 4.3, 5).
+                        return false;
                     }
 
-                    if (Matches(address, answer.Records, term))
+                    if (term.Name == "exists")
                     {
-                        return true;
+                        var found = await LookupAsync(state, domain, term, target, SpfDnsQueryType.A).ConfigureAwait(false);
+                        return address is not null && found.Count > 0;
                     }
-                }
 
-                return false;
-            }
+                    if (term.Name == "a")
+                    {
+                        var addresses = await LookupAsync(state, domain, term, target, v6 ? SpfDnsQueryType.Aaaa : SpfDnsQueryType.A).ConfigureAwait(false);
+                        return address is not null && Matches(address, addresses, term);
+                    }
+
+                    var exchanges = (await LookupAsync(state, domain, term, target, SpfDnsQueryType.Mx).ConfigureAwait(false))
+                        .Where(n => n.Length > 0 && n != ".").ToList();
+                    if (exchanges.Count > MaxMxNames)
+                    {
+                        throw state.Fail(SpfResult.PermError, domain, term.Text, $"{target} has {exchanges.Count} MX records; more than {MaxMxNames} is a permerror", "4.6.4");
+                    }
+
+                    if (address is null)
+                    {
+                        return false;
+                    }
+
+                    foreach (var exchange in exchanges)
+                    {
+                        var answer = await QueryAsync(state, exchange, v6 ? SpfDnsQueryType.Aaaa : SpfDnsQueryType.A).ConfigureAwait(false);
+                        if (answer.Status == SpfDnsStatus.Failure)
+                        {
+                            throw state.Fail(SpfResult.TempError, domain, term.Text, $"the address lookup of {exchange} failed ({answer.Failure})", "5.4");
+                        }
+
+                        if (Matches(address, answer.Records, term))
+                        {
+                            return true;
+                        }
+                    }
+
+                    return false;
+                }
 
             case "ptr":
-            {
-                if (address is null)
                 {
-                    return false;
-                }
+                    if (address is null)
+                    {
+                        return false;
+                    }
 
-                var target = term.DomainSpec is null ? domain : await SpfMacro.ExpandAsync(term.DomainSpec, context, explanation: false).ConfigureAwait(false);
-                if (target is null)
-                {
-                    return false;
-                }
+                    var target = term.DomainSpec is null ? domain : await SpfMacro.ExpandAsync(term.DomainSpec, context, explanation: false).ConfigureAwait(false);
+                    if (target is null)
+                    {
+                        return false;
+                    }
 
-                var suffix = Normalize(target);
-                var names = await ValidatedNamesAsync(state).ConfigureAwait(false);
-                return names.Any(n => n == suffix || n.EndsWith("." + suffix, StringComparison.Ordinal));
-            }
+                    var suffix = Normalize(target);
+                    var names = await ValidatedNamesAsync(state).ConfigureAwait(false);
+                    return names.Any(n => n == suffix || n.EndsWith("." + suffix, StringComparison.Ordinal));
+                }
 
             default:
                 return false;
