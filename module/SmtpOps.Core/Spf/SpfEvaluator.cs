@@ -87,62 +87,23 @@ public sealed class SpfEvaluator
     public Task<SpfEvaluation> InspectAsync(string domain, string? sender = null, string? heloName = null, CancellationToken cancellationToken = default) =>
         RunAsync(null, domain, sender, heloName, cancellationToken);
 
-    private static bool IsValidDomain(string name)
-    {
-        var trimmed = name.EndsWith(".", StringComparison.Ordinal) ? name.Substring(0, name.Length - 1) : name;
-        if (trimmed.Length is 0 or > 253)
-        {
-            return false;
-        }
-
-        var labels = trimmed.Split('.');
-        return labels.Length >= 2 && labels.All(l => l.Length is > 0 and <= 63);
-    }
-
-    private static string Normalize(string name) => (name.EndsWith(".", StringComparison.Ordinal) ? name.Substring(0, name.Length - 1) : name).ToLowerInvariant();
-
-    private static bool InNetwork(IPAddress address, IPAddress network, int prefix)
-    {
-        var a = address.GetAddressBytes();
-        var n = network.GetAddressBytes();
-        if (a.Length != n.Length)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < a.Length && prefix > 0; i++, prefix -= 8)
-        {
-            var mask = prefix >= 8 ? 0xFF : (0xFF << (8 - prefix)) & 0xFF;
-            if ((a[i] & mask) != (n[i] & mask))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static string ReverseName(IPAddress address) => address.AddressFamily == AddressFamily.InterNetworkV6
-        ? string.Join(".", Enumerable.Reverse(SpfMacroContext.DottedAddress(address).Split('.'))) + ".ip6.arpa"
-        : string.Join(".", Enumerable.Reverse(address.ToString().Split('.'))) + ".in-addr.arpa";
-
-    private static SpfResult? Visible(State state, SpfResult result) =>
+    private static SpfResult? Visible(SpfCheckState state, SpfResult result) =>
         state.Address is null && result is not (SpfResult.None or SpfResult.PermError or SpfResult.TempError) ? null : result;
 
     private async Task<SpfEvaluation> RunAsync(IPAddress? address, string domain, string? sender, string? heloName, CancellationToken cancellationToken)
     {
         var checkedDomain = (domain ?? string.Empty).Trim();
         var mailFrom = string.IsNullOrEmpty(sender) ? "postmaster@" + checkedDomain : sender!;
-        var state = new State(address, cancellationToken);
+        var state = new SpfCheckState(address, cancellationToken);
         var context = new SpfMacroContext(address, mailFrom, checkedDomain, heloName ?? "unknown", options.ReceiverName, () => ValidatedNameAsync(state));
-        Outcome outcome;
+        SpfOutcome outcome;
         try
         {
             outcome = await CheckAsync(state, context, checkedDomain, null, null).ConfigureAwait(false);
         }
-        catch (Abort abort)
+        catch (SpfCheckAborted abort)
         {
-            outcome = new Outcome(abort.Result);
+            outcome = new SpfOutcome(abort.Result);
         }
 
         string? explanation = null;
@@ -155,9 +116,9 @@ public sealed class SpfEvaluator
         return new SpfEvaluation(checkedDomain, address, mailFrom, heloName, Visible(state, outcome.Result), outcome.Matched, explanation, tree, state.Lookups, state.Voids, state.Errors);
     }
 
-    private async Task<Outcome> CheckAsync(State state, SpfMacroContext context, string domain, NodeBuilder? parent, string? via)
+    private async Task<SpfOutcome> CheckAsync(SpfCheckState state, SpfMacroContext context, string domain, SpfNodeBuilder? parent, string? via)
     {
-        var node = new NodeBuilder(Normalize(domain), via);
+        var node = new SpfNodeBuilder(SpfDomainName.Normalize(domain), via);
         if (parent is null)
         {
             state.Root = node;
@@ -173,20 +134,20 @@ public sealed class SpfEvaluator
             node.Result = Visible(state, outcome.Result);
             return outcome;
         }
-        catch (Abort abort)
+        catch (SpfCheckAborted abort)
         {
             node.Result = abort.Result;
             throw;
         }
     }
 
-    private async Task<Outcome> EvaluateAsync(State state, SpfMacroContext context, string domain, NodeBuilder node)
+    private async Task<SpfOutcome> EvaluateAsync(SpfCheckState state, SpfMacroContext context, string domain, SpfNodeBuilder node)
     {
         // Section 4.3: a malformed or single-label domain gives none.
-        if (!IsValidDomain(domain))
+        if (!SpfDomainName.IsValid(domain))
         {
             node.Note = "not a valid domain name";
-            return new Outcome(SpfResult.None);
+            return new SpfOutcome(SpfResult.None);
         }
 
         var answer = await QueryAsync(state, domain, SpfDnsQueryType.Txt).ConfigureAwait(false);
@@ -198,7 +159,7 @@ public sealed class SpfEvaluator
         var records = answer.Records.Where(SpfRecordSyntax.IsSpfRecord).ToList();
         if (records.Count == 0)
         {
-            return new Outcome(SpfResult.None);
+            return new SpfOutcome(SpfResult.None);
         }
 
         if (records.Count > 1)
@@ -223,14 +184,14 @@ public sealed class SpfEvaluator
 
             if (await MatchAsync(state, context, domain, term, node).ConfigureAwait(false))
             {
-                return new Outcome(term.Qualifier, $"{term.Text} ({domain})", exp, context);
+                return new SpfOutcome(term.Qualifier, $"{term.Text} ({domain})", exp, context);
             }
         }
 
         var redirect = terms.FirstOrDefault(t => t.IsModifier && t.Name == "redirect");
         if (redirect is null || terms.Any(t => !t.IsModifier && t.Name == "all"))
         {
-            return new Outcome(SpfResult.Neutral);
+            return new SpfOutcome(SpfResult.Neutral);
         }
 
         state.CountLookup(domain, redirect.Text);
@@ -238,7 +199,7 @@ public sealed class SpfEvaluator
         if (target is null)
         {
             node.Note = $"{redirect.Text} depends on the client's address";
-            return new Outcome(SpfResult.Neutral);
+            return new SpfOutcome(SpfResult.Neutral);
         }
 
         var inner = await CheckAsync(state, context, target, node, redirect.Text).ConfigureAwait(false);
@@ -250,7 +211,7 @@ public sealed class SpfEvaluator
         return inner;
     }
 
-    private async Task<bool> MatchAsync(State state, SpfMacroContext context, string domain, SpfTerm term, NodeBuilder node)
+    private async Task<bool> MatchAsync(SpfCheckState state, SpfMacroContext context, string domain, SpfTerm term, SpfNodeBuilder node)
     {
         var address = state.Address;
         var v6 = address?.AddressFamily == AddressFamily.InterNetworkV6;
@@ -261,13 +222,13 @@ public sealed class SpfEvaluator
             case "ip4":
             case "ip6":
                 return address is not null && term.Network!.AddressFamily == address.AddressFamily
-                    && InNetwork(address, term.Network, v6 ? term.Cidr6 : term.Cidr4);
+                    && SpfNetworkMatch.InNetwork(address, term.Network, v6 ? term.Cidr6 : term.Cidr4);
             case "include":
                 {
                     var target = await SpfMacro.ExpandAsync(term.DomainSpec!, context, explanation: false).ConfigureAwait(false);
                     if (target is null)
                     {
-                        node.Children.Add(new NodeBuilder(term.DomainSpec!, term.Text) { Note = "depends on the client's address" });
+                        node.Children.Add(new SpfNodeBuilder(term.DomainSpec!, term.Text) { Note = "depends on the client's address" });
                         return false;
                     }
 
@@ -285,7 +246,7 @@ public sealed class SpfEvaluator
             case "exists":
                 {
                     var target = term.DomainSpec is null ? domain : await SpfMacro.ExpandAsync(term.DomainSpec, context, explanation: false).ConfigureAwait(false);
-                    if (target is null || !IsValidDomain(target))
+                    if (target is null || !SpfDomainName.IsValid(target))
                     {
                         // Unknown without the client's address, or a name no DNS query can carry: no match (section 4.3, 5).
                         return false;
@@ -300,7 +261,7 @@ public sealed class SpfEvaluator
                     if (term.Name == "a")
                     {
                         var addresses = await LookupAsync(state, domain, term, target, v6 ? SpfDnsQueryType.Aaaa : SpfDnsQueryType.A).ConfigureAwait(false);
-                        return address is not null && Matches(address, addresses, term);
+                        return address is not null && SpfNetworkMatch.Matches(address, addresses, term);
                     }
 
                     var exchanges = (await LookupAsync(state, domain, term, target, SpfDnsQueryType.Mx).ConfigureAwait(false))
@@ -323,7 +284,7 @@ public sealed class SpfEvaluator
                             throw state.Fail(SpfResult.TempError, domain, term.Text, $"the address lookup of {exchange} failed ({answer.Failure})", "5.4");
                         }
 
-                        if (Matches(address, answer.Records, term))
+                        if (SpfNetworkMatch.Matches(address, answer.Records, term))
                         {
                             return true;
                         }
@@ -345,7 +306,7 @@ public sealed class SpfEvaluator
                         return false;
                     }
 
-                    var suffix = Normalize(target);
+                    var suffix = SpfDomainName.Normalize(target);
                     var names = await ValidatedNamesAsync(state).ConfigureAwait(false);
                     return names.Any(n => n == suffix || n.EndsWith("." + suffix, StringComparison.Ordinal));
                 }
@@ -355,30 +316,8 @@ public sealed class SpfEvaluator
         }
     }
 
-    private static bool Matches(IPAddress address, IEnumerable<string> records, SpfTerm term)
-    {
-        var prefix = address.AddressFamily == AddressFamily.InterNetworkV6 ? term.Cidr6 : term.Cidr4;
-        foreach (var record in records)
-        {
-            if (IPAddress.TryParse(record, out var candidate))
-            {
-                if (candidate.IsIPv4MappedToIPv6)
-                {
-                    candidate = candidate.MapToIPv4();
-                }
-
-                if (candidate.AddressFamily == address.AddressFamily && InNetwork(address, candidate, prefix))
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
-    }
-
     // A lookup of a mechanism: a failure is a temperror, nothing found is a void lookup.
-    private async Task<IReadOnlyList<string>> LookupAsync(State state, string domain, SpfTerm term, string target, SpfDnsQueryType type)
+    private async Task<IReadOnlyList<string>> LookupAsync(SpfCheckState state, string domain, SpfTerm term, string target, SpfDnsQueryType type)
     {
         var answer = await QueryAsync(state, target, type).ConfigureAwait(false);
         if (answer.Status == SpfDnsStatus.Failure)
@@ -394,14 +333,14 @@ public sealed class SpfEvaluator
         return answer.Records;
     }
 
-    private Task<SpfDnsAnswer> QueryAsync(State state, string name, SpfDnsQueryType type)
+    private Task<SpfDnsAnswer> QueryAsync(SpfCheckState state, string name, SpfDnsQueryType type)
     {
         state.CancellationToken.ThrowIfCancellationRequested();
-        return resolver.QueryAsync(Normalize(name), type, state.CancellationToken);
+        return resolver.QueryAsync(SpfDomainName.Normalize(name), type, state.CancellationToken);
     }
 
     // The client's names whose addresses include it (section 5.5), at most 10 looked at; errors skip a name.
-    private async Task<IReadOnlyList<string>> ValidatedNamesAsync(State state)
+    private async Task<IReadOnlyList<string>> ValidatedNamesAsync(SpfCheckState state)
     {
         if (state.ValidatedNames is { } known)
         {
@@ -410,13 +349,13 @@ public sealed class SpfEvaluator
 
         var address = state.Address!;
         var validated = new List<string>();
-        var ptr = await QueryAsync(state, ReverseName(address), SpfDnsQueryType.Ptr).ConfigureAwait(false);
+        var ptr = await QueryAsync(state, SpfDomainName.Reverse(address), SpfDnsQueryType.Ptr).ConfigureAwait(false);
         foreach (var name in ptr.Records.Take(MaxPtrNames))
         {
             var answer = await QueryAsync(state, name, address.AddressFamily == AddressFamily.InterNetworkV6 ? SpfDnsQueryType.Aaaa : SpfDnsQueryType.A).ConfigureAwait(false);
             if (answer.Records.Any(r => IPAddress.TryParse(r, out var a) && a.Equals(address)))
             {
-                validated.Add(Normalize(name));
+                validated.Add(SpfDomainName.Normalize(name));
             }
         }
 
@@ -425,7 +364,7 @@ public sealed class SpfEvaluator
     }
 
     // %{p}: a validated name, the checked domain or one of its subdomains preferred, else "unknown" (section 7.3).
-    private async Task<string> ValidatedNameAsync(State state)
+    private async Task<string> ValidatedNameAsync(SpfCheckState state)
     {
         var names = await ValidatedNamesAsync(state).ConfigureAwait(false);
         var domain = state.Root is null ? string.Empty : state.Root.Domain;
@@ -436,7 +375,7 @@ public sealed class SpfEvaluator
     }
 
     // Section 6.2: the explanation of the record that failed; any problem gives the default.
-    private async Task<string?> ExplainAsync(State state, Outcome outcome)
+    private async Task<string?> ExplainAsync(SpfCheckState state, SpfOutcome outcome)
     {
         if (outcome.Explanation is null || outcome.Context is null)
         {
@@ -446,7 +385,7 @@ public sealed class SpfEvaluator
         try
         {
             var target = await SpfMacro.ExpandAsync(outcome.Explanation, outcome.Context, explanation: false).ConfigureAwait(false);
-            if (target is null || !IsValidDomain(target))
+            if (target is null || !SpfDomainName.IsValid(target))
             {
                 return null;
             }
@@ -459,106 +398,9 @@ public sealed class SpfEvaluator
 
             return await SpfMacro.ExpandAsync(answer.Records[0], outcome.Context, explanation: true).ConfigureAwait(false);
         }
-        catch (Abort)
+        catch (SpfCheckAborted)
         {
             return null;
         }
-    }
-
-    private sealed class Outcome
-    {
-        public Outcome(SpfResult result, string? matched = null, string? explanation = null, SpfMacroContext? context = null)
-        {
-            Result = result;
-            Matched = matched;
-            Explanation = explanation;
-            Context = context;
-        }
-
-        public SpfResult Result { get; }
-
-        public string? Matched { get; }
-
-        public string? Explanation { get; }
-
-        public SpfMacroContext? Context { get; }
-    }
-
-    private sealed class NodeBuilder
-    {
-        public NodeBuilder(string domain, string? via)
-        {
-            Domain = domain;
-            Via = via;
-        }
-
-        public string Domain { get; }
-
-        public string? Via { get; }
-
-        public string? Record { get; set; }
-
-        public string? Note { get; set; }
-
-        public SpfResult? Result { get; set; }
-
-        public List<NodeBuilder> Children { get; } = new();
-
-        public SpfRecordNode Build() => new(Domain, Via, Record ?? (Note is null ? null : $"({Note})"), Result, Children.Select(c => c.Build()));
-    }
-
-    private sealed class State
-    {
-        public State(IPAddress? address, CancellationToken cancellationToken)
-        {
-            Address = address;
-            CancellationToken = cancellationToken;
-        }
-
-        public IPAddress? Address { get; }
-
-        public CancellationToken CancellationToken { get; }
-
-        public NodeBuilder? Root { get; set; }
-
-        public int Lookups { get; private set; }
-
-        public int Voids { get; private set; }
-
-        public List<SpfError> Errors { get; } = new();
-
-        public IReadOnlyList<string>? ValidatedNames { get; set; }
-
-        public void CountLookup(string domain, string term)
-        {
-            Lookups++;
-            if (Lookups > SpfEvaluation.LookupLimit)
-            {
-                throw Fail(SpfResult.PermError, domain, term, $"more than {SpfEvaluation.LookupLimit} terms that query DNS (include, a, mx, ptr, exists, redirect)", "4.6.4");
-            }
-        }
-
-        public void CountVoid(string domain, string term, string target)
-        {
-            Voids++;
-            if (Voids > SpfEvaluation.VoidLookupLimit)
-            {
-                throw Fail(SpfResult.PermError, domain, term, $"more than {SpfEvaluation.VoidLookupLimit} lookups found nothing (the last: {target})", "4.6.4");
-            }
-        }
-
-        public Abort Fail(SpfResult result, string domain, string? term, string message, string section)
-        {
-            Errors.Add(new SpfError(Normalize(domain), term, message, section, result));
-            return new Abort(result);
-        }
-    }
-
-    private sealed class Abort : Exception
-    {
-        public Abort(SpfResult result)
-            : base(result.ToString()) => Result = result;
-
-        public SpfResult Result { get; }
     }
 }
