@@ -42,6 +42,12 @@ public sealed class MailDomainPolicy
     /// <summary>Gets the DMARC record; <c>null</c> without one.</summary>
     public DmarcPolicy? Dmarc { get; }
 
+    /// <summary>
+    /// Gets the SPF records evaluated (RFC 7208): the tree through include and redirect, the DNS-lookup and
+    /// void-lookup counts against their limits, and errors with their RFC section; <c>null</c> when not evaluated.
+    /// </summary>
+    public SmtpOps.Spf.SpfEvaluation? SpfEvaluation { get; init; }
+
     /// <summary>Gets malformed or conflicting records and lookups that failed.</summary>
     public IReadOnlyList<string> Warnings { get; }
 }

@@ -6,6 +6,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using DnsClient;
+using SmtpOps.Spf;
 
 namespace SmtpOps.Dns;
 
@@ -47,6 +48,8 @@ internal sealed class MailPolicyReader
         var dmarcTxt = ReadTxtAsync(domain, "_dmarc." + domain, "DMARC", cancellationToken);
         var stsTxt = ReadTxtAsync(domain, "_mta-sts." + domain, "MTA-STS", cancellationToken);
         var rptTxt = ReadTxtAsync(domain, "_smtp._tls." + domain, "TLS-RPT", cancellationToken);
+        // SPF evaluated, not only read (RFC 7208): includes and redirect followed, lookups counted, errors found.
+        var spfCheck = new SpfEvaluator(new DnsClientSpfResolver(lookup)).InspectAsync(domain, cancellationToken: cancellationToken);
 
         var spf = SpfRecord.Parse(domain, Texts(await spfTxt.ConfigureAwait(false), warnings), warnings);
         var dmarc = DmarcPolicy.Parse(domain, Texts(await dmarcTxt.ConfigureAwait(false), warnings), warnings);
@@ -61,8 +64,14 @@ internal sealed class MailPolicyReader
             dmarc = await new DmarcPolicyDiscovery(lookup).ContinueAsync(domain, dmarc, domainExists: true, warnings, cancellationToken).ConfigureAwait(false);
         }
 
-        return new MailDomainPolicy(domain, mtaSts, tlsRpt, spf, dmarc, warnings);
+        var spfEvaluation = await spfCheck.ConfigureAwait(false);
+        AddSpfErrors(spfEvaluation, warnings);
+        return new MailDomainPolicy(domain, mtaSts, tlsRpt, spf, dmarc, warnings) { SpfEvaluation = spfEvaluation };
     }
+
+    // The evaluation's errors as warnings, but for several records (section 4.5), which SpfRecord.Parse reports already.
+    private static void AddSpfErrors(SpfEvaluation evaluation, List<string> warnings) =>
+        warnings.AddRange(evaluation.Errors.Where(e => e.Section != "4.5").Select(e => $"SPF {e}"));
 
     public async Task<TlsaRecordSet> ReadTlsaAsync(string domain, string exchange, CancellationToken cancellationToken)
     {
