@@ -187,11 +187,13 @@ public sealed class AcsEmailTransport : IDisposable
     {
         if (status is "Failed" or "Canceled")
         {
-            throw new AcsTransportException(
+            var failure = new AcsTransportException(
                 AcsFailureKind.OperationFailed,
                 $"Azure Communication Services took the message but the send operation {id} ended {status}" + (error.Code is null ? "." : $": {error.Code}" + (error.Message is null ? "." : $": {error.Message}")),
                 errorCode: error.Code,
-                guidance: "ACS did not send the message; its error code says why (e.g. EmailDropped). Look the operation id up in the resource's email logs.") { OperationStatus = status };
+                guidance: "ACS did not send the message; its error code says why (e.g. EmailDropped). Look the operation id up in the resource's email logs.");
+            failure.OperationStatus = status;
+            throw failure;
         }
     }
 
