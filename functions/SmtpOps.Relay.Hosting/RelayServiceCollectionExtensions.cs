@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using SmtpOps.Acs;
 using SmtpOps.Budgets;
 using SmtpOps.Graph;
 using SmtpOps.Relay.Processing;
@@ -39,7 +40,7 @@ public static class RelayServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RelaySettings>, RelaySettingsValidator>());
 
         // TryAdd: a test (or a host with its own credential chain) registers its TokenCredential first.
-        services.TryAddSingleton(sp => CreateCredential(sp.GetRequiredService<IOptions<RelaySettings>>().Value.OAuth));
+        services.TryAddSingleton(sp => CreateCredential(sp.GetRequiredService<IOptions<RelaySettings>>().Value));
         services.TryAddSingleton(sp =>
         {
             var oauth = sp.GetRequiredService<IOptions<RelaySettings>>().Value.OAuth;
@@ -75,13 +76,14 @@ public static class RelayServiceCollectionExtensions
                 ? SmtpCredential.FromPassword(smarthost.UserName, smarthost.Password ?? string.Empty)
                 : null,
             // With Relay:Transport Graph the Relay:OAuth identity is Graph's, not an XOAUTH2 user's.
-            CredentialProvider = settings.OAuth.Mode == OAuthMode.None || settings.Transport == RelayTransportKind.Graph ? null : services.GetRequiredService<OAuthCredentialSource>().GetAsync,
+            CredentialProvider = settings.OAuth.Mode == OAuthMode.None || settings.Transport != RelayTransportKind.Smtp ? null : services.GetRequiredService<OAuthCredentialSource>().GetAsync,
         };
         var options = new RelayProcessorOptions
         {
             QueueName = settings.QueueName,
             Smarthost = connection,
             Graph = settings.Transport == RelayTransportKind.Graph ? GraphOptions(settings, services.GetRequiredService<TokenCredential>()) : null,
+            Acs = settings.Transport == RelayTransportKind.Acs ? AcsOptions(settings, services) : null,
             Policy = new RelayPolicy
             {
                 AllowedSenders = settings.Policy.AllowedSenders,
@@ -120,6 +122,25 @@ public static class RelayServiceCollectionExtensions
         Retry = new RetryPolicy { MaxRetries = settings.Smarthost.Retries, InitialDelay = TimeSpan.FromSeconds(1) },
         MaxRetryAfter = TimeSpan.FromSeconds(settings.Graph.MaxRetryAfter),
     };
+
+    // Relay:Transport Acs: the Function's managed identity (or Relay:OAuth's), or the access key; the smarthost's timeout and retries.
+    private static AcsEmailOptions AcsOptions(RelaySettings settings, IServiceProvider services) => new()
+    {
+        Endpoint = new Uri(settings.Acs.Endpoint!),
+        ApiVersion = settings.Acs.ApiVersion,
+        AccessKey = string.IsNullOrEmpty(settings.Acs.AccessKey) ? null : settings.Acs.AccessKey,
+        Credential = string.IsNullOrEmpty(settings.Acs.AccessKey) ? services.GetRequiredService<TokenCredential>() : null,
+        Scope = string.IsNullOrWhiteSpace(settings.Acs.Scope) ? AcsEmailOptions.DefaultScope : settings.Acs.Scope,
+        Timeout = TimeSpan.FromSeconds(settings.Smarthost.Timeout),
+        Retry = new RetryPolicy { MaxRetries = settings.Smarthost.Retries, InitialDelay = TimeSpan.FromSeconds(1) },
+        MaxRetryAfter = TimeSpan.FromSeconds(settings.Acs.MaxRetryAfter),
+        MaxPollTime = TimeSpan.FromSeconds(settings.Acs.MaxPollTime),
+    };
+
+    // With Relay:Transport Acs and no Relay:OAuth mode, the Function's own (system-assigned) managed identity.
+    private static TokenCredential CreateCredential(RelaySettings settings) => settings.Transport == RelayTransportKind.Acs && settings.OAuth.Mode == OAuthMode.None
+        ? new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned)
+        : CreateCredential(settings.OAuth);
 
     private static TokenCredential CreateCredential(OAuthSettings oauth) => oauth.Mode switch
     {

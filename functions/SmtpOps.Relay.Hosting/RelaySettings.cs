@@ -23,6 +23,9 @@ public sealed class RelaySettings
     /// <summary>Gets or sets the Microsoft Graph mailbox and endpoint for <see cref="Transport"/> Graph.</summary>
     public GraphSettings Graph { get; set; } = new();
 
+    /// <summary>Gets or sets the Azure Communication Services endpoint for <see cref="Transport"/> Acs.</summary>
+    public AcsSettings Acs { get; set; } = new();
+
     /// <summary>Gets or sets the smarthost and its password authentication.</summary>
     public SmarthostSettings Smarthost { get; set; } = new();
 
@@ -66,6 +69,10 @@ public sealed class RelaySettings
         if (Transport == RelayTransportKind.Graph)
         {
             ValidateGraph(problems);
+        }
+        else if (Transport == RelayTransportKind.Acs)
+        {
+            ValidateAcs(problems);
         }
         else if (string.IsNullOrWhiteSpace(Smarthost.Host))
         {
@@ -189,6 +196,29 @@ public sealed class RelaySettings
         }
 
         return problems;
+    }
+
+    private void ValidateAcs(List<string> problems)
+    {
+        if (!Uri.TryCreate(Acs.Endpoint, UriKind.Absolute, out var endpoint) || (endpoint.Scheme != Uri.UriSchemeHttps && !endpoint.IsLoopback))
+        {
+            problems.Add("Relay:Acs:Endpoint must be the https endpoint of the Communication Services resource, such as https://contoso.communication.azure.com/.");
+        }
+
+        if (Acs.ApiVersion is not ("2025-09-01" or "2023-03-31"))
+        {
+            problems.Add($"Relay:Acs:ApiVersion must be 2025-09-01 or 2023-03-31, not '{Acs.ApiVersion}'.");
+        }
+
+        if (!string.IsNullOrEmpty(Acs.AccessKey) && OAuth.Mode != OAuthMode.None)
+        {
+            problems.Add($"Relay:Acs:AccessKey is set and Relay:OAuth:Mode is {OAuth.Mode}: choose one way to authenticate to ACS (the managed identity needs no key).");
+        }
+
+        if (Acs.MaxRetryAfter < 0 || Acs.MaxPollTime < 0)
+        {
+            problems.Add("Relay:Acs:MaxRetryAfter and Relay:Acs:MaxPollTime must not be negative.");
+        }
     }
 
     private void ValidateGraph(List<string> problems)

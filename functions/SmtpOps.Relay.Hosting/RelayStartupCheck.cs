@@ -92,7 +92,7 @@ public static class RelayStartupCheck
             return StorageUnavailableExitCode;
         }
 
-        // With Relay:Transport Graph the smarthost is not used: nothing to probe.
+        // With Relay:Transport Graph or Acs the smarthost is not used: nothing to probe.
         if (settings.Transport == RelayTransportKind.Smtp && await CheckSmarthostAsync(settings.Smarthost, cancellationToken).ConfigureAwait(false) is { } warning)
         {
             await output.WriteLineAsync(Prefix + warning).ConfigureAwait(false);

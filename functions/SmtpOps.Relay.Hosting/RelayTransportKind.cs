@@ -8,4 +8,7 @@ public enum RelayTransportKind
 
     /// <summary>Microsoft Graph sendMail as the mailbox of <c>Relay:Graph:Mailbox</c>, with the identity of <c>Relay:OAuth</c>.</summary>
     Graph,
+
+    /// <summary>Azure Communication Services Email at <c>Relay:Acs:Endpoint</c>, with the Function's managed identity by default.</summary>
+    Acs,
 }

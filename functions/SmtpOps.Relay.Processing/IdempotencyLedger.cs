@@ -89,9 +89,25 @@ public sealed class IdempotencyLedger
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task that completes when recorded.</returns>
     public async Task MarkSentAsync(string sender, string key, string? messageId, string response, CancellationToken cancellationToken)
+        => await MarkSentAsync(sender, key, messageId, response, operationId: null, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Records a key as sent, with the Azure Communication Services operation id it was sent under (Relay:Transport Acs).</summary>
+    /// <param name="sender">The sender the key is scoped to.</param>
+    /// <param name="key">The idempotency key.</param>
+    /// <param name="messageId">The Message-ID of the mail sent.</param>
+    /// <param name="response">The service's answer.</param>
+    /// <param name="operationId">The operation id, or <c>null</c>.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when recorded.</returns>
+    public async Task MarkSentAsync(string sender, string key, string? messageId, string response, string? operationId, CancellationToken cancellationToken)
     {
         var (partition, row) = RelayLedgerSchema.Locate(sender, key);
         var entity = new TableEntity(partition, row) { [RelayLedgerSchema.State] = Sent, [RelayLedgerSchema.Key] = key, [RelayLedgerSchema.Sender] = sender, [RelayLedgerSchema.MessageId] = messageId, [RelayLedgerSchema.SentAt] = DateTimeOffset.UtcNow, [RelayLedgerSchema.Response] = response };
+        if (operationId is not null)
+        {
+            entity[RelayLedgerSchema.OperationId] = operationId;
+        }
+
         await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 

@@ -1,4 +1,5 @@
 using System;
+using SmtpOps.Acs;
 using SmtpOps.Graph;
 using SmtpOps.Messages;
 using SmtpOps.Smtp;
@@ -143,6 +144,42 @@ public sealed class RelayDecision
     }
 
     /// <summary>
+    /// Azure Communication Services did not send the message. A refusal (4xx), a message ACS cannot carry (refused before
+    /// sending) and a send operation that ended Failed or Canceled are final, dead-lettered with ACS's error code and the
+    /// operation id; throttling (429), 5xx, a lost connection, a timeout and a token or key problem that an operator can
+    /// fix while the queue still holds the message are retried until <see cref="MaxAttempts"/>, never sooner than ACS's
+    /// Retry-After. A retry repeats the operation id (it is derived from the queue message), so an accepted send is not
+    /// sent again.
+    /// </summary>
+    /// <param name="failure">The failure.</param>
+    /// <param name="dequeueCount">How many times the message was delivered.</param>
+    /// <returns>Retry, or a dead letter of kind <see cref="RelayFailureKind.Acs"/> or <see cref="RelayFailureKind.GaveUp"/>.</returns>
+    public RelayOutcome AfterFailure(AcsTransportException failure, long dequeueCount)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        RelayOutcome outcome;
+        if (failure.Kind is AcsFailureKind.Permanent or AcsFailureKind.NotSupported or AcsFailureKind.OperationFailed)
+        {
+            outcome = DeadLetter(RelayFailureKind.Acs, failure.Message + Operation(failure), failure.StatusCode);
+        }
+        else if (dequeueCount >= MaxAttempts)
+        {
+            outcome = DeadLetter(RelayFailureKind.GaveUp, $"gave up after {dequeueCount} attempts: {failure.Message}{Operation(failure)}", failure.StatusCode);
+        }
+        else
+        {
+            var retryReason = failure.IsThrottling ? ThrottledReason : failure.Kind.ToString();
+            outcome = Retry(retryReason, $"{retryReason}: {failure.Message}", failure.StatusCode, dequeueCount);
+            if (failure.RetryAfter is { } wait && wait > outcome.RetryAfter)
+            {
+                outcome = outcome with { RetryAfter = wait };
+            }
+        }
+
+        return outcome with { OperationId = failure.OperationId, ErrorCode = failure.ErrorCode };
+    }
+
+    /// <summary>
     /// A Storage request for the message's blobs failed with something other than "not found" (a 403 while the relay's
     /// roles are being fixed, a 5xx, no answer): retried with the backoff until <see cref="MaxAttempts"/>, then given up.
     /// </summary>
@@ -164,6 +201,10 @@ public sealed class RelayDecision
         Detail = $"over budget ({budget}): waits {Math.Ceiling(Math.Max(wait.TotalSeconds, 0))} s for its window",
         RetryAfter = wait < TimeSpan.Zero ? TimeSpan.Zero : wait,
     };
+
+    private static string Operation(AcsTransportException failure) => failure.OperationId is { } id && !failure.Message.Contains(id, StringComparison.Ordinal)
+        ? $" (operation {id})"
+        : string.Empty;
 
     private RelayOutcome Retry(string retryReason, string detail, int? statusCode, long dequeueCount)
         => new() { Kind = RelayOutcomeKind.Retry, RetryReason = retryReason, Detail = detail, StatusCode = statusCode, RetryAfter = RetryDelayAfter(dequeueCount) };

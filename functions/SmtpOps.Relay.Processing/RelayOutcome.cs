@@ -32,6 +32,12 @@ public sealed record RelayOutcome
     /// <summary>Gets how long the queue should wait before delivering it again (Retry only).</summary>
     public TimeSpan? RetryAfter { get; init; }
 
+    /// <summary>Gets the Azure Communication Services operation id the send ran under (Relay:Transport Acs), when it got that far.</summary>
+    public string? OperationId { get; init; }
+
+    /// <summary>Gets the service's error code (ACS's), when it gave one.</summary>
+    public string? ErrorCode { get; init; }
+
     /// <summary>Gets the processing time.</summary>
     public TimeSpan Elapsed { get; init; }
 

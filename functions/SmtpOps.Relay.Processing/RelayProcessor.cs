@@ -38,6 +38,7 @@ public sealed class RelayProcessor : IDisposable
     private readonly IdempotencyLedger ledger;
     private readonly SmtpSubmitterPool submitters;
     private readonly GraphRelayTransport? graph;
+    private readonly AcsRelayTransport? acs;
     private readonly Uri destination;
     private readonly SendingBudgetGate budget;
     private readonly ILogger logger;
@@ -68,7 +69,8 @@ public sealed class RelayProcessor : IDisposable
 
         submitters = new SmtpSubmitterPool(smarthost, options.MaxConnections, options.ReuseConnections);
         graph = options.Graph is { } graphOptions ? new GraphRelayTransport(graphOptions, options.MaxConnections, this.logger) : null;
-        destination = options.Graph?.Endpoint ?? new UriBuilder("smtp", options.Smarthost.Host, options.Smarthost.EffectivePort).Uri;
+        acs = options.Acs is { } acsOptions ? new AcsRelayTransport(acsOptions, options.MaxConnections, this.logger) : null;
+        destination = acs?.Endpoint ?? options.Graph?.Endpoint ?? new UriBuilder("smtp", options.Smarthost.Host, options.Smarthost.EffectivePort).Uri;
         budget = new SendingBudgetGate(options.Budget, budgetStore ?? new MemoryBudgetStore(), options.ClaimLease);
     }
 
@@ -110,7 +112,7 @@ public sealed class RelayProcessor : IDisposable
             throw;
         }
 
-        RelayTelemetry.Complete(activity, outcome, options.QueueName, destination, viaGraph: graph is not null);
+        RelayTelemetry.Complete(activity, outcome, options.QueueName, destination, viaGraph: graph is not null || acs is not null);
         logger.Log(
             outcome.Kind is RelayOutcomeKind.DeadLettered ? LogLevel.Error : outcome.Kind is RelayOutcomeKind.Retry ? LogLevel.Warning : LogLevel.Information,
             "Relay {Outcome} queue message {QueueMessageId} (Message-ID {MessageId}, attempt {Attempt}) in {ElapsedMs} ms: {Detail}",
@@ -135,6 +137,7 @@ public sealed class RelayProcessor : IDisposable
         submitters.Dispose();
         graph?.Dispose();
         budget.Dispose();
+        acs?.Dispose();
     }
 
     // Reading, measuring and judging come before the ledger claim: a message refused here never holds a key. Once the
@@ -179,7 +182,8 @@ public sealed class RelayProcessor : IDisposable
             RelayOutcome outcome;
             try
             {
-                outcome = await SendAsync(envelope, await reader.ToMessageAsync(read, temporaryFiles, cancellationToken).ConfigureAwait(false), delivery.DequeueCount, cancellationToken).ConfigureAwait(false);
+                var operationId = acs is null ? null : AcsRelayTransport.OperationIdFor(delivery.QueueMessageId, sender, envelope.IdempotencyKey);
+                outcome = await SendAsync(envelope, await reader.ToMessageAsync(read, temporaryFiles, cancellationToken).ConfigureAwait(false), delivery.DequeueCount, operationId, cancellationToken).ConfigureAwait(false);
             }
             catch (RelayEnvelopeException ex)
             {
@@ -194,7 +198,7 @@ public sealed class RelayProcessor : IDisposable
             {
                 // Should marking fail, the claim stays and its lease protects the sent mail from an early second send.
                 sent = true;
-                await ledger.MarkSentAsync(sender, envelope.IdempotencyKey, outcome.MessageId ?? envelope.MessageId, outcome.Detail ?? string.Empty, CancellationToken.None).ConfigureAwait(false);
+                await ledger.MarkSentAsync(sender, envelope.IdempotencyKey, outcome.MessageId ?? envelope.MessageId, outcome.Detail ?? string.Empty, outcome.OperationId, CancellationToken.None).ConfigureAwait(false);
             }
 
             return await ConcludeAsync(delivery, read, outcome, cancellationToken).ConfigureAwait(false);
@@ -216,7 +220,7 @@ public sealed class RelayProcessor : IDisposable
     }
 
     // Composes and submits; the smarthost's answer or failure becomes an outcome through the decision.
-    private async Task<RelayOutcome> SendAsync(RelayEnvelope envelope, MailMessageDefinition definition, long dequeueCount, CancellationToken cancellationToken)
+    private async Task<RelayOutcome> SendAsync(RelayEnvelope envelope, MailMessageDefinition definition, long dequeueCount, string? operationId, CancellationToken cancellationToken)
     {
         MimeKit.MimeMessage message;
         try
@@ -239,7 +243,7 @@ public sealed class RelayProcessor : IDisposable
 
             try
             {
-                return await SendAdmittedAsync(envelope, message, dequeueCount, cancellationToken).ConfigureAwait(false);
+                return await SendAdmittedAsync(envelope, message, dequeueCount, operationId, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -248,8 +252,16 @@ public sealed class RelayProcessor : IDisposable
         }
     }
 
-    private async Task<RelayOutcome> SendAdmittedAsync(RelayEnvelope envelope, MimeKit.MimeMessage message, long dequeueCount, CancellationToken cancellationToken)
+    private async Task<RelayOutcome> SendAdmittedAsync(RelayEnvelope envelope, MimeKit.MimeMessage message, long dequeueCount, string? operationId, CancellationToken cancellationToken)
     {
+        if (acs is not null)
+        {
+            var sendingByAcs = RelayTelemetry.StartSend();
+            var sentByAcs = await acs.SendAsync(message, operationId!, decision, dequeueCount, cancellationToken).ConfigureAwait(false);
+            RelayTelemetry.EndSend(sendingByAcs, options.QueueName, sentByAcs.Kind);
+            return sentByAcs;
+        }
+
         if (graph is not null)
         {
             var sendingByGraph = RelayTelemetry.StartSend();
@@ -371,6 +383,8 @@ public sealed class RelayProcessor : IDisposable
             Subject = SingleLineText.Escape(envelope?.Subject),
             OriginalMessage = original,
             OriginalMessageBlob = originalBlob,
+            OperationId = outcome.OperationId,
+            ErrorCode = outcome.ErrorCode,
         };
 
         // A record never expires (a queue message's default time-to-live is 7 days): it stays until an operator

@@ -1,4 +1,5 @@
 using System;
+using SmtpOps.Acs;
 using SmtpOps.Budgets;
 using SmtpOps.Graph;
 using SmtpOps.Smtp;
@@ -19,6 +20,12 @@ public sealed class RelayProcessorOptions
     /// <c>null</c> to submit to <see cref="Smarthost"/>. The policy, idempotency, rate limit and outcomes are the same.
     /// </summary>
     public GraphTransportOptions? Graph { get; init; }
+
+    /// <summary>
+    /// Gets the Azure Communication Services resource and identity to send through instead of the smarthost
+    /// (Relay:Transport Acs), or <c>null</c>. The policy, idempotency, rate limit and outcomes are the same.
+    /// </summary>
+    public AcsEmailOptions? Acs { get; init; }
 
     /// <summary>Gets what the relay agrees to send.</summary>
     public RelayPolicy Policy { get; init; } = new();

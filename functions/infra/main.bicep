@@ -109,6 +109,15 @@ param enqueuerPrincipalIds string = ''
 @description('The kind of principal every enqueuerPrincipalIds entry is.')
 param enqueuerPrincipalType string = 'ServicePrincipal'
 
+@description('Send through Azure Communication Services Email instead of the smarthost (Relay:Transport Acs): creates an Email Communication Service with a domain, a Communication Services resource linked to it, and gives the relay\'s identity the role that may send through it. Off by default; the smarthost parameters are then unused.')
+param acsEnabled bool = false
+
+@description('Where ACS keeps its data at rest (a geography, e.g. United States, Europe, UK, Switzerland); ACS resources themselves are global.')
+param acsDataLocation string = 'Europe'
+
+@description('A custom sender domain to add to the Email Communication Service (its DNS records must be verified before it can send); empty: an Azure-managed domain (<guid>.azurecomm.net, sender DoNotReply@), usable at once with low limits.')
+param acsSenderDomain string = ''
+
 // ---------------------------------------------------------------------------------------------------------------
 // Names: RelayStorage.FailedQueueName, AttachmentContainerName, LedgerTableName and the poison queue
 // (SmtpOps.Core) derive them from the queue name in the same way; tests/SmtpOps.Infra.Tests checks that they agree.
@@ -147,6 +156,9 @@ var roles = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  // The built-in role Microsoft documents for sending ACS Email with a Microsoft Entra identity; assigned on the one
+  // Communication Services resource only (it manages that resource: there is no narrower built-in role for sending).
+  communicationAndEmailServiceOwner: '09976791-48a7-449e-bb21-39d1a415f350'
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -451,6 +463,56 @@ resource enqueuerAttachmentContributor 'Microsoft.Authorization/roleAssignments@
 ]
 
 // ---------------------------------------------------------------------------------------------------------------
+// Azure Communication Services Email (acsEnabled): Relay:Transport Acs with the relay's identity, no secret
+// (https://learn.microsoft.com/azure/communication-services/quickstarts/email/create-email-communication-resource,
+// https://learn.microsoft.com/azure/communication-services/quickstarts/email/connect-email-communication-resource)
+// ---------------------------------------------------------------------------------------------------------------
+
+resource emailService 'Microsoft.Communication/emailServices@2023-04-01' = if (acsEnabled) {
+  name: 'ecs-relay-${resourceToken}'
+  location: 'global'
+  tags: tags
+  properties: {
+    dataLocation: acsDataLocation
+  }
+}
+
+resource emailDomain 'Microsoft.Communication/emailServices/domains@2023-04-01' = if (acsEnabled) {
+  parent: emailService
+  name: empty(acsSenderDomain) ? 'AzureManagedDomain' : acsSenderDomain
+  location: 'global'
+  tags: tags
+  properties: {
+    domainManagement: empty(acsSenderDomain) ? 'AzureManaged' : 'CustomerManaged'
+    // Transactional mail: no open/click tracking rewriting the relay's messages.
+    userEngagementTracking: 'Disabled'
+  }
+}
+
+resource communication 'Microsoft.Communication/communicationServices@2023-04-01' = if (acsEnabled) {
+  name: 'acs-relay-${resourceToken}'
+  location: 'global'
+  tags: tags
+  properties: {
+    dataLocation: acsDataLocation
+    linkedDomains: [
+      emailDomain.id
+    ]
+  }
+}
+
+// The relay's identity may send through this one resource; nothing else is granted on it.
+resource identityAcsSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (acsEnabled) {
+  name: guid(communication.id, identity.id, roles.communicationAndEmailServiceOwner)
+  scope: communication
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.communicationAndEmailServiceOwner)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // The Function App: Flex Consumption FC1, dotnet-isolated 10.0
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -566,10 +628,20 @@ var authenticationSettings = usePassword
       Relay__OAuth__Mailbox: oauthMailbox
     }
 
+// Relay:Transport Acs: the relay's (user-assigned) identity, by its client id; no smarthost credential at all.
+var acsSettings = acsEnabled
+  ? {
+      Relay__Transport: 'Acs'
+      Relay__Acs__Endpoint: 'https://${communication!.properties.hostName}/'
+      Relay__OAuth__Mode: 'ManagedIdentity'
+      Relay__OAuth__ClientId: identity.properties.clientId
+    }
+  : {}
+
 resource functionAppSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: functionApp
   name: 'appsettings'
-  properties: union(storageSettings, telemetrySettings, relaySettings, senderSettings, authenticationSettings)
+  properties: union(storageSettings, telemetrySettings, relaySettings, senderSettings, acsEnabled ? acsSettings : authenticationSettings)
   // The host and the relay check Storage at start-up: give them their roles first.
   dependsOn: [
     identityHostBlobOwner
@@ -579,6 +651,7 @@ resource functionAppSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     identityLedgerContributor
     identityMetricsPublisher
     identitySecretsUser
+    identityAcsSender
   ]
 }
 
@@ -591,5 +664,7 @@ output RELAY_QUEUE_URI string = '${dataStorage.properties.primaryEndpoints.queue
 output RELAY_STORAGE_ACCOUNT string = dataStorage.name
 output FUNCTIONS_HOST_STORAGE_ACCOUNT string = hostStorage.name
 output RELAY_IDENTITY_CLIENT_ID string = identity.properties.clientId
+output ACS_ENDPOINT string = acsEnabled ? 'https://${communication!.properties.hostName}/' : ''
+output ACS_SENDER_DOMAIN string = acsEnabled ? emailDomain!.properties.mailFromSenderDomain : ''
 output RELAY_IDENTITY_PRINCIPAL_ID string = identity.properties.principalId
 output RELAY_KEY_VAULT_NAME string = usePassword ? 'kv-${resourceToken}' : ''

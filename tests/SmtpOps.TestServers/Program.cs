@@ -11,7 +11,7 @@ using System.Threading.Tasks;
 
 namespace SmtpOps.TestServers;
 
-/// <summary>Out-of-process use (Pester tests, the demo, the bench): <c>dotnet SmtpOps.TestServers.dll smtp-sink|scripted-smtp|dns-server|graph|latency-proxy|hostile-smtp|legacy-tls-smtp|test-trust ...</c>.</summary>
+/// <summary>Out-of-process use (Pester tests, the demo, the bench): <c>dotnet SmtpOps.TestServers.dll smtp-sink|scripted-smtp|dns-server|graph|acs|latency-proxy|hostile-smtp|legacy-tls-smtp|test-trust ...</c>.</summary>
 internal static class Program
 {
     // Each command: its name, its usage (name first; shown by '<command> --help' and with a usage error) and what runs it.
@@ -24,6 +24,7 @@ internal static class Program
         ("test-trust", TestTrustCommand.Usage, TestTrustCommand.RunAsync),
         ("dns-server", DnsServerCommand.Usage, DnsServerCommand.RunAsync),
         ("graph", Graph.GraphEndpointCommand.Usage, Graph.GraphEndpointCommand.RunAsync),
+        ("acs", Acs.AcsEndpointCommand.Usage, Acs.AcsEndpointCommand.RunAsync),
         ("latency-proxy", LatencyProxyCommand.Usage, LatencyProxyCommand.RunAsync),
         ("hostile-smtp", HostileSmtpCommand.Usage, HostileSmtpCommand.RunAsync),
         ("legacy-tls-smtp", LegacyTlsSmtpCommand.Usage, LegacyTlsSmtpCommand.RunAsync),
@@ -33,7 +34,7 @@ internal static class Program
     static readonly string Usage = string.Join(
         Environment.NewLine + Environment.NewLine,
         Commands.Select(command => command.Usage.TrimEnd()).Prepend(
-            "SmtpOps.TestServers: SMTP, DNS and Graph servers on 127.0.0.1 for the tests and the demo. '<command> --help' shows one command."));
+            "SmtpOps.TestServers: SMTP, DNS, Graph and ACS servers on 127.0.0.1 for the tests and the demo. '<command> --help' shows one command."));
 
     static async Task<int> Main(string[] args)
     {

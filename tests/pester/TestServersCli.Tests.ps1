@@ -22,6 +22,7 @@ Describe 'SmtpOps.TestServers command line' {
         ($usage -join "`n") | Should -Match 'dns-server'
         ($usage -join "`n") | Should -Match 'test-trust'
         ($usage -join "`n") | Should -Match 'graph'
+        ($usage -join "`n") | Should -Match 'acs'
         ($usage -join "`n") | Should -Match 'latency-proxy'
         ($usage -join "`n") | Should -Match 'hostile-smtp'
         ($usage -join "`n") | Should -Match 'legacy-tls-smtp'
@@ -29,7 +30,7 @@ Describe 'SmtpOps.TestServers command line' {
     }
 
     It '<Command> --help prints that command alone' -ForEach @(
-        @{ Command = 'smtp-sink' }, @{ Command = 'scripted-smtp' }, @{ Command = 'dns-server' }, @{ Command = 'test-trust' }, @{ Command = 'graph' }, @{ Command = 'latency-proxy' }, @{ Command = 'hostile-smtp' }, @{ Command = 'legacy-tls-smtp' }
+        @{ Command = 'smtp-sink' }, @{ Command = 'scripted-smtp' }, @{ Command = 'dns-server' }, @{ Command = 'test-trust' }, @{ Command = 'graph' }, @{ Command = 'acs' }, @{ Command = 'latency-proxy' }, @{ Command = 'hostile-smtp' }, @{ Command = 'legacy-tls-smtp' }
     ) {
         $result = Invoke-TestServer @($Command, '--help')
         $result.ExitCode | Should -Be 0
@@ -70,7 +71,7 @@ Describe 'SmtpOps.TestServers command line' {
     It 'an unknown command gets the list of commands and every usage on stderr, exit code 2' {
         $result = Invoke-TestServer @('smtp-source', '--dir', 'mail')
         $result.ExitCode | Should -Be 2
-        $result.Err[0] | Should -Be 'The first argument must be the command: smtp-sink, scripted-smtp, test-trust, dns-server, graph, latency-proxy, hostile-smtp, legacy-tls-smtp.'
+        $result.Err[0] | Should -Be 'The first argument must be the command: smtp-sink, scripted-smtp, test-trust, dns-server, graph, acs, latency-proxy, hostile-smtp, legacy-tls-smtp.'
         @($result.Err | Where-Object { $_ -match '^usage: ' }) | Should -HaveCount 8
     }
 }

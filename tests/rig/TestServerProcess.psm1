@@ -1,6 +1,6 @@
 <#
 .SYNOPSIS
-    Runs one of the test servers of tests/SmtpOps.TestServers (smtp-sink, scripted-smtp, dns-server, graph, latency-proxy, hostile-smtp) as a
+    Runs one of the test servers of tests/SmtpOps.TestServers (smtp-sink, scripted-smtp, dns-server, graph, acs, latency-proxy, hostile-smtp) as a
     process and waits for its ready file; shared by the other rig modules.
 #>
 Set-StrictMode -Version Latest
@@ -8,7 +8,7 @@ Set-StrictMode -Version Latest
 function Start-TestServerProcess {
     [CmdletBinding()]
     param(
-        [Parameter(Mandatory)] [ValidateSet('smtp-sink', 'scripted-smtp', 'dns-server', 'graph', 'latency-proxy', 'hostile-smtp', 'legacy-tls-smtp')] [string] $Command,
+        [Parameter(Mandatory)] [ValidateSet('smtp-sink', 'scripted-smtp', 'dns-server', 'graph', 'acs', 'latency-proxy', 'hostile-smtp', 'legacy-tls-smtp')] [string] $Command,
         [Parameter(Mandatory)] [string] $Directory,
         [string[]] $Arguments = @(),
         [string] $ServerPath = $env:SMTPOPS_TESTSERVER

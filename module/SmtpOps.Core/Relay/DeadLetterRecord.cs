@@ -54,4 +54,10 @@ public sealed class DeadLetterRecord
 
     /// <summary>Gets the blob holding the original message text when it was too large for the record.</summary>
     public string? OriginalMessageBlob { get; init; }
+
+    /// <summary>Gets the Azure Communication Services operation id (the Operation-Id the send ran under), with Relay:Transport Acs.</summary>
+    public string? OperationId { get; init; }
+
+    /// <summary>Gets the service's error code (ACS's, e.g. EmailDropped or TooManyRecipients), when it gave one.</summary>
+    public string? ErrorCode { get; init; }
 }

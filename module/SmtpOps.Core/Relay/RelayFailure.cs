@@ -13,7 +13,7 @@ public sealed class RelayFailure
     /// <summary>Gets the relay queue the message was meant for.</summary>
     public string Queue { get; init; } = string.Empty;
 
-    /// <summary>Gets the kind (<see cref="RelayFailureKind"/>): Envelope, Policy, Message, Smtp, Graph, GaveUp (from the relay's record), Poison or Unreadable.</summary>
+    /// <summary>Gets the kind (<see cref="RelayFailureKind"/>): Envelope, Policy, Message, Smtp, Graph, Acs, GaveUp (from the relay's record), Poison or Unreadable.</summary>
     public string Kind { get; init; } = string.Empty;
 
     /// <summary>Gets the reason the relay gave, e.g. "550 5.1.1 ..."; for a poison message, what is known.</summary>
@@ -21,6 +21,12 @@ public sealed class RelayFailure
 
     /// <summary>Gets the SMTP status code, when the smarthost answered.</summary>
     public int? StatusCode { get; init; }
+
+    /// <summary>Gets the Azure Communication Services operation id of the send (Relay:Transport Acs), when it got that far.</summary>
+    public string? OperationId { get; init; }
+
+    /// <summary>Gets the service's error code (ACS's, e.g. EmailDropped), when it gave one.</summary>
+    public string? ErrorCode { get; init; }
 
     /// <summary>Gets how many times the queue delivered the message.</summary>
     public long Attempts { get; init; }

@@ -24,6 +24,9 @@ public static class RelayFailureKind
     /// <summary>A permanent (4xx) refusal by Microsoft Graph.</summary>
     public const string Graph = "Graph";
 
+    /// <summary>A refusal by Azure Communication Services Email (4xx, a message it cannot carry, or a send operation that ended Failed).</summary>
+    public const string Acs = "Acs";
+
     /// <summary>A message still failing transiently at the last attempt.</summary>
     public const string GaveUp = "GaveUp";
 
@@ -34,5 +37,5 @@ public static class RelayFailureKind
     public const string Unreadable = "Unreadable";
 
     /// <summary>Gets every kind, in the order above.</summary>
-    public static IReadOnlyList<string> All { get; } = new[] { Envelope, Policy, Message, Smtp, Graph, GaveUp, Poison, Unreadable };
+    public static IReadOnlyList<string> All { get; } = new[] { Envelope, Policy, Message, Smtp, Graph, Acs, GaveUp, Poison, Unreadable };
 }

@@ -36,6 +36,9 @@ public static class RelayLedgerSchema
     /// <summary>The column with the Message-ID of the mail sent under the key (entries written before it have none).</summary>
     public const string MessageId = "MessageId";
 
+    /// <summary>The column with the Azure Communication Services operation id of the send (Relay:Transport Acs only).</summary>
+    public const string OperationId = "OperationId";
+
     /// <summary>The column with the sender the key is scoped to.</summary>
     public const string Sender = "Sender";
 

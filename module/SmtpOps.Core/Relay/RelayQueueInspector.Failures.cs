@@ -195,6 +195,8 @@ public sealed partial class RelayQueueInspector
             Blobs = blobNames,
             OriginalMessage = record.OriginalMessage,
             OriginalMessageBlob = record.OriginalMessageBlob,
+            OperationId = record.OperationId,
+            ErrorCode = record.ErrorCode,
         };
     }
 

@@ -22,7 +22,7 @@ public sealed class GetSmtpRelayFailureCommand : RelayCommandBase
 
     /// <summary>Gets or sets the kinds to return.</summary>
     [Parameter]
-    [ValidateSet(RelayFailureKind.Envelope, RelayFailureKind.Policy, RelayFailureKind.Message, RelayFailureKind.Smtp, RelayFailureKind.Graph, RelayFailureKind.GaveUp, RelayFailureKind.Poison, RelayFailureKind.Unreadable)]
+    [ValidateSet(RelayFailureKind.Envelope, RelayFailureKind.Policy, RelayFailureKind.Message, RelayFailureKind.Smtp, RelayFailureKind.Graph, RelayFailureKind.Acs, RelayFailureKind.GaveUp, RelayFailureKind.Poison, RelayFailureKind.Unreadable)]
     public string[] Kind { get; set; } = Array.Empty<string>();
 
     /// <summary>Gets or sets the earliest failure time.</summary>

@@ -10,6 +10,7 @@ using System.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Threading;
+using SmtpOps.Acs;
 using SmtpOps.Budgets;
 using SmtpOps.Graph;
 using SmtpOps.Messages;
@@ -30,6 +31,7 @@ namespace SmtpOps.PowerShell.Commands;
 [OutputType(typeof(SmtpSendResult), ParameterSetName = new[] { CredentialSet, AccessTokenSet })]
 [OutputType(typeof(RelayEnqueueResult), ParameterSetName = new[] { RelaySet, RelayTokenSet, RelayAccountSet })]
 [OutputType(typeof(GraphSendResult), ParameterSetName = new[] { GraphSet })]
+[OutputType(typeof(AcsSendResult), ParameterSetName = new[] { AcsTokenSet, AcsKeySet })]
 public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
 {
     private const string CredentialSet = "Credential";
@@ -38,6 +40,8 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     private const string RelayTokenSet = "RelayAccessToken";
     private const string RelayAccountSet = "RelayAccountName";
     private const string GraphSet = "Graph";
+    private const string AcsTokenSet = "AcsAccessToken";
+    private const string AcsKeySet = "AcsAccessKey";
 
     private readonly CancellationTokenSource stopping = new();
     private DeliveryRoute? route;
@@ -202,6 +206,8 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     [Parameter(ParameterSetName = CredentialSet)]
     [Parameter(ParameterSetName = AccessTokenSet)]
     [Parameter(ParameterSetName = GraphSet)]
+    [Parameter(ParameterSetName = AcsTokenSet)]
+    [Parameter(ParameterSetName = AcsKeySet)]
     [Alias("TimeoutSec")]
     [ValidateRange(1, 3600)]
     public int Timeout { get; set; } = 100;
@@ -216,6 +222,8 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     [Parameter(ParameterSetName = CredentialSet)]
     [Parameter(ParameterSetName = AccessTokenSet)]
     [Parameter(ParameterSetName = GraphSet)]
+    [Parameter(ParameterSetName = AcsTokenSet)]
+    [Parameter(ParameterSetName = AcsKeySet)]
     [ValidateRange(0, 10)]
     public int MaximumRetryCount { get; set; } = 2;
 
@@ -232,6 +240,8 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     [Parameter(ParameterSetName = CredentialSet)]
     [Parameter(ParameterSetName = AccessTokenSet)]
     [Parameter(ParameterSetName = GraphSet)]
+    [Parameter(ParameterSetName = AcsTokenSet)]
+    [Parameter(ParameterSetName = AcsKeySet)]
     [ValidateRange(0, 600)]
     public int RetryIntervalSec { get; set; } = 1;
 
@@ -305,6 +315,8 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     [Parameter(ParameterSetName = CredentialSet)]
     [Parameter(ParameterSetName = AccessTokenSet)]
     [Parameter(ParameterSetName = GraphSet)]
+    [Parameter(ParameterSetName = AcsTokenSet)]
+    [Parameter(ParameterSetName = AcsKeySet)]
     [ValidateSet("ExchangeOnline", "Graph", "Acs", "Smarthost", "Unlimited", IgnoreCase = true)]
     public string? Budget { get; set; }
 
@@ -312,6 +324,8 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     [Parameter(ParameterSetName = CredentialSet)]
     [Parameter(ParameterSetName = AccessTokenSet)]
     [Parameter(ParameterSetName = GraphSet)]
+    [Parameter(ParameterSetName = AcsTokenSet)]
+    [Parameter(ParameterSetName = AcsKeySet)]
     [ValidateRange(0, int.MaxValue)]
     public int MessagesPerMinute { get; set; }
 
@@ -319,6 +333,8 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     [Parameter(ParameterSetName = CredentialSet)]
     [Parameter(ParameterSetName = AccessTokenSet)]
     [Parameter(ParameterSetName = GraphSet)]
+    [Parameter(ParameterSetName = AcsTokenSet)]
+    [Parameter(ParameterSetName = AcsKeySet)]
     [ValidateRange(0, int.MaxValue)]
     public int MessagesPerHour { get; set; }
 
@@ -326,6 +342,8 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     [Parameter(ParameterSetName = CredentialSet)]
     [Parameter(ParameterSetName = AccessTokenSet)]
     [Parameter(ParameterSetName = GraphSet)]
+    [Parameter(ParameterSetName = AcsTokenSet)]
+    [Parameter(ParameterSetName = AcsKeySet)]
     [ValidateRange(0, int.MaxValue)]
     public int RecipientsPerDay { get; set; }
 
@@ -333,8 +351,28 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     [Parameter(ParameterSetName = CredentialSet)]
     [Parameter(ParameterSetName = AccessTokenSet)]
     [Parameter(ParameterSetName = GraphSet)]
+    [Parameter(ParameterSetName = AcsTokenSet)]
+    [Parameter(ParameterSetName = AcsKeySet)]
     [ValidateNotNullOrEmpty]
     public string[]? BudgetLimit { get; set; }
+
+    /// <summary>Gets or sets the Azure Communication Services resource's endpoint (https://&lt;name&gt;.communication.azure.com/): sends through ACS Email instead of SMTP.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = AcsTokenSet)]
+    [Parameter(Mandatory = true, ParameterSetName = AcsKeySet)]
+    [ValidateNotNull]
+    public Uri? AcsEndpoint { get; set; }
+
+    /// <summary>Gets or sets a Microsoft Entra access token for Azure Communication Services (Get-AzAccessToken -ResourceUrl https://communication.azure.com).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = AcsTokenSet)]
+    [SecureStringTransformation]
+    [ValidateNotNull]
+    public SecureString? AcsAccessToken { get; set; }
+
+    /// <summary>Gets or sets the Communication Services resource's access key: requests are signed with HMAC-SHA256; the key never leaves this process.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = AcsKeySet)]
+    [SecureStringTransformation]
+    [ValidateNotNull]
+    public SecureString? AcsAccessKey { get; set; }
 
     /// <summary>Gets or sets whether a result object is written for every message sent.</summary>
     [Parameter]
@@ -350,6 +388,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
             RelayTokenSet => RelayQueueRoute.FromAccessToken(output, RelayQueueUri!, CredentialParameters.Unwrap(RelayAccessToken!), RelayContainerUri, byAccountName: false, () => IdempotencyKey, stopping.Token),
             // The public cloud's endpoints: the container is derived from the queue's host as for -RelayQueueUri.
             RelayAccountSet => RelayQueueRoute.FromAccessToken(output, new Uri(RelayStorage.QueueServiceUri(RelayAccountName!), Uri.EscapeDataString(RelayQueue!)), CredentialParameters.Unwrap(RelayAccessToken!), RelayContainerUri, byAccountName: true, () => IdempotencyKey, stopping.Token),
+            AcsTokenSet or AcsKeySet => new AcsRoute(output, AcsEndpoint!, AcsAccessToken, AcsAccessKey, TimeSpan.FromSeconds(Timeout), BuildRetryPolicy(), stopping.Token),
             GraphSet => new GraphRoute(output, GraphMailbox, GraphEndpoint, GraphAccessToken!, TimeSpan.FromSeconds(Timeout), BuildRetryPolicy(), stopping.Token),
             _ => new SmtpRoute(output, BuildConnection(), Credential, AccessToken, UserName, ConnectionCount, stopping.Token),
         };
@@ -443,7 +482,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
         return new SendingBudgetGate(budget, new MemoryBudgetStore());
     }
 
-    // -MaximumRetryCount and -RetryIntervalSec, for SMTP and Graph alike: the wait doubles up to 10 minutes.
+    // -MaximumRetryCount and -RetryIntervalSec, for SMTP, Graph and ACS alike: the wait doubles up to 10 minutes.
     private RetryPolicy BuildRetryPolicy() => new() { MaxRetries = MaximumRetryCount, InitialDelay = TimeSpan.FromSeconds(RetryIntervalSec), MaxDelay = TimeSpan.FromSeconds(600) };
 
     private SmtpConnectionOptions BuildConnection()

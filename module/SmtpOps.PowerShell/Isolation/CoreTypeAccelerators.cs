@@ -74,6 +74,9 @@ internal static class CoreTypeAccelerators
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static Type[] ScriptFacingTypes() => new[]
     {
+        typeof(SmtpOps.Acs.AcsFailureKind),
+        typeof(SmtpOps.Acs.AcsSendResult),
+        typeof(SmtpOps.Acs.AcsTransportException),
         typeof(SmtpOps.Dns.DmarcPolicy),
         typeof(SmtpOps.Dns.DnsFailureKind),
         typeof(SmtpOps.Dns.DnsResolutionException),

@@ -135,6 +135,8 @@ internal sealed class RelayDeployment
                 ("file", $"https://{name}.file.core.windows.net/")))),
             "components" => Object(("ConnectionString", AppInsightsConnectionString), ("InstrumentationKey", "00000000-0000-0000-0000-00000000abcd")),
             "vaults" => Object(("vaultUri", $"https://{name}.vault.azure.net/")),
+            "communicationServices" => Object(("hostName", $"{name}.communication.azure.com")),
+            "domains" => Object(("mailFromSenderDomain", name == "AzureManagedDomain" ? "00000000-0000-0000-0000-0000000000aa.azurecomm.net" : name)),
             _ => throw new NotSupportedException($"The test does not know what reference('{id}') returns: add the resource type to RelayDeployment.Reference."),
         };
     }

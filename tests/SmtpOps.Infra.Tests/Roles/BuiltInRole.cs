@@ -49,6 +49,12 @@ internal sealed record BuiltInRole(string Name, string Id, IReadOnlyList<string>
             "Microsoft.Insights/Register/Action", "Microsoft.Support/*", "Microsoft.Resources/subscriptions/resourceGroups/read",
             "Microsoft.Insights/Metrics/Write", "Microsoft.Insights/Telemetry/Write",
         }),
+        // Assigned only with acsEnabled, on the Communication Services resource alone: what sending with an Entra identity needs.
+        new BuiltInRole("Communication and Email Service Owner", "09976791-48a7-449e-bb21-39d1a415f350", new[]
+        {
+            "Microsoft.Communication/CheckNameAvailability/action", "Microsoft.Communication/Locations/OperationStatuses/*", "Microsoft.Communication/Operations/read",
+            "Microsoft.Communication/CommunicationServices/*", "Microsoft.Communication/EmailServices/*", "Microsoft.Communication/RegisteredSubscriptions/read",
+        }),
         new BuiltInRole("Key Vault Secrets User", "4633458b-17de-408a-b874-0445c86b69e6", new[]
         {
             "Microsoft.KeyVault/vaults/secrets/getSecret/action", "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
