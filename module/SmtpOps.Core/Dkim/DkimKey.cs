@@ -3,6 +3,10 @@ using System.IO;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.EdEC;
+using Org.BouncyCastle.Asn1.Pkcs;
+using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Generators;
 using Org.BouncyCastle.Crypto.Parameters;
@@ -192,7 +196,11 @@ public sealed class DkimKey
     /// <returns>The PEM text: key material, to be written only where the key belongs.</returns>
     public string ExportPrivateKeyPem()
     {
-        var der = PrivateKeyInfoFactory.CreatePrivateKeyInfo(PrivateKey).GetDerEncoded();
+        // Ed25519 as RFC 8410 and OpenSSL write it (version 0, the seed in an OCTET STRING, no public key attribute):
+        // BouncyCastle's factory writes a form that OpenSSL 3 does not read.
+        var der = PrivateKey is Ed25519PrivateKeyParameters ed25519
+            ? new PrivateKeyInfo(new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519), new DerOctetString(ed25519.GetEncoded())).GetDerEncoded()
+            : PrivateKeyInfoFactory.CreatePrivateKeyInfo(PrivateKey).GetDerEncoded();
         var base64 = Convert.ToBase64String(der);
         var builder = new StringBuilder("-----BEGIN PRIVATE KEY-----\n");
         for (var i = 0; i < base64.Length; i += 64)
