@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Security.Cryptography;
+using SmtpOps.Dkim;
 
 namespace SmtpOps.Relay.Hosting;
 
@@ -31,6 +33,12 @@ public sealed class RelaySettings
 
     /// <summary>Gets or sets what the relay agrees to send.</summary>
     public PolicySettings Policy { get; set; } = new();
+
+    /// <summary>
+    /// Gets or sets the DKIM keys per sending domain (<c>Relay:Dkim:&lt;domain&gt;:Selector</c>, <c>:KeyPem</c> or <c>:KeyPath</c>):
+    /// mail from such a domain or a subdomain of it is signed before it is submitted; mail from other domains goes unsigned.
+    /// </summary>
+    public Dictionary<string, DkimDomainSettings> Dkim { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Gets or sets the per-process limit of messages per minute (0: none); 30 by default, what Exchange Online accepts per mailbox.</summary>
     public int MessagesPerMinute { get; set; } = 30;
@@ -180,7 +188,55 @@ public sealed class RelaySettings
             problems.Add("Relay:ClaimLease must be a positive number of seconds.");
         }
 
+        ValidateDkim(problems);
+
         return problems;
+    }
+
+    /// <summary>Reads the DKIM keys of <see cref="Dkim"/> into signers.</summary>
+    /// <returns>The signers; empty without DKIM settings.</returns>
+    /// <exception cref="DkimException">A key cannot be read or used (the message never quotes it).</exception>
+    public DkimSignerSet LoadDkimSigners() => Dkim.Count == 0
+        ? DkimSignerSet.None
+        : new DkimSignerSet(Dkim.Select(entry => new DkimMessageSigner(
+            entry.Key,
+            entry.Value.Selector,
+            string.IsNullOrEmpty(entry.Value.KeyPem) ? DkimKey.FromPemFile(entry.Value.KeyPath ?? string.Empty) : DkimKey.FromPem(entry.Value.KeyPem!))));
+
+    // Each domain: a selector and one key that reads; the messages name the setting, never the key.
+    private void ValidateDkim(List<string> problems)
+    {
+        if (Dkim.Count > 0 && Transport == RelayTransportKind.Graph)
+        {
+            problems.Add("Relay:Dkim is set with Relay:Transport Graph: Microsoft Graph sends as the mailbox and Exchange Online signs with its own keys; remove Relay:Dkim or send through the smarthost.");
+        }
+
+        foreach (var entry in Dkim)
+        {
+            var name = $"Relay:Dkim:{entry.Key}";
+            var settings = entry.Value ?? new DkimDomainSettings();
+            if (string.IsNullOrWhiteSpace(settings.Selector))
+            {
+                problems.Add($"{name}:Selector is not set: the selector the key is published under (<selector>._domainkey.{entry.Key}).");
+                continue;
+            }
+
+            if (string.IsNullOrEmpty(settings.KeyPem) == string.IsNullOrEmpty(settings.KeyPath))
+            {
+                problems.Add($"{name} needs exactly one of :KeyPem (the PEM text, a Key Vault reference in Azure) and :KeyPath (a PEM file).");
+                continue;
+            }
+
+            try
+            {
+                var key = string.IsNullOrEmpty(settings.KeyPem) ? DkimKey.FromPemFile(settings.KeyPath!) : DkimKey.FromPem(settings.KeyPem!);
+                _ = new DkimMessageSigner(entry.Key, settings.Selector, key);
+            }
+            catch (DkimException ex)
+            {
+                problems.Add($"{name}: {ex.Message}");
+            }
+        }
     }
 
     private void ValidateGraph(List<string> problems)

@@ -226,6 +226,9 @@ public sealed class RelayProcessor : IDisposable
 
         using (message)
         {
+            // DKIM per sender domain (Relay:Dkim): the last change to the message before it is submitted as is.
+            var dkim = options.Dkim.Sign(message);
+
             // The lease ends with this block, after the send: the limit counts what the smarthost counts.
             using var lease = await rateLimiter.AcquireAsync(cancellationToken).ConfigureAwait(false);
             if (graph is not null)
@@ -246,7 +249,8 @@ public sealed class RelayProcessor : IDisposable
                 healthy = true;
                 WarnAboutCertificate(result.Certificate);
                 var rejected = result.Rejected.Count == 0 ? string.Empty : $"; refused recipients: {string.Join(", ", result.Rejected)}";
-                return decision.Sent($"{result.StatusCode} {result.Response}{rejected}") with { MessageId = result.MessageId, StatusCode = result.StatusCode };
+                var signed = dkim is null ? string.Empty : $"; DKIM {dkim}";
+                return decision.Sent($"{result.StatusCode} {result.Response}{rejected}{signed}") with { MessageId = result.MessageId, StatusCode = result.StatusCode };
             }
             catch (SmtpSubmissionException ex)
             {

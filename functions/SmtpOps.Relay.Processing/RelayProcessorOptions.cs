@@ -1,4 +1,5 @@
 using System;
+using SmtpOps.Dkim;
 using SmtpOps.Graph;
 using SmtpOps.Smtp;
 
@@ -18,6 +19,9 @@ public sealed class RelayProcessorOptions
     /// <c>null</c> to submit to <see cref="Smarthost"/>. The policy, idempotency, rate limit and outcomes are the same.
     /// </summary>
     public GraphTransportOptions? Graph { get; init; }
+
+    /// <summary>Gets the DKIM signers per sending domain; mail from other domains is sent unsigned (none by default).</summary>
+    public DkimSignerSet Dkim { get; init; } = DkimSignerSet.None;
 
     /// <summary>Gets what the relay agrees to send.</summary>
     public RelayPolicy Policy { get; init; } = new();

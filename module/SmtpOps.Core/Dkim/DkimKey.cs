@@ -211,6 +211,25 @@ public sealed class DkimKey
         return builder.Append("-----END PRIVATE KEY-----\n").ToString();
     }
 
+    /// <summary>
+    /// Writes the private key (<see cref="ExportPrivateKeyPem"/>) to a new file that only its owner may read: on Linux
+    /// and macOS the file is created with mode 0600 before the key is written into it; on Windows it inherits the
+    /// folder's ACL (choose a folder only its owner reads).
+    /// </summary>
+    /// <param name="path">The file's full path.</param>
+    /// <param name="overwrite">Whether an existing file is replaced; otherwise an existing file is an error.</param>
+    /// <exception cref="IOException">The file exists (without <paramref name="overwrite"/>) or cannot be written.</exception>
+    public void ExportPrivateKeyFile(string path, bool overwrite)
+    {
+        using (var created = new FileStream(path ?? throw new ArgumentNullException(nameof(path)), overwrite ? FileMode.Create : FileMode.CreateNew, FileAccess.Write, FileShare.None))
+        {
+            created.SetLength(0);
+        }
+
+        OwnerOnlyFile.Restrict(path);
+        File.WriteAllText(path, ExportPrivateKeyPem(), new UTF8Encoding(false));
+    }
+
     /// <summary>Says what the key is, never what it holds.</summary>
     /// <returns>For example "rsa-sha256 (2048-bit)".</returns>
     public override string ToString() => $"{AlgorithmName} ({KeySize}-bit)";
