@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -28,6 +29,8 @@ public sealed class DkimKey
 {
     /// <summary>The smallest RSA key DKIM verifiers must accept (RFC 8301 section 3.2).</summary>
     public const int MinimumRsaKeySize = 1024;
+
+    private readonly StrongBox<RSA?> nativeRsa = new();
 
     private DkimKey(AsymmetricKeyParameter privateKey, AsymmetricKeyParameter publicKey, DkimAlgorithm algorithm, int keySize)
     {
@@ -61,6 +64,9 @@ public sealed class DkimKey
     internal AsymmetricKeyParameter PrivateKey { get; }
 
     internal AsymmetricKeyParameter PublicKey { get; }
+
+    /// <summary>Gets the RSA key as the platform's RSA (made once, on first use), or <c>null</c> for Ed25519.</summary>
+    internal RSA? NativeRsa => PrivateKey is RsaPrivateCrtKeyParameters rsa ? nativeRsa.Value ??= CreateNativeRsa(rsa) : null;
 
     /// <summary>Reads a key from PEM text.</summary>
     /// <param name="pem">The PEM text of an unencrypted private key.</param>
@@ -233,6 +239,13 @@ public sealed class DkimKey
     /// <summary>Says what the key is, never what it holds.</summary>
     /// <returns>For example "rsa-sha256 (2048-bit)".</returns>
     public override string ToString() => $"{AlgorithmName} ({KeySize}-bit)";
+
+    private static RSA CreateNativeRsa(RsaPrivateCrtKeyParameters key)
+    {
+        var rsa = RSA.Create();
+        rsa.ImportParameters(DotNetUtilities.ToRSAParameters(key));
+        return rsa;
+    }
 
     private static DkimKey FromPrivateKey(AsymmetricKeyParameter privateKey)
     {

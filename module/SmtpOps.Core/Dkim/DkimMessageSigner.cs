@@ -106,13 +106,26 @@ public sealed class DkimMessageSigner
         message.Prepare(EncodingConstraint.SevenBit, 78);
 
         var headers = HeadersToSign(message);
-        var signer = new DkimSigner(key.PrivateKey, Domain, Selector, key.Algorithm == DkimAlgorithm.Ed25519Sha256 ? DkimSignatureAlgorithm.Ed25519Sha256 : DkimSignatureAlgorithm.RsaSha256)
+        var signer = new PlatformRsaDkimSigner(key, Domain, Selector)
         {
             HeaderCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
             BodyCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
         };
         signer.Sign(FormatOptions.Default, message, headers);
         return new AppliedDkimSignature(Domain, Selector, key.AlgorithmName, "relaxed/relaxed", headers);
+    }
+
+    // MimeKit's signer, with rsa-sha256 computed by the platform's RSA (NativeRsaSigner); Ed25519 stays BouncyCastle's.
+    private sealed class PlatformRsaDkimSigner : DkimSigner
+    {
+        private readonly DkimKey key;
+
+        public PlatformRsaDkimSigner(DkimKey key, string domain, string selector)
+            : base(key.PrivateKey, domain, selector, key.Algorithm == DkimAlgorithm.Ed25519Sha256 ? DkimSignatureAlgorithm.Ed25519Sha256 : DkimSignatureAlgorithm.RsaSha256)
+            => this.key = key;
+
+        protected override Org.BouncyCastle.Crypto.ISigner CreateSigningContext()
+            => key.NativeRsa is { } rsa ? new NativeRsaSigner(rsa) : base.CreateSigningContext();
     }
 
     // An internationalized From domain is compared in its A-label form, the form d= is written in.
