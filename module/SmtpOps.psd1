@@ -10,7 +10,7 @@
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
     FormatsToProcess     = @('SmtpOps.format.ps1xml')
-    CmdletsToExport      = @('Send-SmtpMail', 'Test-SmtpServer', 'Resolve-MailExchanger', 'Test-SpfRecord', 'Get-SmtpRelayQueue', 'Get-SmtpRelayFailure', 'Resume-SmtpRelayFailure', 'Remove-SmtpRelayFailure', 'Find-SmtpRelayMessage')
+    CmdletsToExport      = @('Send-SmtpMail', 'Test-SmtpServer', 'Resolve-MailExchanger', 'Test-SpfRecord', 'New-DkimKey', 'Test-DkimKey', 'Get-SmtpRelayQueue', 'Get-SmtpRelayFailure', 'Resume-SmtpRelayFailure', 'Remove-SmtpRelayFailure', 'Find-SmtpRelayMessage')
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()

@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Security.Cryptography;
+using SmtpOps.Dkim;
 
 namespace SmtpOps.Relay.Hosting;
 
@@ -43,6 +45,12 @@ public sealed class RelaySettings
 
     /// <summary>Gets or sets the sending budget: the route's documented limits unless set, shared by all instances.</summary>
     public BudgetSettings Budget { get; set; } = new();
+
+    /// <summary>
+    /// Gets or sets the DKIM keys per sending domain (<c>Relay:Dkim:&lt;domain&gt;:Selector</c>, <c>:KeyPem</c> or <c>:KeyPath</c>):
+    /// mail from such a domain or a subdomain of it is signed before it is submitted; mail from other domains goes unsigned.
+    /// </summary>
+    public Dictionary<string, DkimDomainSettings> Dkim { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Gets or sets after how many deliveries a transient failure is dead-lettered; keep it equal to host.json's maxDequeueCount.</summary>
     public int MaxAttempts { get; set; } = 5;
@@ -195,6 +203,8 @@ public sealed class RelaySettings
             problems.Add("Relay:ClaimLease must be a positive number of seconds.");
         }
 
+        ValidateDkim(problems);
+
         return problems;
     }
 
@@ -218,6 +228,52 @@ public sealed class RelaySettings
         if (Acs.MaxRetryAfter < 0 || Acs.MaxPollTime < 0)
         {
             problems.Add("Relay:Acs:MaxRetryAfter and Relay:Acs:MaxPollTime must not be negative.");
+        }
+    }
+
+    /// <summary>Reads the DKIM keys of <see cref="Dkim"/> into signers.</summary>
+    /// <returns>The signers; empty without DKIM settings.</returns>
+    /// <exception cref="DkimException">A key cannot be read or used (the message never quotes it).</exception>
+    public DkimSignerSet LoadDkimSigners() => Dkim.Count == 0
+        ? DkimSignerSet.None
+        : new DkimSignerSet(Dkim.Select(entry => new DkimMessageSigner(
+            entry.Key,
+            entry.Value.Selector,
+            string.IsNullOrEmpty(entry.Value.KeyPem) ? DkimKey.FromPemFile(entry.Value.KeyPath ?? string.Empty) : DkimKey.FromPem(entry.Value.KeyPem!))));
+
+    // Each domain: a selector and one key that reads; the messages name the setting, never the key.
+    private void ValidateDkim(List<string> problems)
+    {
+        if (Dkim.Count > 0 && Transport is RelayTransportKind.Graph or RelayTransportKind.Acs)
+        {
+            problems.Add($"Relay:Dkim is set with Relay:Transport {Transport}: that service builds and signs the message it sends with its own keys; remove Relay:Dkim or send through the smarthost.");
+        }
+
+        foreach (var entry in Dkim)
+        {
+            var name = $"Relay:Dkim:{entry.Key}";
+            var settings = entry.Value ?? new DkimDomainSettings();
+            if (string.IsNullOrWhiteSpace(settings.Selector))
+            {
+                problems.Add($"{name}:Selector is not set: the selector the key is published under (<selector>._domainkey.{entry.Key}).");
+                continue;
+            }
+
+            if (string.IsNullOrEmpty(settings.KeyPem) == string.IsNullOrEmpty(settings.KeyPath))
+            {
+                problems.Add($"{name} needs exactly one of :KeyPem (the PEM text, a Key Vault reference in Azure) and :KeyPath (a PEM file).");
+                continue;
+            }
+
+            try
+            {
+                var key = string.IsNullOrEmpty(settings.KeyPem) ? DkimKey.FromPemFile(settings.KeyPath!) : DkimKey.FromPem(settings.KeyPem!);
+                _ = new DkimMessageSigner(entry.Key, settings.Selector, key);
+            }
+            catch (DkimException ex)
+            {
+                problems.Add($"{name}: {ex.Message}");
+            }
         }
     }
 

@@ -270,6 +270,8 @@ public sealed class RelayProcessor : IDisposable
             return sent;
         }
 
+        // DKIM per sender domain (Relay:Dkim): the last change to the message before it is submitted as is.
+        var dkim = options.Dkim.Sign(message);
         var submitter = await submitters.RentAsync(cancellationToken).ConfigureAwait(false);
         var healthy = false;
         var sending = RelayTelemetry.StartSend();
@@ -280,7 +282,8 @@ public sealed class RelayProcessor : IDisposable
             healthy = true;
             WarnAboutCertificate(result.Certificate);
             var rejected = result.Rejected.Count == 0 ? string.Empty : $"; refused recipients: {string.Join(", ", result.Rejected)}";
-            return decision.Sent($"{result.StatusCode} {result.Response}{rejected}") with { MessageId = result.MessageId, StatusCode = result.StatusCode };
+            var signed = dkim is null ? string.Empty : $"; DKIM {dkim}";
+            return decision.Sent($"{result.StatusCode} {result.Response}{rejected}{signed}") with { MessageId = result.MessageId, StatusCode = result.StatusCode };
         }
         catch (SmtpSubmissionException ex)
         {

@@ -1,6 +1,7 @@
 using System;
 using SmtpOps.Acs;
 using SmtpOps.Budgets;
+using SmtpOps.Dkim;
 using SmtpOps.Graph;
 using SmtpOps.Smtp;
 
@@ -26,6 +27,9 @@ public sealed class RelayProcessorOptions
     /// (Relay:Transport Acs), or <c>null</c>. The policy, idempotency, rate limit and outcomes are the same.
     /// </summary>
     public AcsEmailOptions? Acs { get; init; }
+
+    /// <summary>Gets the DKIM signers per sending domain; mail from other domains is sent unsigned (none by default).</summary>
+    public DkimSignerSet Dkim { get; init; } = DkimSignerSet.None;
 
     /// <summary>Gets what the relay agrees to send.</summary>
     public RelayPolicy Policy { get; init; } = new();

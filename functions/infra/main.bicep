@@ -57,6 +57,16 @@ param smarthostUserName string = ''
 @description('The smarthost password, with smarthostAuthentication Password: stored as the Key Vault secret smarthost-password and referenced from the app settings, never written to them. Leave it empty to set the secret yourself (az keyvault secret set).')
 param smarthostPassword string = ''
 
+@description('DKIM: the domain the relay signs mail from (that domain and its subdomains) with d=<domain>, as Relay:Dkim:<domain>; empty for no DKIM signing. Only with the SMTP transport.')
+param dkimDomain string = ''
+
+@description('DKIM: the selector the key is published under (<selector>._domainkey.<dkimDomain>; New-DkimKey prints the record).')
+param dkimSelector string = ''
+
+@secure()
+@description('DKIM: the private key PEM (New-DkimKey writes it), stored as the Key Vault secret dkim-key and referenced from the app settings, never written to them. Leave it empty to set the secret yourself (az keyvault secret set --name dkim-key --file key.pem).')
+param dkimPrivateKeyPem string = ''
+
 @minLength(1)
 @description('Relay:Policy:AllowedSenders, comma-separated: the addresses (reports@contoso.com) or domains (contoso.com) the relay may send for.')
 param allowedSenders string
@@ -144,6 +154,10 @@ var ledgerTableName = take('relaysent${replace(relayQueueName, '-', '')}', 63)
 var deploymentContainerName = 'app-package'
 var smarthostPasswordSecretName = 'smarthost-password'
 var usePassword = smarthostAuthentication == 'Password'
+var useDkim = !empty(dkimDomain)
+// The vault holds this relay's secrets only: the smarthost password and the DKIM key.
+var useVault = usePassword || useDkim
+var dkimKeySecretName = 'dkim-key'
 var senders = filter(map(split(allowedSenders, ','), sender => trim(sender)), sender => !empty(sender))
 var enqueuers = filter(map(split(enqueuerPrincipalIds, ','), id => trim(id)), id => !empty(id))
 
@@ -284,7 +298,7 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
 // Key Vault (Password mode only): RBAC authorization, the smarthost password as a secret
 // ---------------------------------------------------------------------------------------------------------------
 
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = if (usePassword) {
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = if (useVault) {
   name: 'kv-${resourceToken}'
   location: location
   tags: tags
@@ -308,6 +322,18 @@ resource smarthostPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' 
     value: smarthostPassword
   }
 }
+
+resource dkimKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (useDkim && !empty(dkimPrivateKeyPem)) {
+  parent: vault
+  name: dkimKeySecretName
+  properties: {
+    value: dkimPrivateKeyPem
+    contentType: 'application/x-pem-file'
+  }
+}
+
+// Versionless: the app reads the newest version of the secret (within a day of a rotation, or at its next restart).
+var dkimKeySecretUri = 'https://kv-${resourceToken}${environment().suffixes.keyvaultDns}/secrets/${dkimKeySecretName}/'
 
 // Versionless: the app reads the newest version of the secret (within a day of a rotation, or at its next restart).
 var smarthostPasswordSecretUri = 'https://kv-${resourceToken}${environment().suffixes.keyvaultDns}/secrets/${smarthostPasswordSecretName}/'
@@ -390,8 +416,9 @@ resource identityMetricsPublisher 'Microsoft.Authorization/roleAssignments@2022-
   }
 }
 
-// Reads the smarthost password for the Key Vault reference (the vault holds this relay's secrets only).
-resource identitySecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (usePassword) {
+// Reads the smarthost password and the DKIM key for the Key Vault references (the vault holds this relay's secrets
+// only, so the vault scope grants no more than those; it also covers a secret the operator sets after deployment).
+resource identitySecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (useVault) {
   name: guid(resourceGroup().id, 'kv-${resourceToken}', identity.id, roles.keyVaultSecretsUser)
   scope: vault
   properties: {
@@ -638,10 +665,18 @@ var acsSettings = acsEnabled
     }
   : {}
 
+// DKIM (Relay:Dkim:<domain>): the key by Key Vault reference, never as a value.
+var dkimSettings = useDkim
+  ? {
+      'Relay__Dkim__${dkimDomain}__Selector': dkimSelector
+      'Relay__Dkim__${dkimDomain}__KeyPem': '@Microsoft.KeyVault(SecretUri=${dkimKeySecretUri})'
+    }
+  : {}
+
 resource functionAppSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: functionApp
   name: 'appsettings'
-  properties: union(storageSettings, telemetrySettings, relaySettings, senderSettings, acsEnabled ? acsSettings : authenticationSettings)
+  properties: union(storageSettings, telemetrySettings, relaySettings, senderSettings, acsEnabled ? acsSettings : authenticationSettings, dkimSettings)
   // The host and the relay check Storage at start-up: give them their roles first.
   dependsOn: [
     identityHostBlobOwner
@@ -667,4 +702,4 @@ output RELAY_IDENTITY_CLIENT_ID string = identity.properties.clientId
 output ACS_ENDPOINT string = acsEnabled ? 'https://${communication!.properties.hostName}/' : ''
 output ACS_SENDER_DOMAIN string = acsEnabled ? emailDomain!.properties.mailFromSenderDomain : ''
 output RELAY_IDENTITY_PRINCIPAL_ID string = identity.properties.principalId
-output RELAY_KEY_VAULT_NAME string = usePassword ? 'kv-${resourceToken}' : ''
+output RELAY_KEY_VAULT_NAME string = useVault ? 'kv-${resourceToken}' : ''

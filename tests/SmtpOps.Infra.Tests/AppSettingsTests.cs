@@ -166,6 +166,28 @@ public sealed class AppSettingsTests : IClassFixture<CompiledTemplate>
     }
 
     [Fact]
+    public void TheDkimKeyIsAKeyVaultReferenceReadWithTheSecretsRole()
+    {
+        const string Pem = "-----BEGIN PRIVATE KEY-----\nSampleDkimKeyMaterial\n-----END PRIVATE KEY-----\n";
+        var deployment = Deploy("ManagedIdentity", ("dkimDomain", "contoso.com"), ("dkimSelector", "relay2026"), ("dkimPrivateKeyPem", Pem));
+        var settings = deployment.AppSettings();
+        var vault = deployment.Single("Microsoft.KeyVault/vaults");
+        var secret = deployment.Single("Microsoft.KeyVault/vaults/secrets");
+
+        Assert.Equal("dkim-key", secret.Name);
+        Assert.True(vault.Id + "/secrets/" + secret.Name == secret.Id, "the secret is in the referenced vault");
+        Assert.Equal("relay2026", settings["Relay__Dkim__contoso.com__Selector"]);
+        Assert.Equal($"@Microsoft.KeyVault(SecretUri=https://{vault.Name}.vault.azure.net/secrets/dkim-key/)", settings["Relay__Dkim__contoso.com__KeyPem"]);
+        Assert.DoesNotContain(settings.Values, v => v.Contains("SampleDkimKeyMaterial", StringComparison.Ordinal));
+        Assert.Contains(deployment.RoleAssignments(), a => a.PrincipalId == RelayDeployment.IdentityPrincipalId && a.Role.Name == "Key Vault Secrets User" && a.Scope == vault.Id);
+        Assert.Equal("securestring", template.Json["parameters"]!["dkimPrivateKeyPem"]!["type"]!.GetValue<string>());
+        // The names bind to Relay:Dkim:<domain> (the dots of the domain survive the environment's __ to : mapping).
+        var bound = new RelaySettings();
+        Configuration(settings).GetSection(RelaySettings.SectionName).Bind(bound);
+        Assert.Equal("relay2026", bound.Dkim["contoso.com"].Selector);
+    }
+
+    [Fact]
     public void OAuthModeDeploysNoKeyVaultAndNoSecret()
     {
         var deployment = Deploy("ManagedIdentity");

@@ -5,7 +5,7 @@
 .DESCRIPTION
     Ratios, not absolute times, are the result: every ratio is oriented so that above 1 means SmtpOps
     is better (faster / more messages per second), except memory, where it is SmtpOps / baseline.
-    -Only runs a subset: BulkSend, Latency, ModuleImport, LargeAttachment, MxResolution, Probing, TlsScan, Relay, Budget.
+    -Only runs a subset: BulkSend, Latency, ModuleImport, LargeAttachment, MxResolution, Probing, TlsScan, Relay, Budget, DkimSigning.
     TlsScan times one Test-SmtpServer (with its TLS versions and cipher suites checks) beside one testssl.sh
     --starttls smtp run (Debian's testssl.sh 3.0.8, installed when missing) on the same test server.
     Latency puts a proxy adding -OneWayDelayMs each way (tests/SmtpOps.TestServers latency-proxy) in front of
@@ -25,7 +25,9 @@ param(
     # Where the ReadyToRun copy of PowerShell is built once and kept (the repository's .cache).
     [Parameter(Mandatory)] [string] $CacheFolder,
     [Parameter(Mandatory)] [string] $OutputDirectory,
-    [string[]] $Only = @('BulkSend', 'Latency', 'ModuleImport', 'LargeAttachment', 'MxResolution', 'Probing', 'TlsScan', 'Relay', 'Budget'),
+    [string[]] $Only = @('BulkSend', 'Latency', 'ModuleImport', 'LargeAttachment', 'MxResolution', 'Probing', 'TlsScan', 'Relay', 'Budget', 'DkimSigning'),
+    # DkimSigning: messages per pipeline (unsigned, RSA 2048 and Ed25519 alternated, -Runs each).
+    [int] $DkimMessages = 500,
     [int] $Messages = 1000,
     # Timed runs per contender, alternated between contenders; the rows give medians and every run.
     [ValidateRange(1, 99)] [int] $Runs = 3,
@@ -174,6 +176,37 @@ function Invoke-BulkSendBenchmark {
         Add-Row 'Bulk send' 'CPU ms/message: pipeline (pwsh) vs raw MailKit' $cpuOurs $null $cpuRaw $null ($cpuRaw / $cpuOurs) '-' $null 'medians; ratio = raw / ours (higher is better); process CPU time, not wall'
         $received = @(Get-SinkMessageFile $sink).Count
         Write-Host "The sink received $received messages."
+    }
+    finally { Stop-SmtpSink $sink }
+}
+
+function Invoke-DkimSigningBenchmark {
+    # The cost of DKIM signing per message: the same pipeline to the sink unsigned and signed (RSA 2048, Ed25519),
+    # alternated in one run so that the machine's noise falls on all alike; medians of wall ms per message.
+    Write-Host "`n== DKIM signing: $DkimMessages small messages per pipeline, unsigned vs signed ($Runs alternated runs) =="
+    $sink = Start-SmtpSink -Directory (Join-Path $Work 'dkim') -ServerPath $ServerPath
+    try {
+        $common = @{ From = 'bench@contoso.example'; SmtpServer = '127.0.0.1'; Port = $sink.Port }
+        $keys = @{
+            RSA     = (New-DkimKey contoso.example rsa (Join-Path $Work 'dkim-rsa.pem')).PrivateKeyPath
+            Ed25519 = (New-DkimKey contoso.example ed (Join-Path $Work 'dkim-ed.pem') -Algorithm Ed25519Sha256).PrivateKeyPath
+        }
+        $contenders = [ordered]@{
+            Unsigned = $common
+            RSA      = $common + @{ DkimDomain = 'contoso.example'; DkimSelector = 'rsa'; DkimKey = $keys.RSA }
+            Ed25519  = $common + @{ DkimDomain = 'contoso.example'; DkimSelector = 'ed'; DkimKey = $keys.Ed25519 }
+        }
+        foreach ($c in $contenders.Values) { $null = Measure-Pipeline $DkimMessages $c }   # warm-up: JIT, key parsing paths
+        $ms = @{}; foreach ($name in $contenders.Keys) { $ms[$name] = [Collections.Generic.List[double]]::new() }
+        foreach ($run in 1..$Runs) {
+            foreach ($name in $contenders.Keys) { $ms[$name].Add((Measure-Pipeline $DkimMessages $contenders[$name]).Ms / $DkimMessages) }
+        }
+        $unsigned = Get-Median $ms.Unsigned
+        foreach ($name in @('RSA', 'Ed25519')) {
+            $signed = Get-Median $ms[$name]
+            Add-Row 'DKIM signing' "ms/message: Send-SmtpMail pipeline signed ($name) vs unsigned" $signed $unsigned $null ($unsigned / $signed) $null 'report' $null `
+                ("signing costs {0:n3} ms/message; medians of {1} alternated runs of {2} messages; runs signed {3}, unsigned {4}" -f ($signed - $unsigned), $Runs, $DkimMessages, (Format-Runs $ms[$name] '{0:n3}'), (Format-Runs $ms.Unsigned '{0:n3}'))
+        }
     }
     finally { Stop-SmtpSink $sink }
 }
@@ -752,6 +785,7 @@ foreach ($name in @($Only | ForEach-Object { $_ -split "," })) {
         'TlsScan' { Invoke-TlsScanBenchmark }
         'Relay' { Invoke-RelayBenchmark }
         'Budget' { Invoke-BudgetBenchmark }
+        'DkimSigning' { Invoke-DkimSigningBenchmark }
         default { throw "Unknown benchmark '$name'." }
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using SmtpOps.Dkim;
 
 namespace SmtpOps.Smtp;
 
@@ -19,8 +20,10 @@ public sealed class SmtpSendResult
     /// <param name="elapsed">The time from the first attempt to the server's final answer.</param>
     /// <param name="attempts">How many attempts it took.</param>
     /// <param name="certificate">The TLS policy's decision about the server's certificate, or <c>null</c> without TLS.</param>
-    public SmtpSendResult(string messageId, string subject, string server, int port, string tlsProtocol, string? tlsCipher, IReadOnlyList<SmtpRecipientResult> recipients, string response, TimeSpan elapsed, int attempts, ServerCertificateDecision? certificate = null)
+    /// <param name="dkim">The DKIM signature the message carried, or <c>null</c> when it was sent unsigned.</param>
+    public SmtpSendResult(string messageId, string subject, string server, int port, string tlsProtocol, string? tlsCipher, IReadOnlyList<SmtpRecipientResult> recipients, string response, TimeSpan elapsed, int attempts, ServerCertificateDecision? certificate = null, AppliedDkimSignature? dkim = null)
     {
+        Dkim = dkim;
         Certificate = certificate;
         MessageId = messageId;
         Subject = subject;
@@ -85,4 +88,7 @@ public sealed class SmtpSendResult
 
     /// <summary>Gets how many attempts it took (1 without retries).</summary>
     public int Attempts { get; }
+
+    /// <summary>Gets the DKIM signature the message carried (d=, s=, algorithm, signed fields), or <c>null</c> when it was sent unsigned.</summary>
+    public AppliedDkimSignature? Dkim { get; }
 }

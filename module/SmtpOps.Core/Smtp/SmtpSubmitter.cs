@@ -9,6 +9,7 @@ using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
+using SmtpOps.Dkim;
 using SmtpOps.Messages;
 
 namespace SmtpOps.Smtp;
@@ -156,7 +157,8 @@ public sealed class SmtpSubmitter : IDisposable
                     response,
                     stopwatch.Elapsed,
                     attempt,
-                    connected.IsSecure ? connectionCertificate : null);
+                    connected.IsSecure ? connectionCertificate : null,
+                    message.Headers[HeaderId.DkimSignature] is { } dkim ? AppliedDkimSignature.Parse(dkim) : null);
             }
             catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {

@@ -12,6 +12,7 @@ using System.Text;
 using System.Threading;
 using SmtpOps.Acs;
 using SmtpOps.Budgets;
+using SmtpOps.Dkim;
 using SmtpOps.Graph;
 using SmtpOps.Messages;
 using SmtpOps.PowerShell.Commands.Delivery;
@@ -45,6 +46,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
 
     private readonly CancellationTokenSource stopping = new();
     private DeliveryRoute? route;
+    private SubmissionSteps? steps;
 
     // Core's enums are stored as int: an enum-typed field would make PowerShell's scan of this assembly
     // (GetExportedTypes, before the module initializer runs) load SmtpOps.Core before the hook that puts
@@ -374,6 +376,28 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     [ValidateNotNull]
     public SecureString? AcsAccessKey { get; set; }
 
+    /// <summary>Gets or sets the DKIM signing domain (d=): the From domain or a parent of it; with -DkimSelector and -DkimKey every message is DKIM-signed.</summary>
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
+    [ValidateNotNullOrEmpty]
+    public string? DkimDomain { get; set; }
+
+    /// <summary>Gets or sets the DKIM selector (s=): the key is published at &lt;selector&gt;._domainkey.&lt;domain&gt;.</summary>
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
+    [ValidateNotNullOrEmpty]
+    public string? DkimSelector { get; set; }
+
+    /// <summary>
+    /// Gets or sets the DKIM private key: a path to a PEM file, the PEM text (string or SecureString), or an
+    /// X509Certificate2 with its private key. An RSA key signs rsa-sha256, an Ed25519 key ed25519-sha256.
+    /// </summary>
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
+    [Alias("DkimKeyPath")]
+    [ValidateNotNull]
+    public object? DkimKey { get; set; }
+
     /// <summary>Gets or sets whether a result object is written for every message sent.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -393,6 +417,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
             _ => new SmtpRoute(output, BuildConnection(), Credential, AccessToken, UserName, ConnectionCount, stopping.Token),
         };
         route.Budget = BuildBudget();
+        steps = new SubmissionSteps(BuildDkimSigner());
     }
 
     /// <summary>Validates and sends one message per pipeline object (or one for a plain call).</summary>
@@ -417,6 +442,12 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
         {
             var recipients = string.Join(", ", definition.To.Concat(definition.Cc).Concat(definition.Bcc));
             if (!ShouldProcess($"'{definition.Subject}' to {recipients}", route!.DescribeAction(message)))
+            {
+                return;
+            }
+
+            // S/MIME and DKIM: the last changes to the message, DKIM the very last, before the route submits it as is.
+            if (!steps!.Apply(message, route.Output))
             {
                 return;
             }
@@ -521,6 +552,33 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
         }
 
         return connection;
+    }
+
+    // -DkimDomain, -DkimSelector and -DkimKey go together; the key is read once for the whole pipeline.
+    private DkimMessageSigner? BuildDkimSigner()
+    {
+        var given = new[] { DkimDomain, DkimSelector, DkimKey }.Count(p => p is not null);
+        if (given == 0)
+        {
+            return null;
+        }
+
+        if (given < 3)
+        {
+            ThrowTerminatingError(SmtpErrorRecords.Terminating("DkimIncomplete", ErrorCategory.InvalidArgument, "DKIM signing needs -DkimDomain, -DkimSelector and -DkimKey together.", null));
+        }
+
+        try
+        {
+            var signer = new DkimMessageSigner(DkimDomain!, DkimSelector!, DkimKeyParameter.Read(this, DkimKey!));
+            WriteVerbose($"DKIM: every message is signed with d={signer.Domain}; s={signer.Selector}; a={(signer.Algorithm == DkimAlgorithm.Ed25519Sha256 ? "ed25519-sha256" : "rsa-sha256")}.");
+            return signer;
+        }
+        catch (DkimException ex)
+        {
+            ThrowTerminatingError(DkimErrorRecords.FromDkim(ex));
+            return null;
+        }
     }
 
     private MailMessageDefinition BuildDefinition()
