@@ -19,8 +19,10 @@ public sealed class SmtpSendResult
     /// <param name="elapsed">The time from the first attempt to the server's final answer.</param>
     /// <param name="attempts">How many attempts it took.</param>
     /// <param name="certificate">The TLS policy's decision about the server's certificate, or <c>null</c> without TLS.</param>
-    public SmtpSendResult(string messageId, string subject, string server, int port, string tlsProtocol, string? tlsCipher, IReadOnlyList<SmtpRecipientResult> recipients, string response, TimeSpan elapsed, int attempts, ServerCertificateDecision? certificate = null)
+    /// <param name="smime">The S/MIME protection applied to the message, or <c>null</c> when none was.</param>
+    public SmtpSendResult(string messageId, string subject, string server, int port, string tlsProtocol, string? tlsCipher, IReadOnlyList<SmtpRecipientResult> recipients, string response, TimeSpan elapsed, int attempts, ServerCertificateDecision? certificate = null, Smime.SmimeProtection? smime = null)
     {
+        Smime = smime;
         Certificate = certificate;
         MessageId = messageId;
         Subject = subject;
@@ -82,6 +84,9 @@ public sealed class SmtpSendResult
 
     /// <summary>Gets the time from the first attempt to the server's final answer.</summary>
     public TimeSpan Elapsed { get; }
+
+    /// <summary>Gets the S/MIME protection applied to the message (signer thumbprint, encrypted-for list), or <c>null</c> when none was.</summary>
+    public Smime.SmimeProtection? Smime { get; }
 
     /// <summary>Gets how many attempts it took (1 without retries).</summary>
     public int Attempts { get; }

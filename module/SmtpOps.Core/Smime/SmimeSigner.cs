@@ -1,0 +1,107 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace SmtpOps.Smime;
+
+/// <summary>
+/// The certificate that signs, with its private key, and the intermediate certificates that lead from it to its
+/// root: the signature carries both, so a recipient who trusts only the root can verify it.
+/// </summary>
+public sealed class SmimeSigner
+{
+    private SmimeSigner(X509Certificate2 certificate, IReadOnlyList<X509Certificate2> intermediates)
+    {
+        Certificate = certificate;
+        Intermediates = intermediates;
+    }
+
+    /// <summary>Gets the signing certificate (with its private key).</summary>
+    public X509Certificate2 Certificate { get; }
+
+    /// <summary>Gets the other certificates offered for the chain (from the PFX, or given); the signature carries those that lead to the root.</summary>
+    public IReadOnlyList<X509Certificate2> Intermediates { get; }
+
+    /// <summary>Uses a certificate with its private key (from a store, such as Cert:\CurrentUser\My, or loaded by the caller).</summary>
+    /// <param name="certificate">The signing certificate; it must have a private key.</param>
+    /// <param name="intermediates">Further certificates for the chain; those in the system's stores are found without them.</param>
+    /// <returns>The signer.</returns>
+    /// <exception cref="SmimeException">The certificate has no private key.</exception>
+    public static SmimeSigner FromCertificate(X509Certificate2 certificate, IEnumerable<X509Certificate2>? intermediates = null)
+    {
+        if (certificate is null)
+        {
+            throw new ArgumentNullException(nameof(certificate));
+        }
+
+        if (!certificate.HasPrivateKey)
+        {
+            throw new SmimeException(SmimeFailureKind.SigningKeyUnusable, new[] { certificate.Subject }, $"The signing certificate '{certificate.Subject}' ({certificate.Thumbprint}) has no private key: sign with a certificate from a store that holds its key (Cert:\\CurrentUser\\My) or a PFX file.");
+        }
+
+        return new SmimeSigner(certificate, (intermediates ?? Enumerable.Empty<X509Certificate2>()).ToList().AsReadOnly());
+    }
+
+    /// <summary>
+    /// Loads a PKCS#12 (PFX) file: the certificate with a private key signs, the others in the file are its chain.
+    /// The password never appears in an error.
+    /// </summary>
+    /// <param name="path">The PFX file.</param>
+    /// <param name="password">The file's password, or <c>null</c> for none.</param>
+    /// <returns>The signer.</returns>
+    /// <exception cref="SmimeException">The file cannot be read or opened with the password, or holds no certificate with a private key.</exception>
+    public static SmimeSigner FromPkcs12File(string path, string? password)
+    {
+        if (path is null)
+        {
+            throw new ArgumentNullException(nameof(path));
+        }
+
+        var certificates = new X509Certificate2Collection();
+        try
+        {
+            // Exportable: MimeKit signs with BouncyCastle, which needs the key's parameters.
+            certificates.Import(path, password, X509KeyStorageFlags.Exportable);
+        }
+        catch (Exception ex) when (ex is CryptographicException or System.IO.IOException or UnauthorizedAccessException)
+        {
+            // The exception's own message is left out: some platforms quote the file's content type or more.
+            throw new SmimeException(SmimeFailureKind.CertificateFileUnreadable, new[] { path }, $"The PFX file '{path}' cannot be opened: it is missing or unreadable, not a PKCS#12 file, or the password is wrong.");
+        }
+
+        var all = certificates.Cast<X509Certificate2>().ToList();
+        var signer = all.FirstOrDefault(c => c.HasPrivateKey)
+            ?? throw new SmimeException(SmimeFailureKind.SigningKeyUnusable, new[] { path }, $"The PFX file '{path}' holds no certificate with a private key.");
+        return new SmimeSigner(signer, all.Where(c => !ReferenceEquals(c, signer)).ToList().AsReadOnly());
+    }
+
+    /// <summary>
+    /// The chain the signature carries: the signing certificate, then each issuer found among <see cref="Intermediates"/>
+    /// and the system's stores, up to but not including a self-signed root (the recipient has it, or must not take it from the message).
+    /// </summary>
+    internal IReadOnlyList<X509Certificate2> BuildChain()
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.VerificationFlags = X509VerificationFlags.AllowUnknownCertificateAuthority | X509VerificationFlags.IgnoreNotTimeValid;
+        chain.ChainPolicy.UrlRetrievalTimeout = TimeSpan.FromSeconds(5);
+        chain.ChainPolicy.ExtraStore.AddRange(Intermediates.ToArray());
+        chain.Build(Certificate);
+        var elements = chain.ChainElements.Cast<X509ChainElement>().Select(e => e.Certificate).ToList();
+        if (elements.Count == 0 || elements[0].Thumbprint != Certificate.Thumbprint)
+        {
+            return new[] { Certificate };
+        }
+
+        // The chain's first element is a copy without the key: the caller signs with Certificate itself.
+        elements[0] = Certificate;
+        if (elements.Count > 1 && elements[elements.Count - 1].SubjectName.RawData.SequenceEqual(elements[elements.Count - 1].IssuerName.RawData))
+        {
+            elements.RemoveAt(elements.Count - 1);
+        }
+
+        return elements;
+    }
+}
