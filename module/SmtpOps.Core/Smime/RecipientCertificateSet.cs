@@ -69,6 +69,20 @@ public sealed class RecipientCertificateSet
         return new RecipientCertificateSet(set);
     }
 
+    /// <summary>Makes a set holding this set's certificates and <paramref name="certificates"/> (each for the addresses it is issued to).</summary>
+    /// <param name="certificates">More recipients' certificates.</param>
+    /// <returns>The combined set; this one is unchanged.</returns>
+    public RecipientCertificateSet With(IEnumerable<X509Certificate2> certificates)
+    {
+        var set = byAddress.ToDictionary(e => e.Key, e => e.Value.ToList(), StringComparer.OrdinalIgnoreCase);
+        foreach (var certificate in certificates ?? throw new ArgumentNullException(nameof(certificates)))
+        {
+            Add(set, certificate, CertificateMailAddresses.Of(certificate));
+        }
+
+        return new RecipientCertificateSet(set);
+    }
+
     /// <summary>Finds the certificate for an address: of those naming it, the one valid now that expires last (or the last to expire).</summary>
     /// <param name="address">The recipient's address.</param>
     /// <returns>The certificate, or <c>null</c> when there is none for the address.</returns>
