@@ -94,6 +94,7 @@ public static class RelayServiceCollectionExtensions
             RetryDelay = TimeSpan.FromSeconds(settings.RetryDelay),
             MaxRetryDelay = TimeSpan.FromSeconds(settings.MaxRetryDelay),
             ClaimLease = TimeSpan.FromSeconds(settings.ClaimLease),
+            Smime = settings.Smime.ToOptions(),
         };
         var logger = services.GetService<ILoggerFactory>()?.CreateLogger(LogCategory) ?? NullLogger.Instance;
         var storage = services.GetRequiredService<RelayStorageConnection>();

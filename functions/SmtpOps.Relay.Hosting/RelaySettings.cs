@@ -32,6 +32,9 @@ public sealed class RelaySettings
     /// <summary>Gets or sets what the relay agrees to send.</summary>
     public PolicySettings Policy { get; set; } = new();
 
+    /// <summary>Gets or sets the optional S/MIME signing (and encryption) of every message.</summary>
+    public SmimeSettings Smime { get; set; } = new();
+
     /// <summary>Gets or sets the per-process limit of messages per minute (0: none); 30 by default, what Exchange Online accepts per mailbox.</summary>
     public int MessagesPerMinute { get; set; } = 30;
 
@@ -65,6 +68,8 @@ public sealed class RelaySettings
         {
             problems.Add("Relay:Smarthost:Host is not set: the relay needs the smarthost to submit to (e.g. smtp.office365.com).");
         }
+
+        Smime.Validate(problems);
 
         if (Smarthost.Port is < 0 or > 65535)
         {

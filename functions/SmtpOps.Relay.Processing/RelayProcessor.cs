@@ -12,6 +12,7 @@ using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SmtpOps.Messages;
+using SmtpOps.Smime;
 using SmtpOps.Smtp;
 
 namespace SmtpOps.Relay.Processing;
@@ -226,6 +227,19 @@ public sealed class RelayProcessor : IDisposable
 
         using (message)
         {
+            // Compose -> S/MIME (sign, then encrypt) -> submission.
+            if (options.Smime is { } smime)
+            {
+                try
+                {
+                    SmimeProtector.Protect(message, smime, cancellationToken);
+                }
+                catch (SmimeException ex)
+                {
+                    return decision.SmimeRefused(ex.Message);
+                }
+            }
+
             // The lease ends with this block, after the send: the limit counts what the smarthost counts.
             using var lease = await rateLimiter.AcquireAsync(cancellationToken).ConfigureAwait(false);
             if (graph is not null)

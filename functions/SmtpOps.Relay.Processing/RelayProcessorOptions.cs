@@ -1,5 +1,6 @@
 using System;
 using SmtpOps.Graph;
+using SmtpOps.Smime;
 using SmtpOps.Smtp;
 
 namespace SmtpOps.Relay.Processing;
@@ -18,6 +19,12 @@ public sealed class RelayProcessorOptions
     /// <c>null</c> to submit to <see cref="Smarthost"/>. The policy, idempotency, rate limit and outcomes are the same.
     /// </summary>
     public GraphTransportOptions? Graph { get; init; }
+
+    /// <summary>
+    /// Gets the S/MIME signature (and encryption) applied to every message after composing, or <c>null</c> for none. A message
+    /// it cannot be applied to (another sender, a recipient without a certificate) is dead-lettered, never sent unprotected.
+    /// </summary>
+    public SmimeOptions? Smime { get; init; }
 
     /// <summary>Gets what the relay agrees to send.</summary>
     public RelayPolicy Policy { get; init; } = new();

@@ -59,21 +59,45 @@ public sealed class SmimeSigner
             throw new ArgumentNullException(nameof(path));
         }
 
+        byte[] data;
+        try
+        {
+            data = System.IO.File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
+        {
+            throw new SmimeException(SmimeFailureKind.CertificateFileUnreadable, new[] { path }, $"The PFX file '{path}' cannot be read: {ex.Message}");
+        }
+
+        return FromPkcs12(data, password, $"The PFX file '{path}'");
+    }
+
+    /// <summary>
+    /// Reads PKCS#12 (PFX) content, such as a Key Vault certificate's secret: the certificate with a private key signs,
+    /// the others are its chain. The password never appears in an error.
+    /// </summary>
+    /// <param name="data">The PKCS#12 bytes.</param>
+    /// <param name="password">The password, or <c>null</c> for none.</param>
+    /// <param name="source">Names the content in errors (e.g. "Relay:Smime:Certificate").</param>
+    /// <returns>The signer.</returns>
+    /// <exception cref="SmimeException">The content cannot be opened with the password, or holds no certificate with a private key.</exception>
+    public static SmimeSigner FromPkcs12(byte[] data, string? password, string source)
+    {
         var certificates = new X509Certificate2Collection();
         try
         {
             // Exportable: MimeKit signs with BouncyCastle, which needs the key's parameters.
-            certificates.Import(path, password, X509KeyStorageFlags.Exportable);
+            certificates.Import(data ?? throw new ArgumentNullException(nameof(data)), password, X509KeyStorageFlags.Exportable);
         }
-        catch (Exception ex) when (ex is CryptographicException or System.IO.IOException or UnauthorizedAccessException)
+        catch (CryptographicException)
         {
-            // The exception's own message is left out: some platforms quote the file's content type or more.
-            throw new SmimeException(SmimeFailureKind.CertificateFileUnreadable, new[] { path }, $"The PFX file '{path}' cannot be opened: it is missing or unreadable, not a PKCS#12 file, or the password is wrong.");
+            // The exception's own message is left out: some platforms quote more of the content than is wise.
+            throw new SmimeException(SmimeFailureKind.CertificateFileUnreadable, new[] { source }, $"{source} cannot be opened: it is not PKCS#12 (PFX) content, or the password is wrong.");
         }
 
         var all = certificates.Cast<X509Certificate2>().ToList();
         var signer = all.FirstOrDefault(c => c.HasPrivateKey)
-            ?? throw new SmimeException(SmimeFailureKind.SigningKeyUnusable, new[] { path }, $"The PFX file '{path}' holds no certificate with a private key.");
+            ?? throw new SmimeException(SmimeFailureKind.SigningKeyUnusable, new[] { source }, $"{source} holds no certificate with a private key.");
         return new SmimeSigner(signer, all.Where(c => !ReferenceEquals(c, signer)).ToList().AsReadOnly());
     }
 

@@ -3,13 +3,13 @@ using System.Diagnostics;
 using System.IO;
 using System.Threading.Tasks;
 
-namespace SmtpOps.Tests.Smime;
+namespace SmtpOps.TestServers;
 
 /// <summary>
 /// Runs Debian's openssl (tests/rig/debian-packages.txt), the S/MIME implementation nobody here wrote, on what a test
 /// server received. A missing openssl fails the test: it never skips.
 /// </summary>
-internal static class OpenSslTool
+public static class OpenSslTool
 {
     public const string Executable = "/usr/bin/openssl";
 
