@@ -47,4 +47,13 @@ public sealed class SmimeProtection
 
     /// <summary>Gets the recipient addresses the message is encrypted for (To, Cc and Bcc), empty when not encrypted.</summary>
     public IReadOnlyList<string> EncryptedFor { get; }
+
+    /// <summary>Says what was applied in one line, e.g. "signed by 3F2A… (Detached, SHA-256); encrypted for a@b.com (AES-256-CBC)".</summary>
+    /// <returns>The summary.</returns>
+    public override string ToString()
+    {
+        var signed = Signed ? $"signed by {SignerThumbprint} ({SignatureFormat}, {DigestAlgorithm})" : "not signed";
+        var encrypted = Encrypted ? $"encrypted for {string.Join(", ", EncryptedFor)} ({EncryptionAlgorithm})" : "not encrypted";
+        return signed + "; " + encrypted;
+    }
 }
