@@ -31,7 +31,7 @@ param(
     [switch] $Force,
 
     # bench: only these benchmarks (Invoke-Benchmarks.ps1 -Only: BulkSend, Latency, ModuleImport, LargeAttachment,
-    # MxResolution, Probing, Relay), e.g. ./build.ps1 bench -Only Relay.
+    # MxResolution, Probing, Relay, Smime), e.g. ./build.ps1 bench -Only Relay.
     [string[]] $Only = @()
 )
 
