@@ -1,13 +1,12 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using X509KeyUsageFlags = System.Security.Cryptography.X509Certificates.X509KeyUsageFlags;
 using System.Threading;
 using MimeKit;
 using MimeKit.Cryptography;
-using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Security;
 using SmtpOps.Messages;
 
 namespace SmtpOps.Smime;
@@ -21,6 +20,8 @@ namespace SmtpOps.Smime;
 /// </summary>
 public static class SmimeProtector
 {
+    private static readonly SecureRandom Random = new();
+
     /// <summary>
     /// Applies the options to a message from <see cref="MessageComposer.Prepare"/>; what was applied is also
     /// kept on the message (<see cref="ComposedMessage.Smime"/>) for the send result.
@@ -66,9 +67,10 @@ public static class SmimeProtector
         var chain = options.Signer is { } signer ? CheckSigner(signer, sender, now) : null;
         var recipients = options.EncryptTo is { } set ? ResolveRecipients(message, set, now) : null;
 
-        using var context = new TemporarySecureMimeContext();
+        // A shared generator: seeding a new one for each message's context costs more than the signature.
+        using var context = new TemporarySecureMimeContext(Random);
         var body = message.Body ?? throw new ArgumentException("The message has no body.", nameof(message));
-        var signed = chain is null ? body : Sign(context, chain, options.SignatureFormat, body, cancellationToken);
+        var signed = chain is null ? body : Sign(context, options.Signer!, options.SignatureFormat, body, cancellationToken);
         var result = signed;
         if (recipients is not null)
         {
@@ -100,37 +102,16 @@ public static class SmimeProtector
             recipients?.Select(r => r.Address).ToList() ?? new List<string>());
     }
 
-    private static MimeEntity Sign(SecureMimeContext context, IReadOnlyList<X509Certificate2> chain, SmimeSignatureFormat format, MimeEntity body, CancellationToken cancellationToken)
+    private static MimeEntity Sign(SecureMimeContext context, SmimeSigner smimeSigner, SmimeSignatureFormat format, MimeEntity body, CancellationToken cancellationToken)
     {
-        var signer = new CmsSigner(chain.Select(c => c.AsBouncyCastleCertificate()), PrivateKeyOf(chain[0]), SubjectIdentifierType.IssuerAndSerialNumber)
+        var material = smimeSigner.Material;
+        var signer = new CmsSigner(material.BouncyCastleChain, material.Key, SubjectIdentifierType.IssuerAndSerialNumber)
         {
             DigestAlgorithm = DigestAlgorithm.Sha256,
         };
         return format == SmimeSignatureFormat.Opaque
             ? ApplicationPkcs7Mime.Sign(context, signer, body, cancellationToken)
             : MultipartSigned.Create(context, signer, body, cancellationToken);
-    }
-
-    private static AsymmetricKeyParameter PrivateKeyOf(X509Certificate2 certificate)
-    {
-        try
-        {
-            AsymmetricAlgorithm? key = (AsymmetricAlgorithm?)certificate.GetRSAPrivateKey() ?? certificate.GetECDsaPrivateKey();
-            if (key is null)
-            {
-                throw new SmimeException(SmimeFailureKind.SigningKeyUnusable, new[] { certificate.Subject }, $"The key of the signing certificate '{certificate.Subject}' ({certificate.Thumbprint}) is neither RSA nor ECDSA.");
-            }
-
-            using (key)
-            {
-                return key.AsAsymmetricKeyParameter();
-            }
-        }
-        catch (CryptographicException)
-        {
-            // The exception's text is left out: nothing about the key goes into an error.
-            throw new SmimeException(SmimeFailureKind.SigningKeyUnusable, new[] { certificate.Subject }, $"The private key of the signing certificate '{certificate.Subject}' ({certificate.Thumbprint}) cannot be used: it must be exportable (import the PFX with the Exportable flag, or give the PFX file itself).");
-        }
     }
 
     private static IReadOnlyList<X509Certificate2> CheckSigner(SmimeSigner signer, string sender, DateTime now)
@@ -155,7 +136,8 @@ public static class SmimeProtector
             throw new SmimeException(SmimeFailureKind.SenderNotInCertificate, new[] { sender }, $"The signing certificate {name} is issued to {names}, not to the sender {sender}: mail clients flag such a signature as not from the sender.");
         }
 
-        return signer.BuildChain();
+        // Made once per signer; a key that cannot be used fails here, before the body changes.
+        return signer.Material.Chain;
     }
 
     private static List<(string Address, X509Certificate2 Certificate)> ResolveRecipients(MimeMessage message, RecipientCertificateSet set, DateTime now)
