@@ -2,12 +2,12 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Security.Cryptography.X509Certificates;
-using X509KeyUsageFlags = System.Security.Cryptography.X509Certificates.X509KeyUsageFlags;
 using System.Threading;
 using MimeKit;
 using MimeKit.Cryptography;
 using Org.BouncyCastle.Security;
 using SmtpOps.Messages;
+using X509KeyUsageFlags = System.Security.Cryptography.X509Certificates.X509KeyUsageFlags;
 
 namespace SmtpOps.Smime;
 
