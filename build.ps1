@@ -31,7 +31,7 @@ param(
     [switch] $Force,
 
     # bench: only these benchmarks (Invoke-Benchmarks.ps1 -Only: BulkSend, Latency, ModuleImport, LargeAttachment,
-    # MxResolution, Probing, TlsScan, Relay, Budget), e.g. ./build.ps1 bench -Only Relay.
+    # MxResolution, Probing, TlsScan, Relay, Budget, DkimSigning, Smime), e.g. ./build.ps1 bench -Only Relay.
     [string[]] $Only = @()
 )
 

@@ -100,6 +100,7 @@ public static class RelayServiceCollectionExtensions
             MaxRetryDelay = TimeSpan.FromSeconds(settings.MaxRetryDelay),
             ClaimLease = TimeSpan.FromSeconds(settings.ClaimLease),
             Dkim = settings.LoadDkimSigners(),
+            Smime = settings.Smime.ToOptions(),
         };
         var logger = services.GetService<ILoggerFactory>()?.CreateLogger(LogCategory) ?? NullLogger.Instance;
         var storage = services.GetRequiredService<RelayStorageConnection>();

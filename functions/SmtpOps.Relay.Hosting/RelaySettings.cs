@@ -52,6 +52,9 @@ public sealed class RelaySettings
     /// </summary>
     public Dictionary<string, DkimDomainSettings> Dkim { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Gets or sets the optional S/MIME signing (and encryption) of every message.</summary>
+    public SmimeSettings Smime { get; set; } = new();
+
     /// <summary>Gets or sets after how many deliveries a transient failure is dead-lettered; keep it equal to host.json's maxDequeueCount.</summary>
     public int MaxAttempts { get; set; } = 5;
 
@@ -86,6 +89,13 @@ public sealed class RelaySettings
         {
             problems.Add("Relay:Smarthost:Host is not set: the relay needs the smarthost to submit to (e.g. smtp.office365.com).");
         }
+
+        Smime.Validate(problems);
+        if (Smime.IsConfigured && Transport == RelayTransportKind.Acs)
+        {
+            problems.Add("Relay:Smime is set with Relay:Transport Acs: Azure Communication Services builds the MIME message itself from its JSON request, so an S/MIME body cannot pass through it; remove Relay:Smime or send through the smarthost.");
+        }
+
 
         if (Smarthost.Port is < 0 or > 65535)
         {

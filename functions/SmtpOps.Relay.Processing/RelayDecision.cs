@@ -88,6 +88,11 @@ public sealed class RelayDecision
     /// <returns>A dead letter of kind <see cref="RelayFailureKind.Message"/>.</returns>
     public RelayOutcome InvalidMessage(MessageValidationError error, string message) => DeadLetter(RelayFailureKind.Message, $"{error}: {message}");
 
+    /// <summary>S/MIME cannot be applied (a sender the certificate is not for, a recipient without a certificate): never retried.</summary>
+    /// <param name="reason">Why, naming the sender or recipients.</param>
+    /// <returns>A dead letter of kind <see cref="RelayFailureKind.Message"/>.</returns>
+    public RelayOutcome SmimeRefused(string reason) => DeadLetter(RelayFailureKind.Message, $"smime: {reason}");
+
     /// <summary>
     /// The smarthost did not take the message. A 5xx is final; anything else (4xx, throttling, lost connection,
     /// timeout, and authentication, TLS or certificate trouble that an operator can fix while the queue still

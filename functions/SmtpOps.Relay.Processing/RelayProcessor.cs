@@ -13,6 +13,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SmtpOps.Budgets;
 using SmtpOps.Messages;
+using SmtpOps.Smime;
 using SmtpOps.Smtp;
 
 namespace SmtpOps.Relay.Processing;
@@ -234,6 +235,19 @@ public sealed class RelayProcessor : IDisposable
 
         using (message)
         {
+            // Compose -> S/MIME (sign, then encrypt) -> submission.
+            if (options.Smime is { } smime)
+            {
+                try
+                {
+                    SmimeProtector.Protect(message, smime, cancellationToken);
+                }
+                catch (SmimeException ex)
+                {
+                    return decision.SmimeRefused(ex.Message);
+                }
+            }
+
             // Admitted by the budget before the send, released after it: the budget counts what the service counts.
             var admission = await budget.AcquireAsync(definition.To.Count + definition.Cc.Count + definition.Bcc.Count, options.BudgetMaxHold, cancellationToken).ConfigureAwait(false);
             if (!admission.Admitted)

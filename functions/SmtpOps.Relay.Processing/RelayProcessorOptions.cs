@@ -3,6 +3,7 @@ using SmtpOps.Acs;
 using SmtpOps.Budgets;
 using SmtpOps.Dkim;
 using SmtpOps.Graph;
+using SmtpOps.Smime;
 using SmtpOps.Smtp;
 
 namespace SmtpOps.Relay.Processing;
@@ -30,6 +31,12 @@ public sealed class RelayProcessorOptions
 
     /// <summary>Gets the DKIM signers per sending domain; mail from other domains is sent unsigned (none by default).</summary>
     public DkimSignerSet Dkim { get; init; } = DkimSignerSet.None;
+
+    /// <summary>
+    /// Gets the S/MIME signature (and encryption) applied to every message after composing, or <c>null</c> for none. A message
+    /// it cannot be applied to (another sender, a recipient without a certificate) is dead-lettered, never sent unprotected.
+    /// </summary>
+    public SmimeOptions? Smime { get; init; }
 
     /// <summary>Gets what the relay agrees to send.</summary>
     public RelayPolicy Policy { get; init; } = new();

@@ -56,6 +56,58 @@ public static class TestCertificates
     }
 
     /// <summary>
+    /// An intermediate CA (RSA 2048, pathLen 0) signed by <paramref name="authority"/>, valid from a year ago to 5 years ahead:
+    /// certificates it issues verify against the root only when it travels with them.
+    /// </summary>
+    public static X509Certificate2 IssueIntermediateAuthority(X509Certificate2 authority, string name = "SmtpOps Test Intermediate CA")
+    {
+        ArgumentNullException.ThrowIfNull(authority);
+        using var issuerKey = authority.GetRSAPrivateKey() ?? throw new ArgumentException("The authority has no RSA private key.", nameof(authority));
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest(new X500DistinguishedName("CN=" + name), key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(authority, true, false));
+        var now = DateTimeOffset.UtcNow;
+        var generator = X509SignatureGenerator.CreateForRSA(issuerKey, RSASignaturePadding.Pkcs1);
+        using var issued = request.Create(authority.SubjectName, generator, now.AddYears(-1), now.AddYears(5), NewSerialNumber());
+        using var withKey = issued.CopyWithPrivateKey(key);
+        return Reimport(withKey);
+    }
+
+    /// <summary>
+    /// An S/MIME end-entity certificate for <paramref name="emailAddress"/> (SAN rfc822Name, EKU emailProtection) signed by
+    /// <paramref name="issuer"/> (an RSA CA), with an RSA 2048 key (signing and encryption) or an ECDSA P-256 key (signing);
+    /// valid from a day ago to a year ahead unless told otherwise.
+    /// </summary>
+    public static X509Certificate2 IssueSmimeCertificate(X509Certificate2 issuer, string emailAddress, bool ecdsa = false, DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null)
+    {
+        ArgumentNullException.ThrowIfNull(issuer);
+        ArgumentException.ThrowIfNullOrEmpty(emailAddress);
+        using var issuerKey = issuer.GetRSAPrivateKey() ?? throw new ArgumentException("The issuer has no RSA private key.", nameof(issuer));
+        using AsymmetricAlgorithm key = ecdsa ? ECDsa.Create(ECCurve.NamedCurves.nistP256) : RSA.Create(2048);
+        var subject = new X500DistinguishedName("CN=" + emailAddress);
+        var request = ecdsa
+            ? new CertificateRequest(subject, (ECDsa)key, HashAlgorithmName.SHA256)
+            : new CertificateRequest(subject, (RSA)key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddEmailAddress(emailAddress);
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        var usage = X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.NonRepudiation | (ecdsa ? X509KeyUsageFlags.KeyAgreement : X509KeyUsageFlags.KeyEncipherment);
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(usage, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.4", "Secure Email")], false));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
+        var now = DateTimeOffset.UtcNow;
+        var generator = X509SignatureGenerator.CreateForRSA(issuerKey, RSASignaturePadding.Pkcs1);
+        using var issued = request.Create(issuer.SubjectName, generator, notBefore ?? now.AddDays(-1), notAfter ?? now.AddYears(1), NewSerialNumber());
+        using var withKey = ecdsa ? issued.CopyWithPrivateKey((ECDsa)key) : issued.CopyWithPrivateKey((RSA)key);
+        return Reimport(withKey);
+    }
+
+    /// <summary>
     /// A server certificate for <paramref name="name"/> in its subject CN only, with no subjectAltName (as some old
     /// appliances still issue), signed by <paramref name="authority"/>, valid from a day ago to 90 days ahead.
     /// </summary>

@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
 namespace SmtpOps.TestServers;
@@ -33,6 +35,38 @@ public static class TestTrustStore
         var bundle = Path.Combine(folder, BundleFile);
         File.WriteAllText(bundle, (system is null ? string.Empty : File.ReadAllText(system).TrimEnd() + "\n") + authority.ExportCertificatePem() + "\n");
         return bundle;
+    }
+
+    /// <summary>
+    /// Issues S/MIME certificates (SAN rfc822Name, EKU emailProtection) for <paramref name="addresses"/> from an intermediate
+    /// CA under the CA in <paramref name="folder"/> (created there first when there is none), into <c>folder/smime</c>:
+    /// per address <c>ADDRESS.pfx</c> (certificate, key and the intermediate), <c>ADDRESS.pem</c> (certificate only) and
+    /// <c>ADDRESS.key.pem</c>; <c>intermediate.pem</c> beside them. Returns the smime folder.
+    /// </summary>
+    public static string IssueSmimeCertificates(string folder, IEnumerable<string> addresses, bool ecdsa = false, string? pfxPassword = null)
+    {
+        if (!File.Exists(Path.Combine(folder, CertificateFile)))
+        {
+            Create(folder);
+        }
+
+        using var authority = Load(folder);
+        using var intermediate = TestCertificates.IssueIntermediateAuthority(authority, $"SmtpOps Test S/MIME Intermediate {Guid.NewGuid():N}");
+        var smime = Path.Combine(folder, "smime");
+        Directory.CreateDirectory(smime);
+        File.WriteAllText(Path.Combine(smime, "intermediate.pem"), intermediate.ExportCertificatePem() + "\n");
+        foreach (var address in addresses)
+        {
+            using var certificate = TestCertificates.IssueSmimeCertificate(intermediate, address, ecdsa);
+            using var publicIntermediate = X509CertificateLoader.LoadCertificate(intermediate.RawData);
+            var pfx = new X509Certificate2Collection { certificate, publicIntermediate };
+            File.WriteAllBytes(Path.Combine(smime, address + ".pfx"), pfx.Export(X509ContentType.Pkcs12, pfxPassword)!);
+            File.WriteAllText(Path.Combine(smime, address + ".pem"), certificate.ExportCertificatePem() + "\n");
+            using AsymmetricAlgorithm key = ecdsa ? certificate.GetECDsaPrivateKey()! : certificate.GetRSAPrivateKey()!;
+            File.WriteAllText(Path.Combine(smime, address + ".key.pem"), key.ExportPkcs8PrivateKeyPem() + "\n");
+        }
+
+        return smime;
     }
 
     /// <summary>Loads the CA (with its key) from <paramref name="folder"/>.</summary>

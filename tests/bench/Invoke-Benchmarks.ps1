@@ -5,7 +5,7 @@
 .DESCRIPTION
     Ratios, not absolute times, are the result: every ratio is oriented so that above 1 means SmtpOps
     is better (faster / more messages per second), except memory, where it is SmtpOps / baseline.
-    -Only runs a subset: BulkSend, Latency, ModuleImport, LargeAttachment, MxResolution, Probing, TlsScan, Relay, Budget, DkimSigning.
+    -Only runs a subset: BulkSend, Latency, ModuleImport, LargeAttachment, MxResolution, Probing, TlsScan, Relay, Budget, DkimSigning, Smime.
     TlsScan times one Test-SmtpServer (with its TLS versions and cipher suites checks) beside one testssl.sh
     --starttls smtp run (Debian's testssl.sh 3.0.8, installed when missing) on the same test server.
     Latency puts a proxy adding -OneWayDelayMs each way (tests/SmtpOps.TestServers latency-proxy) in front of
@@ -25,9 +25,11 @@ param(
     # Where the ReadyToRun copy of PowerShell is built once and kept (the repository's .cache).
     [Parameter(Mandatory)] [string] $CacheFolder,
     [Parameter(Mandatory)] [string] $OutputDirectory,
-    [string[]] $Only = @('BulkSend', 'Latency', 'ModuleImport', 'LargeAttachment', 'MxResolution', 'Probing', 'TlsScan', 'Relay', 'Budget', 'DkimSigning'),
+    [string[]] $Only = @('BulkSend', 'Latency', 'ModuleImport', 'LargeAttachment', 'MxResolution', 'Probing', 'TlsScan', 'Relay', 'Budget', 'DkimSigning', 'Smime'),
     # DkimSigning: messages per pipeline (unsigned, RSA 2048 and Ed25519 alternated, -Runs each).
     [int] $DkimMessages = 500,
+    # S/MIME: messages per pipeline (unsigned, signed, signed and encrypted, alternated).
+    [int] $SmimeMessages = 300,
     [int] $Messages = 1000,
     # Timed runs per contender, alternated between contenders; the rows give medians and every run.
     [ValidateRange(1, 99)] [int] $Runs = 3,
@@ -774,6 +776,40 @@ function Invoke-BudgetBenchmark {
     }
 }
 
+function Invoke-SmimeBenchmark {
+    # The cost of S/MIME per message, beside unsigned sends in the same run: the same pipeline of small messages to the
+    # sink, unsigned, signed (RSA 2048, SHA-256, detached, chain of 2) and signed then encrypted (AES-256-CBC, one RSA
+    # recipient), alternated $Runs times; medians of wall ms per message.
+    Write-Host "`n== S/MIME: $SmimeMessages small messages per pipeline, unsigned vs signed vs signed+encrypted ($Runs alternated runs) =="
+    $sink = Start-SmtpSink -Directory (Join-Path $Work 'smime-sink') -ServerPath $ServerPath
+    try {
+        $certificates = & dotnet $ServerPath test-trust --out (Join-Path $Work 'smime-ca') --smime 'bench@contoso.example' --smime 'ops@contoso.example'
+        if ($LASTEXITCODE -ne 0) { throw "test-trust --smime failed with exit code $LASTEXITCODE." }
+        $recipients = Join-Path $Work 'smime-recipients'
+        New-Item -ItemType Directory -Force -Path $recipients | Out-Null
+        Copy-Item (Join-Path $certificates 'ops@contoso.example.pem') $recipients
+        $common = @{ From = 'bench@contoso.example'; SmtpServer = '127.0.0.1'; Port = $sink.Port }
+        $signed = $common + @{ SigningCertificatePath = (Join-Path $certificates 'bench@contoso.example.pfx') }
+        $both = $signed + @{ EncryptTo = $recipients }
+        $contenders = [ordered]@{ unsigned = $common; signed = $signed; 'signed+encrypted' = $both }
+        foreach ($parameters in $contenders.Values) { $null = Measure-Pipeline $SmimeMessages $parameters }   # warm-up, untimed
+        $ms = @{}; foreach ($name in $contenders.Keys) { $ms[$name] = [Collections.Generic.List[double]]::new() }
+        foreach ($run in 1..$Runs) {
+            foreach ($name in $contenders.Keys) { $ms[$name].Add((Measure-Pipeline $SmimeMessages $contenders[$name]).Ms / $SmimeMessages) }
+        }
+        $plain = Get-Median $ms['unsigned']
+        $sign = Get-Median $ms['signed']
+        $encrypt = Get-Median $ms['signed+encrypted']
+        $note = "medians of $Runs alternated runs, ms/message unsigned $(Format-Runs $ms['unsigned'] '{0:n3}'), signed $(Format-Runs $ms['signed'] '{0:n3}'), signed+encrypted $(Format-Runs $ms['signed+encrypted'] '{0:n3}')"
+        Write-Host $note
+        Add-Row 'S/MIME' 'wall ms/message: signed (RSA 2048, SHA-256) vs unsigned, same pipeline' $sign $plain $null ($sign / $plain) $null 'report' $null ("signing costs {0:n3} ms/message; $note" -f ($sign - $plain))
+        Add-Row 'S/MIME' 'wall ms/message: signed then encrypted (AES-256-CBC, 1 recipient) vs unsigned' $encrypt $plain $null ($encrypt / $plain) $null 'report' $null ("signing and encrypting cost {0:n3} ms/message" -f ($encrypt - $plain))
+    }
+    finally {
+        Stop-SmtpSink $sink
+    }
+}
+
 foreach ($name in @($Only | ForEach-Object { $_ -split "," })) {
     switch ($name) {
         'BulkSend' { Invoke-BulkSendBenchmark }
@@ -786,6 +822,7 @@ foreach ($name in @($Only | ForEach-Object { $_ -split "," })) {
         'Relay' { Invoke-RelayBenchmark }
         'Budget' { Invoke-BudgetBenchmark }
         'DkimSigning' { Invoke-DkimSigningBenchmark }
+        'Smime' { Invoke-SmimeBenchmark }
         default { throw "Unknown benchmark '$name'." }
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using MimeKit;
+using SmtpOps.Smime;
 
 namespace SmtpOps.Messages;
 
@@ -26,6 +27,9 @@ public sealed class ComposedMessage : IDisposable
 
     /// <summary>Gets the delivery status notifications to request.</summary>
     public DeliveryNotification DeliveryNotification { get; }
+
+    /// <summary>Gets the S/MIME protection applied by <see cref="SmimeProtector.Apply"/>, or <c>null</c> when none was.</summary>
+    public SmimeProtection? Smime { get; internal set; }
 
     internal MimeMessage Message { get; }
 

@@ -21,9 +21,11 @@ public sealed class SmtpSendResult
     /// <param name="attempts">How many attempts it took.</param>
     /// <param name="certificate">The TLS policy's decision about the server's certificate, or <c>null</c> without TLS.</param>
     /// <param name="dkim">The DKIM signature the message carried, or <c>null</c> when it was sent unsigned.</param>
-    public SmtpSendResult(string messageId, string subject, string server, int port, string tlsProtocol, string? tlsCipher, IReadOnlyList<SmtpRecipientResult> recipients, string response, TimeSpan elapsed, int attempts, ServerCertificateDecision? certificate = null, AppliedDkimSignature? dkim = null)
+    /// <param name="smime">The S/MIME protection applied to the message, or <c>null</c> when none was.</param>
+    public SmtpSendResult(string messageId, string subject, string server, int port, string tlsProtocol, string? tlsCipher, IReadOnlyList<SmtpRecipientResult> recipients, string response, TimeSpan elapsed, int attempts, ServerCertificateDecision? certificate = null, AppliedDkimSignature? dkim = null, Smime.SmimeProtection? smime = null)
     {
         Dkim = dkim;
+        Smime = smime;
         Certificate = certificate;
         MessageId = messageId;
         Subject = subject;
@@ -85,6 +87,9 @@ public sealed class SmtpSendResult
 
     /// <summary>Gets the time from the first attempt to the server's final answer.</summary>
     public TimeSpan Elapsed { get; }
+
+    /// <summary>Gets the S/MIME protection applied to the message (signer thumbprint, encrypted-for list), or <c>null</c> when none was.</summary>
+    public Smime.SmimeProtection? Smime { get; }
 
     /// <summary>Gets how many attempts it took (1 without retries).</summary>
     public int Attempts { get; }

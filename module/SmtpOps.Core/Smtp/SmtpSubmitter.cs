@@ -72,7 +72,7 @@ public sealed class SmtpSubmitter : IDisposable
     /// <param name="cancellationToken">Cancels the submission.</param>
     /// <returns>The server's answers.</returns>
     public Task<SmtpSendResult> SendAsync(ComposedMessage message, CancellationToken cancellationToken = default)
-        => SendAsync((message ?? throw new ArgumentNullException(nameof(message))).Message, message.DeliveryNotification, cancellationToken);
+        => SendCoreAsync((message ?? throw new ArgumentNullException(nameof(message))).Message, message.DeliveryNotification, synchronous: false, cancellationToken, message.Smime);
 
     /// <summary>
     /// Sends an already composed message, with retries. The SMTP envelope is the message's From (MAIL FROM) and
@@ -99,7 +99,7 @@ public sealed class SmtpSubmitter : IDisposable
     public SmtpSendResult Send(ComposedMessage message, CancellationToken cancellationToken = default)
     {
         var prepared = message ?? throw new ArgumentNullException(nameof(message));
-        return SendCoreAsync(prepared.Message, prepared.DeliveryNotification, synchronous: true, cancellationToken).GetAwaiter().GetResult();
+        return SendCoreAsync(prepared.Message, prepared.DeliveryNotification, synchronous: true, cancellationToken, prepared.Smime).GetAwaiter().GetResult();
     }
 
     /// <summary>Says goodbye to the server (QUIT) and closes the connection, if one is open.</summary>
@@ -122,7 +122,7 @@ public sealed class SmtpSubmitter : IDisposable
     // One implementation for both forms: with synchronous set, every network call below is MailKit's
     // blocking one, so the returned task has finished (only the TCP connect and a CredentialProvider,
     // once per connection, may still be waited on).
-    private async Task<SmtpSendResult> SendCoreAsync(MimeMessage message, DeliveryNotification deliveryNotification, bool synchronous, CancellationToken cancellationToken)
+    private async Task<SmtpSendResult> SendCoreAsync(MimeMessage message, DeliveryNotification deliveryNotification, bool synchronous, CancellationToken cancellationToken, Smime.SmimeProtection? smime = null)
     {
         if (disposed)
         {
@@ -158,7 +158,8 @@ public sealed class SmtpSubmitter : IDisposable
                     stopwatch.Elapsed,
                     attempt,
                     connected.IsSecure ? connectionCertificate : null,
-                    message.Headers[HeaderId.DkimSignature] is { } dkim ? AppliedDkimSignature.Parse(dkim) : null);
+                    message.Headers[HeaderId.DkimSignature] is { } dkim ? AppliedDkimSignature.Parse(dkim) : null,
+                    smime);
             }
             catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {

@@ -20,6 +20,7 @@ using SmtpOps.PowerShell.Completion;
 using SmtpOps.PowerShell.Parameters;
 using SmtpOps.PowerShell.Transformation;
 using SmtpOps.Relay;
+using SmtpOps.Smime;
 using SmtpOps.Smtp;
 
 namespace SmtpOps.PowerShell.Commands;
@@ -55,6 +56,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     private int deliveryNotification = (int)DeliveryNotification.None;
     private int security = (int)SmtpSecurity.Auto;
     private int revocationMode = (int)CertificateRevocationMode.SoftFail;
+    private int signature = (int)SmimeSignatureFormat.Detached;
 
     /// <summary>Gets or sets the To recipients.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -398,6 +400,43 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     [ValidateNotNull]
     public object? DkimKey { get; set; }
 
+    /// <summary>Gets or sets the certificate (with its private key) that signs every message with S/MIME, e.g. from Cert:\CurrentUser\My.</summary>
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
+    [ValidateNotNull]
+    public X509Certificate2? SigningCertificate { get; set; }
+
+    /// <summary>Gets or sets a PFX (PKCS#12) file holding the S/MIME signing certificate, its private key and its chain.</summary>
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
+    [ValidateNotNullOrEmpty]
+    public string? SigningCertificatePath { get; set; }
+
+    /// <summary>Gets or sets the password of the -SigningCertificatePath file.</summary>
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
+    [SecureStringTransformation]
+    [ValidateNotNull]
+    public SecureString? SigningCertificatePassword { get; set; }
+
+    /// <summary>Gets or sets how the S/MIME signature is attached: Detached (multipart/signed, the default) or Opaque.</summary>
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
+    public SmimeSignatureFormat Signature { get => (SmimeSignatureFormat)signature; set => signature = (int)value; }
+
+    /// <summary>Gets or sets the recipients' certificates (objects or .cer/.pem paths): every message is encrypted, and every recipient needs one.</summary>
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
+    [ValidateNotNullOrEmpty]
+    [CertificateFileTransformation]
+    public X509Certificate2[]? EncryptionCertificate { get; set; }
+
+    /// <summary>Gets or sets a folder of recipients' certificates (.cer/.crt/.pem/.der, found by the address they are issued to or named after): every message is encrypted.</summary>
+    [Parameter(ParameterSetName = CredentialSet)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
+    [ValidateNotNullOrEmpty]
+    public string? EncryptTo { get; set; }
+
     /// <summary>Gets or sets whether a result object is written for every message sent.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -406,6 +445,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     protected override void BeginProcessing()
     {
         var output = new DeliveryOutput(this, PassThru);
+        var smime = SmimeStep.FromParameters(this, SigningCertificate, SigningCertificatePath, SigningCertificatePassword, Signature, MyInvocation.BoundParameters.ContainsKey(nameof(Signature)), EncryptionCertificate, EncryptTo);
         route = ParameterSetName switch
         {
             RelaySet => RelayQueueRoute.FromConnectionString(output, RelayConnectionString!, RelayQueue!, () => IdempotencyKey, stopping.Token),
@@ -417,7 +457,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
             _ => new SmtpRoute(output, BuildConnection(), Credential, AccessToken, UserName, ConnectionCount, stopping.Token),
         };
         route.Budget = BuildBudget();
-        steps = new SubmissionSteps(BuildDkimSigner());
+        steps = new SubmissionSteps(smime, BuildDkimSigner());
     }
 
     /// <summary>Validates and sends one message per pipeline object (or one for a plain call).</summary>
@@ -446,7 +486,7 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
                 return;
             }
 
-            // S/MIME and DKIM: the last changes to the message, DKIM the very last, before the route submits it as is.
+            // Compose -> S/MIME (sign, then encrypt) -> DKIM, the very last change before the route submits it as is.
             if (!steps!.Apply(message, route.Output))
             {
                 return;

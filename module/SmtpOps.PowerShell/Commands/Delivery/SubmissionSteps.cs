@@ -10,14 +10,24 @@ namespace SmtpOps.PowerShell.Commands.Delivery;
 /// </summary>
 internal sealed class SubmissionSteps
 {
+    private readonly SmimeStep? smime;
     private readonly DkimMessageSigner? dkim;
 
-    public SubmissionSteps(DkimMessageSigner? dkim) => this.dkim = dkim;
+    public SubmissionSteps(SmimeStep? smime, DkimMessageSigner? dkim)
+    {
+        this.smime = smime;
+        this.dkim = dkim;
+    }
 
     /// <summary>Applies the steps; on a refusal the error is written and the message must not be sent.</summary>
     /// <returns><c>true</c> when the message may be submitted.</returns>
     public bool Apply(ComposedMessage message, DeliveryOutput output)
     {
+        if (smime is not null && !smime.TryApply(message, output))
+        {
+            return false;
+        }
+
         // DKIM: always the last step before submission.
         if (dkim is not null)
         {
