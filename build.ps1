@@ -154,6 +154,10 @@ function Write-ModuleLayout {
     $manifest = Get-Content -Raw (Join-Path $Root 'module/SmtpOps.psd1')
     $manifest = $manifest -replace "ModuleVersion\s*=\s*'[^']*'", "ModuleVersion        = '$Version'"
     Set-Content -Path $ModuleManifest -Value $manifest -Encoding utf8NoBOM
+    # The cmdlets' help is built, not kept: prose from module/help/<Cmdlet>.md, syntax and parameter facts from the
+    # cmdlets themselves (module/help/ConvertTo-MamlHelp.ps1), in its own pwsh so this session loads no module.
+    Invoke-Native dotnet @('pwsh', '-NoProfile', '-File', (Join-Path $Root 'module/help/ConvertTo-MamlHelp.ps1'), '-ModuleManifest', $ModuleManifest,
+        '-SourceFolder', (Join-Path $Root 'module/help'), '-OutFile', (Join-Path $moduleRoot 'en-US/SmtpOps.dll-Help.xml'))
     Write-Host "Module laid out at $moduleRoot"
 }
 
