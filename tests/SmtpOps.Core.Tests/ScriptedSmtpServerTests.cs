@@ -1,3 +1,5 @@
+// Past the house's 450 lines on purpose: one test per scripted behaviour of the raw test server, which other tests
+// depend on; they share a small raw client at the end.
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;

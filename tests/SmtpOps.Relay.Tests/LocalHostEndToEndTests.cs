@@ -1,3 +1,5 @@
+// Past the house's 450 lines on purpose: the relay's end-to-end scenarios through the real host share one host
+// start-up and its helpers; the hostile ones are already in LocalHostEndToEndTests.Hostile.cs.
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;

@@ -1,3 +1,5 @@
+// Past the house's 450 lines on purpose: one ESMTP session state machine (greeting, EHLO, STARTTLS, AUTH, the
+// transaction, every scripted fault) reads best in one place; its options decide which branch runs.
 using System;
 using System.Collections.Generic;
 using System.Globalization;

@@ -1,6 +1,6 @@
-// Past the house's 450 lines on purpose: about 300 of them are the 40-odd parameters with their parameter sets, help
-// and completers, which PowerShell binds only on the cmdlet class itself. The work is elsewhere: the routes in
-// Delivery/, the TLS parameters in TlsParameters, composing and sending in Core.
+// Past the house's 450 lines on purpose: most of them are the 60-odd parameters (SMTP, relay, Graph, ACS, budgets, DKIM,
+// S/MIME) with their parameter sets, help and completers, which PowerShell binds only on the cmdlet class itself. The
+// work is elsewhere: the routes and the submission steps in Delivery/, TlsParameters, SmimeStep, composing and sending in Core.
 using System;
 using System.Collections;
 using System.Collections.Generic;

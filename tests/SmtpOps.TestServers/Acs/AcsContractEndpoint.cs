@@ -1,3 +1,5 @@
+// Past the house's 450 lines on purpose: it is ACS Email's contract as the docs state it (request shape and limits,
+// HMAC and token checks, operations and polling, throttling, Operation-Id), each rule beside the page it came from.
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;

@@ -1,3 +1,6 @@
+// Past the house's 450 lines on purpose: it is Microsoft Graph's contract as the docs state it (sendMail, drafts,
+// upload sessions, throttling, token checks), each rule beside the page it came from; split by operation, the rules
+// that span operations (draft state, order, limits) would be scattered.
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
