@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using SmtpOps.Identity;
 
 namespace SmtpOps.Acs;
 
@@ -20,10 +21,10 @@ internal sealed class AcsConversation : IDisposable
 {
     private readonly AcsEmailOptions options;
     private readonly HttpClient http;
-    private readonly AcsTokenCache? tokens;
+    private readonly AccessTokenCache? tokens;
     private readonly AcsRequestSigner? signer;
 
-    public AcsConversation(AcsEmailOptions options, AcsTokenCache? tokens, AcsRequestSigner? signer)
+    public AcsConversation(AcsEmailOptions options, AccessTokenCache? tokens, AcsRequestSigner? signer)
     {
         this.options = options;
         this.tokens = tokens;

@@ -56,7 +56,7 @@ public sealed class AcsEmailTransport : IDisposable
 
         var signer = options.AccessKey is { } key ? new AcsRequestSigner(key) : null;
         var credential = options.Credential ?? (options.AccessToken is { } token ? new AccessTokenCredential(token) : null);
-        conversation = new AcsConversation(options, credential is null ? null : new AcsTokenCache(credential, options.Scope, options.TokenRefreshMargin), signer);
+        conversation = new AcsConversation(options, credential is null ? null : new AccessTokenCache(credential, options.Scope, options.TokenRefreshMargin, "Azure Communication Services", "https://communication.azure.com", (message, guidance, cause) => new AcsTransportException(AcsFailureKind.Authentication, message, guidance: guidance, innerException: cause)), signer);
         root = new Uri(endpoint.GetLeftPart(UriPartial.Authority) + "/");
         Endpoint = root;
     }

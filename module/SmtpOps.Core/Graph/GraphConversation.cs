@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using SmtpOps.Identity;
 
 namespace SmtpOps.Graph;
 
@@ -20,10 +21,10 @@ internal sealed class GraphConversation : IDisposable
 {
     private readonly GraphTransportOptions options;
     private readonly HttpClient http;
-    private readonly GraphTokenCache tokens;
+    private readonly AccessTokenCache tokens;
 
     /// <summary>Starts a conversation; takes over the token cache (disposed with the conversation).</summary>
-    public GraphConversation(GraphTransportOptions options, GraphTokenCache tokens)
+    public GraphConversation(GraphTransportOptions options, AccessTokenCache tokens)
     {
         this.options = options;
         this.tokens = tokens;

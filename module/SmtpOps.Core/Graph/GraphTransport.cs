@@ -62,7 +62,7 @@ public sealed partial class GraphTransport : IDisposable
 
         var credential = options.Credential
             ?? (options.AccessToken is { } token ? new AccessTokenCredential(token) : throw new ArgumentException("Give a Credential or an AccessToken for Microsoft Graph.", nameof(options)));
-        conversation = new GraphConversation(options, new GraphTokenCache(credential, options.EffectiveScope, options.TokenRefreshMargin));
+        conversation = new GraphConversation(options, new AccessTokenCache(credential, options.EffectiveScope, options.TokenRefreshMargin, "Microsoft Graph", "https://graph.microsoft.com", (message, guidance, cause) => new GraphTransportException(GraphFailureKind.Authentication, message, guidance: guidance, innerException: cause)));
         var root = options.Endpoint.AbsoluteUri.EndsWith("/", StringComparison.Ordinal) ? options.Endpoint : new Uri(options.Endpoint.AbsoluteUri + "/");
         users = new Uri(root, "v1.0/users/" + Uri.EscapeDataString(options.Mailbox) + "/");
     }

@@ -2,26 +2,37 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using Azure.Core;
-using SmtpOps.Identity;
-
-namespace SmtpOps.Graph;
+namespace SmtpOps.Identity;
 
 /// <summary>
-/// One token for Graph at a time, asked of the credential when there is none or the one held is within the refresh margin
-/// of its expiry (or past the credential's own RefreshOn). Tokens are never logged or put in an exception message.
+/// One Microsoft Entra token for one service (Graph, ACS) at a time, asked of the credential when there is none or the
+/// one held is within the refresh margin of its expiry (or past the credential's own RefreshOn). Tokens are never logged
+/// or put in an exception message; a failure is the service's own exception, made by the function it was given.
 /// </summary>
-internal sealed class GraphTokenCache : IDisposable
+internal sealed class AccessTokenCache : IDisposable
 {
     private readonly TokenCredential credential;
     private readonly TokenRequestContext context;
     private readonly TimeSpan margin;
+    private readonly string service;
+    private readonly string resourceUrl;
+    private readonly Func<string, string, Exception?, Exception> refused;
     private readonly SemaphoreSlim gate = new(1, 1);
     private AccessToken? current;
 
-    public GraphTokenCache(TokenCredential credential, string scope, TimeSpan margin)
+    /// <param name="credential">Where tokens come from.</param>
+    /// <param name="scope">The scope asked for.</param>
+    /// <param name="margin">How long before its expiry a token is renewed.</param>
+    /// <param name="service">The service's name in messages, e.g. "Microsoft Graph".</param>
+    /// <param name="resourceUrl">The resource a user gets a token for, e.g. https://graph.microsoft.com.</param>
+    /// <param name="refused">Makes the service's authentication failure from a message, guidance and the cause.</param>
+    public AccessTokenCache(TokenCredential credential, string scope, TimeSpan margin, string service, string resourceUrl, Func<string, string, Exception?, Exception> refused)
     {
         this.credential = credential;
         this.margin = margin;
+        this.service = service;
+        this.resourceUrl = resourceUrl;
+        this.refused = refused;
         context = new TokenRequestContext(new[] { scope });
         Scope = scope;
     }
@@ -53,20 +64,19 @@ internal sealed class GraphTokenCache : IDisposable
             }
             catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {
-                throw new GraphTransportException(
-                    GraphFailureKind.Authentication,
-                    $"No token for Microsoft Graph ({Scope}) could be had: {ex.Message}",
-                    guidance: "Check the identity: a managed identity must be enabled on the resource (and its client id right for a user-assigned one); an app registration needs a valid secret or certificate.",
-                    innerException: ex);
+                throw refused(
+                    $"No token for {service} ({Scope}) could be had: {ex.Message}",
+                    "Check the identity: a managed identity must be enabled on the resource (and its client id right for a user-assigned one); an app registration needs a valid secret or certificate.",
+                    ex);
             }
 
             Acquisitions++;
             if (token.ExpiresOn <= DateTimeOffset.UtcNow)
             {
-                throw new GraphTransportException(
-                    GraphFailureKind.Authentication,
-                    $"The access token for Microsoft Graph expired at {token.ExpiresOn:u}.",
-                    guidance: "Get a new token (Get-AzAccessToken -ResourceUrl https://graph.microsoft.com), or use an identity so that tokens are renewed.");
+                throw refused(
+                    $"The access token for {service} expired at {token.ExpiresOn:u}.",
+                    $"Get a new token (Get-AzAccessToken -ResourceUrl {resourceUrl}), or use an identity so that tokens are renewed.",
+                    null);
             }
 
             current = token;
@@ -78,7 +88,7 @@ internal sealed class GraphTokenCache : IDisposable
         }
     }
 
-    /// <summary>Forgets the token held: Graph refused it (401), so the next request asks for a new one.</summary>
+    /// <summary>Forgets the token held: the service refused it (401), so the next request asks for a new one.</summary>
     public void Invalidate() => current = null;
 
     public void Dispose() => gate.Dispose();
