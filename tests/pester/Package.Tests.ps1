@@ -21,7 +21,7 @@ Describe 'The module package' {
         $Manifest.Description | Should -Not -BeNullOrEmpty
         $Manifest.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
         $Manifest.PowerShellVersion | Should -Be '5.1'
-        $Manifest.CmdletsToExport | Should -Be @('Send-SmtpMail', 'Test-SmtpServer', 'Resolve-MailExchanger', 'Get-SmtpRelayQueue', 'Get-SmtpRelayFailure', 'Resume-SmtpRelayFailure', 'Remove-SmtpRelayFailure', 'Find-SmtpRelayMessage')
+        $Manifest.CmdletsToExport | Should -Be @('Send-SmtpMail', 'Test-SmtpServer', 'Resolve-MailExchanger', 'Test-SpfRecord', 'New-DkimKey', 'Test-DkimKey', 'Get-SmtpRelayQueue', 'Get-SmtpRelayFailure', 'Resume-SmtpRelayFailure', 'Remove-SmtpRelayFailure', 'Find-SmtpRelayMessage')
         $Manifest.FunctionsToExport.Count + $Manifest.AliasesToExport.Count + $Manifest.VariablesToExport.Count | Should -Be 0
         $Manifest.FormatsToProcess | Should -Be @('SmtpOps.format.ps1xml')
         $Manifest.PrivateData.PSData.Tags | Should -Contain 'PSEdition_Core'

@@ -16,7 +16,7 @@ Describe 'SmtpOps.TestServers command line' {
         $result = Invoke-TestServer @('--help')
         $result.ExitCode | Should -Be 0
         $usage = @($result.Out | Where-Object { $_ -match '^usage: ' })
-        $usage | Should -HaveCount 8
+        $usage | Should -HaveCount 9
         ($usage -join "`n") | Should -Match 'smtp-sink' -Because 'each command has its usage line'
         ($usage -join "`n") | Should -Match 'scripted-smtp'
         ($usage -join "`n") | Should -Match 'dns-server'
@@ -72,6 +72,6 @@ Describe 'SmtpOps.TestServers command line' {
         $result = Invoke-TestServer @('smtp-source', '--dir', 'mail')
         $result.ExitCode | Should -Be 2
         $result.Err[0] | Should -Be 'The first argument must be the command: smtp-sink, scripted-smtp, test-trust, dns-server, graph, acs, latency-proxy, hostile-smtp, legacy-tls-smtp.'
-        @($result.Err | Where-Object { $_ -match '^usage: ' }) | Should -HaveCount 8
+        @($result.Err | Where-Object { $_ -match '^usage: ' }) | Should -HaveCount 9
     }
 }
