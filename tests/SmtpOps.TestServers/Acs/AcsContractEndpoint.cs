@@ -65,19 +65,18 @@ public sealed class AcsContractEndpoint : IAsyncDisposable
     private static readonly string[] Audiences = ["https://communication.azure.com", "https://communication.azure.com/"];
     private static readonly HashSet<string> MessageProperties = ["senderAddress", "content", "recipients", "attachments", "replyTo", "headers", "userEngagementTrackingDisabled"];
 
-    private readonly HttpListener listener;
-    private readonly Task serving;
+    private readonly LoopbackHttpListener listener;
     private readonly byte[]? accessKey;
     private readonly object gate = new();
     private readonly Queue<(AcsFault Fault, int RetryAfter)> faults = new();
     private readonly Dictionary<string, Operation> operations = new(StringComparer.OrdinalIgnoreCase);
 
-    private AcsContractEndpoint(HttpListener listener, int port, byte[]? accessKey)
+    private AcsContractEndpoint(int port, byte[]? accessKey)
     {
-        this.listener = listener;
         this.accessKey = accessKey;
-        BaseUrl = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
-        serving = Task.Run(ServeAsync);
+        // One request at a time, as the Graph endpoint: a client that sends sequentially, order checks kept simple.
+        listener = LoopbackHttpListener.Start(HandleAsync, port);
+        BaseUrl = new Uri($"http://127.0.0.1:{listener.Port.ToString(CultureInfo.InvariantCulture)}/");
     }
 
     /// <summary>Gets the endpoint to give a client instead of https://&lt;resource&gt;.communication.azure.com/.</summary>
@@ -104,11 +103,7 @@ public sealed class AcsContractEndpoint : IAsyncDisposable
     /// <returns>The running endpoint.</returns>
     public static AcsContractEndpoint Start(string? accessKey = null, int port = 0)
     {
-        var chosen = port == 0 ? LoopbackPort.Free() : port;
-        var listener = new HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{chosen.ToString(CultureInfo.InvariantCulture)}/");
-        listener.Start();
-        return new AcsContractEndpoint(listener, chosen, accessKey is null ? null : Convert.FromBase64String(accessKey));
+        return new AcsContractEndpoint(port, accessKey is null ? null : Convert.FromBase64String(accessKey));
     }
 
     /// <summary>A new random access key, Base64 as the portal shows one.</summary>
@@ -136,44 +131,7 @@ public sealed class AcsContractEndpoint : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        listener.Stop();
-        listener.Close();
-        try
-        {
-            await serving.ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-        {
-            // stopped
-        }
-    }
-
-    private async Task ServeAsync()
-    {
-        while (listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await listener.GetContextAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            try
-            {
-                await HandleAsync(context).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException)
-            {
-                // the client went away
-            }
-        }
-    }
+    public ValueTask DisposeAsync() => listener.DisposeAsync();
 
     private async Task HandleAsync(HttpListenerContext context)
     {
