@@ -127,3 +127,31 @@ Describe 'Send-SmtpMail -DkimDomain -DkimSelector -DkimKey' {
         ($record | Out-String) + $record.Exception.ToString() | Should -Not -Match ([regex]::Escape($line.Substring(0, 20)))
     }
 }
+
+Describe 'Send-SmtpMail with S/MIME and DKIM together' {
+    It 'signs and encrypts with S/MIME first, then DKIM-signs the result: dkimpy verifies what arrived, openssl decrypts and verifies it' {
+        $ca = Join-Path $Work 'smime-ca'
+        $certificates = & dotnet $env:SMTPOPS_TESTSERVER test-trust --out $ca --smime 'reports@contoso.test' --smime 'ops@fabrikam.test'
+        $LASTEXITCODE | Should -Be 0
+        $recipients = Join-Path $Work 'smime-recipients'
+        New-Item -ItemType Directory -Force -Path $recipients | Out-Null
+        Copy-Item (Join-Path $certificates 'ops@fabrikam.test.pem') $recipients
+        $before = @(Get-SinkMessageFile $Sink).Count
+
+        $result = Send-SmtpMail @Smtp -From 'reports@contoso.test' -Body 'Quarterly secret' -SigningCertificatePath (Join-Path $certificates 'reports@contoso.test.pfx') `
+            -EncryptTo $recipients -DkimDomain contoso.test -DkimSelector rsa2026 -DkimKey $Rsa.PrivateKeyPath -PassThru
+
+        $result.Smime.EncryptedFor | Should -Be @('ops@fabrikam.test')
+        $result.Dkim.Selector | Should -Be 'rsa2026'
+        $file = @(Get-SinkMessageFile $Sink)[$before].FullName
+        Get-Content -Raw $file | Should -Not -Match 'Quarterly secret'
+        # DKIM signed the S/MIME envelope as it went out: a DKIM signature made before S/MIME would not verify.
+        Test-Dkim $file | Should -BeTrue
+        $decrypted = Join-Path $Work 'smime-dkim.eml'
+        & /usr/bin/openssl smime -decrypt -in $file -recip (Join-Path $certificates 'ops@fabrikam.test.pem') -inkey (Join-Path $certificates 'ops@fabrikam.test.key.pem') -out $decrypted 2>&1 | Out-Null
+        $LASTEXITCODE | Should -Be 0
+        $verified = & /usr/bin/openssl smime -verify -in $decrypted -CAfile (Join-Path $ca 'ca.pem') 2>&1 | Out-String
+        $LASTEXITCODE | Should -Be 0 -Because $verified
+        $verified | Should -Match 'Quarterly secret'
+    }
+}
