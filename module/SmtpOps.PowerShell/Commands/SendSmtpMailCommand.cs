@@ -1,6 +1,6 @@
-// Past the house's 450 lines on purpose: most of them are the 60-odd parameters (SMTP, relay, Graph, ACS, budgets, DKIM,
-// S/MIME) with their parameter sets, help and completers, which PowerShell binds only on the cmdlet class itself. The
-// work is elsewhere: the routes and the submission steps in Delivery/, TlsParameters, SmimeStep, composing and sending in Core.
+// Send-SmtpMail in one partial class by concern: this file has the message and SMTP parameters and the pipeline;
+// SendSmtpMailCommand.Relay.cs, .Graph.cs, .Acs.cs, .Budget.cs and .Signing.cs (DKIM, S/MIME) hold the other routes' and steps' parameters. The work is elsewhere:
+// the routes and the submission steps in Delivery/, TlsParameters, SmimeStep, composing and sending in Core.
 using System;
 using System.Collections;
 using System.Collections.Generic;
@@ -11,8 +11,6 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Threading;
 using SmtpOps.Acs;
-using SmtpOps.Budgets;
-using SmtpOps.Dkim;
 using SmtpOps.Graph;
 using SmtpOps.Messages;
 using SmtpOps.PowerShell.Commands.Delivery;
@@ -20,7 +18,6 @@ using SmtpOps.PowerShell.Completion;
 using SmtpOps.PowerShell.Parameters;
 using SmtpOps.PowerShell.Transformation;
 using SmtpOps.Relay;
-using SmtpOps.Smime;
 using SmtpOps.Smtp;
 
 namespace SmtpOps.PowerShell.Commands;
@@ -34,7 +31,7 @@ namespace SmtpOps.PowerShell.Commands;
 [OutputType(typeof(RelayEnqueueResult), ParameterSetName = new[] { RelaySet, RelayTokenSet, RelayAccountSet })]
 [OutputType(typeof(GraphSendResult), ParameterSetName = new[] { GraphSet })]
 [OutputType(typeof(AcsSendResult), ParameterSetName = new[] { AcsTokenSet, AcsKeySet })]
-public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
+public sealed partial class SendSmtpMailCommand : PSCmdlet, IDisposable
 {
     private const string CredentialSet = "Credential";
     private const string AccessTokenSet = "AccessToken";
@@ -56,7 +53,6 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     private int deliveryNotification = (int)DeliveryNotification.None;
     private int security = (int)SmtpSecurity.Auto;
     private int revocationMode = (int)CertificateRevocationMode.SoftFail;
-    private int signature = (int)SmimeSignatureFormat.Detached;
 
     /// <summary>Gets or sets the To recipients.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -255,188 +251,6 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
     [ValidateNotNullOrEmpty]
     public string? TranscriptPath { get; set; }
 
-    /// <summary>Gets or sets the relay queue to enqueue to instead of sending over SMTP.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = RelaySet)]
-    [Parameter(Mandatory = true, ParameterSetName = RelayAccountSet)]
-    [ValidateNotNullOrEmpty]
-    public string? RelayQueue { get; set; }
-
-    /// <summary>Gets or sets the Storage connection string (account key or SAS) of the relay queue.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = RelaySet)]
-    [ValidateNotNullOrEmpty]
-    public string? RelayConnectionString { get; set; }
-
-    /// <summary>Gets or sets the relay queue's URI, for a Storage account reached with a Microsoft Entra token (shared keys disabled).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = RelayTokenSet)]
-    [ValidateNotNull]
-    public Uri? RelayQueueUri { get; set; }
-
-    /// <summary>Gets or sets the relay's Storage account in Azure's public cloud, reached with -RelayAccessToken (shared keys disabled).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = RelayAccountSet)]
-    [Alias("StorageAccountName")]
-    [ValidatePattern("^[a-z0-9]{3,24}$")]
-    public string? RelayAccountName { get; set; }
-
-    /// <summary>Gets or sets a Microsoft Entra access token for Storage (Get-AzAccessToken -ResourceUrl https://storage.azure.com/).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = RelayTokenSet)]
-    [Parameter(Mandatory = true, ParameterSetName = RelayAccountSet)]
-    [SecureStringTransformation]
-    [ValidateNotNull]
-    public SecureString? RelayAccessToken { get; set; }
-
-    /// <summary>Gets or sets the attachment container's URI; derived from an Azure -RelayQueueUri when not given.</summary>
-    [Parameter(ParameterSetName = RelayTokenSet)]
-    [ValidateNotNull]
-    public Uri? RelayContainerUri { get; set; }
-
-    /// <summary>Gets or sets the key that makes the relay send a message at most once; defaults to its Message-ID.</summary>
-    [Parameter(ParameterSetName = RelaySet, ValueFromPipelineByPropertyName = true)]
-    [Parameter(ParameterSetName = RelayTokenSet, ValueFromPipelineByPropertyName = true)]
-    [Parameter(ParameterSetName = RelayAccountSet, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
-    public string? IdempotencyKey { get; set; }
-
-    /// <summary>Gets or sets a Microsoft Entra access token for Microsoft Graph (Get-AzAccessToken -ResourceUrl https://graph.microsoft.com): sends through Graph instead of SMTP.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = GraphSet)]
-    [SecureStringTransformation]
-    [ValidateNotNull]
-    public SecureString? GraphAccessToken { get; set; }
-
-    /// <summary>Gets or sets the mailbox to send as through Graph (user principal name or object id); defaults to the -From address.</summary>
-    [Parameter(ParameterSetName = GraphSet)]
-    [ValidateNotNullOrEmpty]
-    public string? GraphMailbox { get; set; }
-
-    /// <summary>Gets or sets the Graph endpoint, https://graph.microsoft.com/ by default (a national cloud has its own).</summary>
-    [Parameter(ParameterSetName = GraphSet)]
-    [ValidateNotNull]
-    public Uri? GraphEndpoint { get; set; }
-
-    /// <summary>
-    /// Gets or sets the route whose documented sending budget paces the pipeline: ExchangeOnline (30 messages a minute,
-    /// 10,000 recipients a day, 3 concurrent), Graph, Acs, Smarthost (none). -MessagesPerMinute and the others change it.
-    /// </summary>
-    [Parameter(ParameterSetName = CredentialSet)]
-    [Parameter(ParameterSetName = AccessTokenSet)]
-    [Parameter(ParameterSetName = GraphSet)]
-    [Parameter(ParameterSetName = AcsTokenSet)]
-    [Parameter(ParameterSetName = AcsKeySet)]
-    [ValidateSet("ExchangeOnline", "Graph", "Acs", "Smarthost", "Unlimited", IgnoreCase = true)]
-    public string? Budget { get; set; }
-
-    /// <summary>Gets or sets the most messages the pipeline sends in any minute (0: no such limit).</summary>
-    [Parameter(ParameterSetName = CredentialSet)]
-    [Parameter(ParameterSetName = AccessTokenSet)]
-    [Parameter(ParameterSetName = GraphSet)]
-    [Parameter(ParameterSetName = AcsTokenSet)]
-    [Parameter(ParameterSetName = AcsKeySet)]
-    [ValidateRange(0, int.MaxValue)]
-    public int MessagesPerMinute { get; set; }
-
-    /// <summary>Gets or sets the most messages the pipeline sends in any hour (0: no such limit).</summary>
-    [Parameter(ParameterSetName = CredentialSet)]
-    [Parameter(ParameterSetName = AccessTokenSet)]
-    [Parameter(ParameterSetName = GraphSet)]
-    [Parameter(ParameterSetName = AcsTokenSet)]
-    [Parameter(ParameterSetName = AcsKeySet)]
-    [ValidateRange(0, int.MaxValue)]
-    public int MessagesPerHour { get; set; }
-
-    /// <summary>Gets or sets the most recipients (To, Cc, Bcc) the pipeline sends to in any 24 hours (0: no such limit).</summary>
-    [Parameter(ParameterSetName = CredentialSet)]
-    [Parameter(ParameterSetName = AccessTokenSet)]
-    [Parameter(ParameterSetName = GraphSet)]
-    [Parameter(ParameterSetName = AcsTokenSet)]
-    [Parameter(ParameterSetName = AcsKeySet)]
-    [ValidateRange(0, int.MaxValue)]
-    public int RecipientsPerDay { get; set; }
-
-    /// <summary>Gets or sets further budget limits over any window, e.g. '10000 messages per 10 minutes' or '3 messages per 00:00:02'.</summary>
-    [Parameter(ParameterSetName = CredentialSet)]
-    [Parameter(ParameterSetName = AccessTokenSet)]
-    [Parameter(ParameterSetName = GraphSet)]
-    [Parameter(ParameterSetName = AcsTokenSet)]
-    [Parameter(ParameterSetName = AcsKeySet)]
-    [ValidateNotNullOrEmpty]
-    public string[]? BudgetLimit { get; set; }
-
-    /// <summary>Gets or sets the Azure Communication Services resource's endpoint (https://&lt;name&gt;.communication.azure.com/): sends through ACS Email instead of SMTP.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = AcsTokenSet)]
-    [Parameter(Mandatory = true, ParameterSetName = AcsKeySet)]
-    [ValidateNotNull]
-    public Uri? AcsEndpoint { get; set; }
-
-    /// <summary>Gets or sets a Microsoft Entra access token for Azure Communication Services (Get-AzAccessToken -ResourceUrl https://communication.azure.com).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = AcsTokenSet)]
-    [SecureStringTransformation]
-    [ValidateNotNull]
-    public SecureString? AcsAccessToken { get; set; }
-
-    /// <summary>Gets or sets the Communication Services resource's access key: requests are signed with HMAC-SHA256; the key never leaves this process.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = AcsKeySet)]
-    [SecureStringTransformation]
-    [ValidateNotNull]
-    public SecureString? AcsAccessKey { get; set; }
-
-    /// <summary>Gets or sets the DKIM signing domain (d=): the From domain or a parent of it; with -DkimSelector and -DkimKey every message is DKIM-signed.</summary>
-    [Parameter(ParameterSetName = CredentialSet)]
-    [Parameter(ParameterSetName = AccessTokenSet)]
-    [ValidateNotNullOrEmpty]
-    public string? DkimDomain { get; set; }
-
-    /// <summary>Gets or sets the DKIM selector (s=): the key is published at &lt;selector&gt;._domainkey.&lt;domain&gt;.</summary>
-    [Parameter(ParameterSetName = CredentialSet)]
-    [Parameter(ParameterSetName = AccessTokenSet)]
-    [ValidateNotNullOrEmpty]
-    public string? DkimSelector { get; set; }
-
-    /// <summary>
-    /// Gets or sets the DKIM private key: a path to a PEM file, the PEM text (string or SecureString), or an
-    /// X509Certificate2 with its private key. An RSA key signs rsa-sha256, an Ed25519 key ed25519-sha256.
-    /// </summary>
-    [Parameter(ParameterSetName = CredentialSet)]
-    [Parameter(ParameterSetName = AccessTokenSet)]
-    [Alias("DkimKeyPath")]
-    [ValidateNotNull]
-    public object? DkimKey { get; set; }
-
-    /// <summary>Gets or sets the certificate (with its private key) that signs every message with S/MIME, e.g. from Cert:\CurrentUser\My.</summary>
-    [Parameter(ParameterSetName = CredentialSet)]
-    [Parameter(ParameterSetName = AccessTokenSet)]
-    [ValidateNotNull]
-    public X509Certificate2? SigningCertificate { get; set; }
-
-    /// <summary>Gets or sets a PFX (PKCS#12) file holding the S/MIME signing certificate, its private key and its chain.</summary>
-    [Parameter(ParameterSetName = CredentialSet)]
-    [Parameter(ParameterSetName = AccessTokenSet)]
-    [ValidateNotNullOrEmpty]
-    public string? SigningCertificatePath { get; set; }
-
-    /// <summary>Gets or sets the password of the -SigningCertificatePath file.</summary>
-    [Parameter(ParameterSetName = CredentialSet)]
-    [Parameter(ParameterSetName = AccessTokenSet)]
-    [SecureStringTransformation]
-    [ValidateNotNull]
-    public SecureString? SigningCertificatePassword { get; set; }
-
-    /// <summary>Gets or sets how the S/MIME signature is attached: Detached (multipart/signed, the default) or Opaque.</summary>
-    [Parameter(ParameterSetName = CredentialSet)]
-    [Parameter(ParameterSetName = AccessTokenSet)]
-    public SmimeSignatureFormat Signature { get => (SmimeSignatureFormat)signature; set => signature = (int)value; }
-
-    /// <summary>Gets or sets the recipients' certificates (objects or .cer/.pem paths): every message is encrypted, and every recipient needs one.</summary>
-    [Parameter(ParameterSetName = CredentialSet)]
-    [Parameter(ParameterSetName = AccessTokenSet)]
-    [ValidateNotNullOrEmpty]
-    [CertificateFileTransformation]
-    public X509Certificate2[]? EncryptionCertificate { get; set; }
-
-    /// <summary>Gets or sets a folder of recipients' certificates (.cer/.crt/.pem/.der, found by the address they are issued to or named after): every message is encrypted.</summary>
-    [Parameter(ParameterSetName = CredentialSet)]
-    [Parameter(ParameterSetName = AccessTokenSet)]
-    [ValidateNotNullOrEmpty]
-    public string? EncryptTo { get; set; }
-
     /// <summary>Gets or sets whether a result object is written for every message sent.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -522,37 +336,6 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
         stopping.Dispose();
     }
 
-    // -Budget and the limits: no pacing unless one of them is given; each limit given replaces the route's (0 removes it).
-    private SendingBudgetGate? BuildBudget()
-    {
-        var bound = MyInvocation.BoundParameters;
-        if (!bound.ContainsKey(nameof(Budget)) && !bound.ContainsKey(nameof(MessagesPerMinute)) && !bound.ContainsKey(nameof(MessagesPerHour))
-            && !bound.ContainsKey(nameof(RecipientsPerDay)) && !bound.ContainsKey(nameof(BudgetLimit)))
-        {
-            return null;
-        }
-
-        var budget = Budget is null ? new SendingBudget("Send-SmtpMail", Array.Empty<BudgetLimit>()) : SendingBudget.ForRoute(Budget);
-        budget = budget.With(
-            bound.ContainsKey(nameof(MessagesPerMinute)) ? MessagesPerMinute : null,
-            bound.ContainsKey(nameof(MessagesPerHour)) ? MessagesPerHour : null,
-            bound.ContainsKey(nameof(RecipientsPerDay)) ? RecipientsPerDay : null);
-        foreach (var text in BudgetLimit ?? Array.Empty<string>())
-        {
-            try
-            {
-                budget = budget.WithLimit(Budgets.BudgetLimit.Parse(text));
-            }
-            catch (FormatException ex)
-            {
-                ThrowTerminatingError(SmtpErrorRecords.Terminating("InvalidBudgetLimit", ErrorCategory.InvalidArgument, ex.Message, text));
-            }
-        }
-
-        WriteVerbose($"Sending budget: {budget}.");
-        return new SendingBudgetGate(budget, new MemoryBudgetStore());
-    }
-
     // -MaximumRetryCount and -RetryIntervalSec, for SMTP, Graph and ACS alike: the wait doubles up to 10 minutes.
     private RetryPolicy BuildRetryPolicy() => new() { MaxRetries = MaximumRetryCount, InitialDelay = TimeSpan.FromSeconds(RetryIntervalSec), MaxDelay = TimeSpan.FromSeconds(600) };
 
@@ -592,33 +375,6 @@ public sealed class SendSmtpMailCommand : PSCmdlet, IDisposable
         }
 
         return connection;
-    }
-
-    // -DkimDomain, -DkimSelector and -DkimKey go together; the key is read once for the whole pipeline.
-    private DkimMessageSigner? BuildDkimSigner()
-    {
-        var given = new[] { DkimDomain, DkimSelector, DkimKey }.Count(p => p is not null);
-        if (given == 0)
-        {
-            return null;
-        }
-
-        if (given < 3)
-        {
-            ThrowTerminatingError(SmtpErrorRecords.Terminating("DkimIncomplete", ErrorCategory.InvalidArgument, "DKIM signing needs -DkimDomain, -DkimSelector and -DkimKey together.", null));
-        }
-
-        try
-        {
-            var signer = new DkimMessageSigner(DkimDomain!, DkimSelector!, DkimKeyParameter.Read(this, DkimKey!));
-            WriteVerbose($"DKIM: every message is signed with d={signer.Domain}; s={signer.Selector}; a={(signer.Algorithm == DkimAlgorithm.Ed25519Sha256 ? "ed25519-sha256" : "rsa-sha256")}.");
-            return signer;
-        }
-        catch (DkimException ex)
-        {
-            ThrowTerminatingError(DkimErrorRecords.FromDkim(ex));
-            return null;
-        }
     }
 
     private MailMessageDefinition BuildDefinition()
