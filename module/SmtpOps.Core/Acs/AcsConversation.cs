@@ -29,7 +29,9 @@ internal sealed class AcsConversation : IDisposable
         this.options = options;
         this.tokens = tokens;
         this.signer = signer;
-        http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+        // An answer is a small JSON document: a larger body (a hostile or broken endpoint) fails the request at 1 MiB
+        // instead of being buffered whole (HttpClient's default allows 2 GB).
+        http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = System.Threading.Timeout.InfiniteTimeSpan, MaxResponseContentBufferSize = 1024 * 1024 };
     }
 
     public int TokenAcquisitions => tokens?.Acquisitions ?? 0;
